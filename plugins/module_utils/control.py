@@ -1,0 +1,196 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Carry out process plans with few round trips.
+
+supervisord answers ``wait=True`` calls on its main-loop tick, about one
+second each, one after another inside a multicall. So every process is
+stopped or started with ``wait=False`` in one multicall, and settling is
+watched by polling ``getAllProcessInfo``: one round trip per poll, whatever
+the number of processes.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+import time
+
+from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault
+
+# Faults that mean the desired state already holds (a race with another client).
+HARMLESS = {
+    'stopProcess': ('NOT_RUNNING',),
+    'startProcess': ('ALREADY_STARTED',),
+    'signalProcess': ('NOT_RUNNING',),
+}
+MAIN_LOG_BYTES = 32 * 1024
+STDERR_TAIL_BYTES = 2048
+_EXIT_STATUS = re.compile(r'exit status (\d+)')
+
+
+class ProcessFailure(object):
+    """Why one process did not reach the wanted state."""
+
+    def __init__(self, info, reason):
+        self.info = info
+        self.reason = reason
+        self.exitstatus = None
+        self.stderr_tail = ''
+        self.log_lines = []
+
+    @property
+    def namespec(self):
+        return P.namespec(self.info)
+
+    def as_dict(self):
+        return {
+            'name': P.fullname(self.info),
+            'reason': self.reason,
+            'statename': self.info.get('statename'),
+            'spawnerr': self.info.get('spawnerr') or '',
+            'exitstatus': self.exitstatus if self.exitstatus is not None else self.info.get('exitstatus'),
+            'stderr_tail': self.stderr_tail,
+            'main_log': self.log_lines,
+        }
+
+    def summary(self):
+        parts = ['%s: %s' % (P.fullname(self.info), self.reason)]
+        if self.info.get('spawnerr'):
+            parts.append(self.info['spawnerr'])
+        if self.exitstatus is not None:
+            parts.append('exit status %s (from the main log)' % self.exitstatus)
+        if self.stderr_tail:
+            last = [line for line in self.stderr_tail.splitlines() if line.strip()][-3:]
+            if last:
+                parts.append('stderr: ' + ' | '.join(last))
+        return '; '.join(parts)
+
+
+class ProcessController(object):
+    def __init__(self, client, timeout, poll_interval=0.1, clock=time.monotonic, sleep=time.sleep):
+        self.client = client
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.sleep = sleep
+
+    def all_infos(self):
+        return self.client.call('supervisor.getAllProcessInfo')
+
+    def _batch(self, method, actions, extra=()):
+        """Call ``method(namespec, *extra)`` for every action in one multicall."""
+        failures = []
+        results = self.client.multicall([(method, [a.namespec] + list(extra)) for a in actions])
+        for action, result in zip(actions, results):
+            if isinstance(result, SupervisorFault) and result.name not in HARMLESS.get(method, ()):
+                failures.append(ProcessFailure(action.info, result.message))
+        return failures
+
+    def _wait(self, namespecs, settled, deadline):
+        """Poll until ``settled(info)`` is True or False for each; return the infos by namespec.
+
+        ``settled`` returns True (done), False (failed) or None (keep waiting).
+        """
+        pending = set(namespecs)
+        verdicts = {}
+        infos = {}
+        interval = self.poll_interval
+        while True:
+            for info in self.all_infos():
+                spec = P.namespec(info)
+                if spec in pending:
+                    infos[spec] = info
+                    verdict = settled(info)
+                    if verdict is not None:
+                        verdicts[spec] = verdict
+                        pending.discard(spec)
+            missing = [spec for spec in pending if spec not in infos]
+            for spec in missing:
+                verdicts[spec] = False
+                pending.discard(spec)
+            if not pending or self.clock() >= deadline:
+                return infos, verdicts, pending
+            self.sleep(interval)
+            interval = min(interval * 1.5, 0.5)
+
+    def apply(self, actions, wait=True, signal=None):
+        """Carry out ``actions``; return the list of ProcessFailure (empty on success)."""
+        deadline = self.clock() + self.timeout
+        failures = []
+        stopping = [a for a in actions if plans.STOP in a.steps]
+        if stopping:
+            failures += self._batch('supervisor.stopProcess', stopping, [False])
+        must_settle = [a for a in actions if (plans.STOP in a.steps or plans.WAIT_STOPPED in a.steps)
+                       and (wait or plans.START in a.steps)]
+        failed = set(f.namespec for f in failures)
+        if must_settle:
+            infos, verdicts, pending = self._wait(
+                [a.namespec for a in must_settle if a.namespec not in failed],
+                lambda info: True if info['statename'] in P.NOT_RUNNING else None, deadline)
+            for spec in sorted(pending):
+                failures.append(ProcessFailure(infos[spec], 'still %s after %g seconds (stopwaitsecs longer than '
+                                                            'timeout?)' % (infos[spec]['statename'], self.timeout)))
+                failed.add(spec)
+        signalling = [a for a in actions if plans.SIGNAL in a.steps]
+        if signalling:
+            failures += self._batch('supervisor.signalProcess', signalling, [str(signal)])
+        starting = [a for a in actions if plans.START in a.steps and a.namespec not in failed]
+        if starting:
+            start_failures = self._batch('supervisor.startProcess', starting, [False])
+            failures += start_failures
+            failed.update(f.namespec for f in start_failures)
+            if wait:
+                failures += self._wait_started([a for a in starting if a.namespec not in failed], deadline)
+        if failures:
+            self.explain(failures)
+        return failures
+
+    def _wait_started(self, actions, deadline):
+        def settled(info):
+            state = info['statename']
+            if state in (P.RUNNING, P.EXITED):
+                return True  # EXITED after start: startsecs=0 and it ran to completion
+            if state in (P.FATAL, P.STOPPED, P.UNKNOWN):
+                return False
+            return None
+        infos, verdicts, pending = self._wait([a.namespec for a in actions], settled, deadline)
+        failures = []
+        for action in actions:
+            spec = action.namespec
+            info = infos.get(spec, action.info)
+            if spec in pending:
+                failures.append(ProcessFailure(info, 'still %s after %g seconds' % (info['statename'], self.timeout)))
+            elif verdicts.get(spec) is False:
+                if spec not in infos:
+                    failures.append(ProcessFailure(info, 'disappeared from supervisord while starting'))
+                elif info['statename'] == P.STOPPED:
+                    failures.append(ProcessFailure(info, 'was stopped by someone else while starting'))
+                else:
+                    failures.append(ProcessFailure(info, 'failed to start (%s)' % info['statename']))
+        return failures
+
+    def explain(self, failures):
+        """Add the real exit status (main log) and stderr tail to each failure, in one multicall."""
+        calls = [('supervisor.readLog', [-MAIN_LOG_BYTES, 0])]
+        calls += [('supervisor.tailProcessStderrLog', [f.namespec, 0, STDERR_TAIL_BYTES]) for f in failures]
+        try:
+            results = self.client.multicall(calls)
+        except Exception:  # the failure itself is what matters; details are a bonus
+            return
+        main_log = results[0] if isinstance(results[0], str) else ''
+        for failure, tail in zip(failures, results[1:]):
+            if isinstance(tail, list) and tail and isinstance(tail[0], str):
+                failure.stderr_tail = tail[0]
+            name = failure.info['name']
+            lines = [line for line in main_log.splitlines()
+                     if (': %s ' % name) in line or (': %s\n' % name) in line + '\n']
+            failure.log_lines = lines[-5:]
+            for line in reversed(lines):
+                found = _EXIT_STATUS.search(line)
+                if found:
+                    failure.exitstatus = int(found.group(1))
+                    break

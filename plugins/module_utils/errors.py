@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Errors raised by the supervisor.control client.
+
+Every failure a user can cause or meet (a wrong name, a daemon that is down,
+a wrong password, a server that is not supervisord) becomes one of these,
+with a one-line message that names the URL (credentials masked) and says
+what to check. Callers turn them into ``fail_json``/``AnsibleError`` and
+never show a traceback for them.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# supervisor/xmlrpc.py Faults, plus the XML-RPC introspection codes and the
+# Supvisors faults (numbered from 100 by supvisors/ttypes.py).
+FAULT_NAMES = {
+    1: 'UNKNOWN_METHOD',
+    2: 'INCORRECT_PARAMETERS',
+    3: 'BAD_ARGUMENTS',
+    4: 'SIGNATURE_UNSUPPORTED',
+    6: 'SHUTDOWN_STATE',
+    10: 'BAD_NAME',
+    11: 'BAD_SIGNAL',
+    20: 'NO_FILE',
+    21: 'NOT_EXECUTABLE',
+    30: 'FAILED',
+    40: 'ABNORMAL_TERMINATION',
+    50: 'SPAWN_ERROR',
+    60: 'ALREADY_STARTED',
+    70: 'NOT_RUNNING',
+    80: 'SUCCESS',
+    90: 'ALREADY_ADDED',
+    91: 'STILL_RUNNING',
+    92: 'CANT_REREAD',
+    100: 'SUPVISORS_CONF_ERROR',
+    101: 'BAD_SUPVISORS_STATE',
+    102: 'NOT_MANAGED',
+    103: 'DISABLED',
+    104: 'NOT_APPLICABLE',
+    105: 'NOT_INSTALLED',
+}
+FAULT_CODES = dict((name, code) for code, name in FAULT_NAMES.items())
+
+
+class SupervisorError(Exception):
+    """Base class: ``str(error)`` is the one-line message for the user."""
+
+    def __init__(self, message):
+        super(SupervisorError, self).__init__(message)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+class SupervisorConnectionError(SupervisorError):
+    """The daemon could not be reached or did not answer as supervisord."""
+
+
+class ConfigurationError(SupervisorError):
+    """The connection settings themselves are wrong (URL, config file)."""
+
+
+class SupervisorFault(SupervisorError):
+    """supervisord answered with an XML-RPC fault.
+
+    ``name`` is the symbolic fault name (``BAD_NAME``, ``ALREADY_STARTED``...)
+    and ``detail`` the text after ``NAME:`` in supervisord's fault string.
+    """
+
+    def __init__(self, code, fault_string, method=None):
+        self.code = code
+        self.name = FAULT_NAMES.get(code, 'FAULT_%s' % code)
+        self.fault_string = fault_string or ''
+        prefix = self.name + ':'
+        detail = self.fault_string
+        if detail.startswith(prefix):
+            detail = detail[len(prefix):].strip()
+        elif detail == self.name:
+            detail = ''
+        self.detail = detail
+        self.method = method
+        text = self.name if not detail else '%s: %s' % (self.name, detail)
+        if method:
+            text = '%s failed with %s' % (method, text)
+        super(SupervisorFault, self).__init__(text)
+
+    def is_(self, *names):
+        return self.name in names
+
+
+class NameNotFoundError(SupervisorError):
+    """A process or group spec matched nothing on the daemon."""
+
+    def __init__(self, spec, suggestions, kind='process'):
+        self.spec = spec
+        self.suggestions = list(suggestions)
+        text = 'no %s matches %r' % (kind, spec)
+        if self.suggestions:
+            text += '; closest names: %s' % ', '.join(self.suggestions)
+        else:
+            text += '; the daemon has no such name'
+        super(NameNotFoundError, self).__init__(text)

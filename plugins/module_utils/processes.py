@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Process dicts and name matching, as supervisorctl understands names.
+
+Pure functions: no I/O, unit-tested without a daemon.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import difflib
+import fnmatch
+
+from ansible_collections.supervisor.control.plugins.module_utils.errors import NameNotFoundError
+
+# supervisor/states.py ProcessStates
+STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL, UNKNOWN = (
+    'STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'UNKNOWN')
+# States in which supervisord's stopProcess works (its RUNNING_STATES).
+STOPPABLE = (RUNNING, BACKOFF, STARTING)
+# States in which signalProcess works.
+SIGNALLABLE = (RUNNING, STARTING, STOPPING)
+NOT_RUNNING = (STOPPED, EXITED, FATAL, UNKNOWN)
+
+PROCESS_KEYS = ('name', 'group', 'fullname', 'statename', 'state', 'pid', 'description', 'start',
+                'stop', 'exitstatus', 'spawnerr', 'stdout_logfile', 'stderr_logfile')
+
+GLOB_CHARS = '*?['
+
+
+def fullname(info):
+    """The name supervisorctl shows: ``group:name``, or ``name`` when they are equal."""
+    if info['group'] == info['name']:
+        return info['name']
+    return '%s:%s' % (info['group'], info['name'])
+
+
+def namespec(info):
+    """The name supervisord's XML-RPC accepts for one process: always ``group:name``."""
+    return '%s:%s' % (info['group'], info['name'])
+
+
+def normalize(info):
+    """A getProcessInfo dict reduced to the documented keys, plus ``fullname``."""
+    result = dict((key, info.get(key)) for key in PROCESS_KEYS if key in info)
+    result['fullname'] = fullname(info)
+    return result
+
+
+def is_glob(spec):
+    return any(c in spec for c in GLOB_CHARS)
+
+
+def _matches(spec, info):
+    if spec in ('all', '*'):
+        return True
+    group, name = info['group'], info['name']
+    if is_glob(spec):
+        return fnmatch.fnmatchcase(namespec(info), spec) or fnmatch.fnmatchcase(fullname(info), spec)
+    if ':' in spec:
+        spec_group, spec_name = spec.split(':', 1)
+        return group == spec_group and spec_name in (name, '*', '')
+    # A bare name is a process whose group has its name (supervisorctl), or a
+    # whole group, so that numprocs programs can be named without ``:*``.
+    return group == spec
+
+
+def suggestions(spec, infos, limit=3):
+    names = set()
+    for info in infos:
+        names.add(fullname(info))
+        names.add(info['group'] + ':*')
+    target = spec.replace('*', '').replace('?', '')
+    return difflib.get_close_matches(target, sorted(names), n=limit, cutoff=0.5)
+
+
+def match(specs, infos):
+    """The infos that ``specs`` select, in supervisord's order, each once.
+
+    Raises NameNotFoundError for the first spec that selects nothing.
+    """
+    selected = set()
+    for spec in specs:
+        spec = spec.strip()
+        hits = [i for i, info in enumerate(infos) if _matches(spec, info)]
+        if not hits:
+            raise NameNotFoundError(spec, suggestions(spec, infos))
+        selected.update(hits)
+    return [infos[i] for i in sorted(selected)]
+
+
+def groups_of(infos):
+    """``{group: [process fullnames]}`` in supervisord's order."""
+    groups = {}
+    for info in infos:
+        groups.setdefault(info['group'], []).append(fullname(info))
+    return groups

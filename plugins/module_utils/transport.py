@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""HTTP for XML-RPC over a unix socket, http or https, standard library only.
+
+``xmlrpc.client.ServerProxy`` cannot speak to a unix socket, gives no hook
+to bound the response size, and lets low-level exceptions through; this
+module sends one POST per call and turns every failure into a one-line
+SupervisorConnectionError that names the URL and what to check.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import base64
+import errno
+import os
+import socket
+import ssl
+import stat
+
+try:
+    import http.client as httplib
+except ImportError:  # pragma: no cover
+    import httplib
+
+from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorConnectionError
+
+# A log slice, the largest answer we ask for, stays far below this; a server
+# that sends more is not supervisord, or is hostile.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+USER_AGENT = 'supervisor.control'
+
+
+class UnixHTTPConnection(httplib.HTTPConnection):
+    """An HTTPConnection whose socket is a unix stream socket."""
+
+    def __init__(self, socket_path, timeout):
+        httplib.HTTPConnection.__init__(self, 'localhost', timeout=timeout)
+        self.socket_path = socket_path
+
+    def connect(self):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.socket_path)
+        except Exception:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+def _socket_description(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return path
+    owner = str(st.st_uid)
+    group = str(st.st_gid)
+    try:
+        import pwd
+        import grp
+        owner = pwd.getpwuid(st.st_uid).pw_name
+        group = grp.getgrgid(st.st_gid).gr_name
+    except (ImportError, KeyError):
+        pass
+    return '%s (mode %04o, owner %s:%s)' % (path, stat.S_IMODE(st.st_mode), owner, group)
+
+
+def describe_os_error(settings, exc):
+    """The one-line message for a socket-level failure."""
+    url = settings.url
+    code = getattr(exc, 'errno', None)
+    if isinstance(exc, socket.timeout) or code == errno.ETIMEDOUT:
+        return 'no answer from %s within %g seconds: the daemon is busy or hung, or the address is wrong' % (
+            url, settings.timeout)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return ('the certificate of %s is not trusted (%s): give ca_path, or validate_certs=false '
+                'for a self-signed test setup' % (url, exc.verify_message or exc.reason))
+    if isinstance(exc, ssl.SSLError):
+        return 'TLS handshake with %s failed (%s): is it really https?' % (url, exc.reason or exc)
+    if isinstance(exc, socket.gaierror):
+        return 'cannot resolve the host of %s (%s)' % (url, exc.strerror or exc)
+    if settings.scheme == 'unix':
+        path = settings.socket_path
+        if code == errno.ENOENT:
+            return ('socket %s does not exist: is supervisord running, and is this the file of its '
+                    '[unix_http_server] section?' % path)
+        if code in (errno.EACCES, errno.EPERM):
+            return ('permission denied on socket %s: run as a user who may open it (become: true), '
+                    'or set chmod/chown in [unix_http_server]' % _socket_description(path))
+        if code == errno.ECONNREFUSED:
+            return 'connection refused on socket %s: supervisord is not running (the socket file is stale)' % path
+        if code == errno.ENOTSOCK:
+            return '%s is not a socket: check the path in server_url' % path
+    if code == errno.ECONNREFUSED:
+        return ('connection refused by %s: is supervisord running with an [inet_http_server] on '
+                'that address and port?' % url)
+    if isinstance(exc, (httplib.RemoteDisconnected, httplib.IncompleteRead, ConnectionResetError,
+                        BrokenPipeError, ConnectionAbortedError)):
+        return 'connection lost to %s: the daemon closed the connection (restarting, or killed?)' % url
+    if code in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return 'cannot reach %s (%s)' % (url, os.strerror(code))
+    return 'cannot talk to %s: %s' % (url, getattr(exc, 'strerror', None) or exc)
+
+
+def _ssl_context(settings):
+    if not settings.validate_certs:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    try:
+        return ssl.create_default_context(cafile=settings.ca_path)
+    except (IOError, OSError, ssl.SSLError) as exc:
+        raise SupervisorConnectionError('cannot load ca_path %s: %s' % (settings.ca_path, exc))
+
+
+def open_connection(settings):
+    if settings.scheme == 'unix':
+        return UnixHTTPConnection(settings.socket_path, settings.timeout)
+    if settings.scheme == 'https':
+        return httplib.HTTPSConnection(settings.host, settings.port, timeout=settings.timeout,
+                                       context=_ssl_context(settings))
+    return httplib.HTTPConnection(settings.host, settings.port, timeout=settings.timeout)
+
+
+def post(settings, body):
+    """POST an XML-RPC request body; return ``(status, reason, response_bytes)``.
+
+    Raises SupervisorConnectionError for everything below HTTP and for a
+    response larger than MAX_RESPONSE_BYTES.
+    """
+    headers = {
+        'Content-Type': 'text/xml',
+        'User-Agent': USER_AGENT,
+        'Accept-Encoding': 'identity',
+    }
+    if settings.username is not None:
+        token = '%s:%s' % (settings.username, settings.password or '')
+        headers['Authorization'] = 'Basic ' + base64.b64encode(token.encode('utf-8')).decode('ascii')
+    connection = open_connection(settings)
+    try:
+        connection.request('POST', settings.path if settings.scheme != 'unix' else '/RPC2', body, headers)
+        response = connection.getresponse()
+        data = response.read(MAX_RESPONSE_BYTES + 1)
+        if len(data) > MAX_RESPONSE_BYTES:
+            raise SupervisorConnectionError(
+                'the answer of %s is larger than %d MiB: refused (not supervisord, or a hostile server)' % (
+                    settings.url, MAX_RESPONSE_BYTES // (1024 * 1024)))
+        return response.status, response.reason, data
+    except (socket.error, ssl.SSLError, httplib.HTTPException) as exc:
+        raise SupervisorConnectionError(describe_os_error(settings, exc))
+    finally:
+        connection.close()

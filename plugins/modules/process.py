@@ -1,0 +1,232 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: process
+short_description: Start, stop, restart or signal supervisord processes
+version_added: 0.1.0
+description:
+  - Controls the runtime state of processes managed by supervisord, through its XML-RPC API.
+  - All processes of one task are handled together with batched calls (C(system.multicall)),
+    so a task with a hundred names costs about as much as a task with one.
+  - Needs only the Python standard library on the target; C(supervisorctl) is not used.
+author:
+  - supervisor.control developers (@supervisor-control)
+extends_documentation_fragment:
+  - supervisor.control.connection
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  name:
+    description:
+      - Process specs, as C(supervisorctl) accepts them.
+      - C(group:proc) for one process, C(group:*) for every process of a group, C(proc) for a program
+        whose group has its name, a group name alone for the whole group, C(all) for every process,
+        and shell-style globs such as C(web:worker_*).
+      - A spec that matches nothing fails the task, naming the spec and the closest existing names.
+    type: list
+    elements: str
+    required: true
+  state:
+    description:
+      - V(started) starts processes that are not running (STOPPED, EXITED, FATAL); RUNNING and STARTING ones are left alone;
+        a process in BACKOFF is stopped and started once.
+      - V(stopped) stops running processes; others are left alone.
+      - V(restarted) stops running processes and starts them all again. Always changes.
+      - V(signalled) sends O(signal) to running processes. Always changes, unless none of them runs.
+    type: str
+    choices: [started, stopped, restarted, signalled]
+    default: started
+  signal:
+    description:
+      - The signal for O(state=signalled), a name such as V(HUP) or V(SIGUSR1), or a number.
+    type: str
+  wait:
+    description:
+      - Wait until started processes have passed their C(startsecs) and stopped processes are stopped,
+        within O(timeout) seconds.
+      - Processes are waited for in parallel, not one after another.
+      - When a process fails to start, the task fails with its C(spawnerr), its real exit status (from the
+        main log) and the last lines of its stderr log.
+    type: bool
+    default: true
+notes:
+  - With O(wait=true), O(timeout) bounds the whole wait, so it should exceed the longest C(stopwaitsecs)
+    and C(startsecs) of the processes.
+seealso:
+  - module: supervisor.control.group
+  - module: supervisor.control.info
+'''
+
+EXAMPLES = r'''
+- name: Make sure the workers run
+  supervisor.control.process:
+    name: "web:worker_*"
+    state: started
+    server_url: unix:///run/supervisor.sock
+
+- name: Restart two programs in one round trip
+  supervisor.control.process:
+    name: [api, "queue:*"]
+    state: restarted
+
+- name: Ask nginx to reopen its logs
+  supervisor.control.process:
+    name: nginx
+    state: signalled
+    signal: USR1
+
+- name: Stop everything on a remote daemon
+  supervisor.control.process:
+    name: all
+    state: stopped
+    server_url: http://app1.example.com:9001
+    username: admin
+    password: "{{ vault_supervisor_password }}"
+'''
+
+RETURN = r'''
+processes:
+  description:
+    - The processes matched by O(name), after the action, in supervisord's order.
+    - In check mode, C(statename) is the state the process would reach.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Process name.
+      type: str
+      sample: worker_00
+    group:
+      description: Group name.
+      type: str
+      sample: web
+    fullname:
+      description: The name supervisorctl shows, C(group:name), or C(name) alone when the group has its name.
+      type: str
+      sample: web:worker_00
+    statename:
+      description: C(STOPPED), C(STARTING), C(RUNNING), C(BACKOFF), C(STOPPING), C(EXITED), C(FATAL) or C(UNKNOWN).
+      type: str
+      sample: RUNNING
+    state:
+      description: The numeric state code.
+      type: int
+      sample: 20
+    pid:
+      description: Process id, 0 when not running.
+      type: int
+    description:
+      description: supervisord's description, such as C(pid 123, uptime 0:01:02).
+      type: str
+    start:
+      description: UNIX time of the last start.
+      type: int
+    stop:
+      description: UNIX time of the last stop.
+      type: int
+    exitstatus:
+      description: Exit status of the last exit (0 when it exited too quickly; see RV(failures)).
+      type: int
+    spawnerr:
+      description: Why the last spawn failed, or an empty string.
+      type: str
+    stdout_logfile:
+      description: Path of the stdout log.
+      type: str
+    stderr_logfile:
+      description: Path of the stderr log.
+      type: str
+failures:
+  description: Why processes failed to reach the state, one entry per process. Only when the task fails.
+  returned: failure
+  type: list
+  elements: dict
+  sample:
+    - name: web:api
+      reason: failed to start (FATAL)
+      statename: FATAL
+      spawnerr: Exited too quickly (process log may have details)
+      exitstatus: 3
+      stderr_tail: "ImportError: no module named app\n"
+      main_log: ["2026-11-23 10:00:00,000 INFO exited: api (exit status 3; not expected)"]
+server_url:
+  description: The URL of the daemon that was used, without credentials.
+  returned: always
+  type: str
+  sample: unix:///run/supervisor.sock
+'''
+
+import re
+
+from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.control import ProcessController
+
+_SIGNAL = re.compile(r'^(SIG)?[A-Z][A-Z0-9+]*$|^[0-9]+$')
+
+
+def run(module):
+    params = module.params
+    state = params['state']
+    signal = params.get('signal')
+    if state == 'signalled':
+        if not signal:
+            module.fail_json(msg='state=signalled needs signal, such as HUP or 10')
+        signal = signal.strip().upper()
+        if not _SIGNAL.match(signal):
+            module.fail_json(msg='invalid signal %r: give a name such as HUP or SIGUSR1, or a number' % params['signal'])
+        if signal.startswith('SIG'):
+            signal = signal[3:]
+    elif signal:
+        module.fail_json(msg='signal is only used with state=signalled')
+
+    controller = ProcessController(module.client, params['timeout'])
+    before = P.match(params['name'], controller.all_infos())
+    actions = plans.plan_processes(before, state)
+    changed = any(a.changed for a in actions)
+    result = {'changed': changed}
+    if module.check_mode or not any(a.steps for a in actions):
+        after = [dict(a.info, statename=a.expected) for a in actions]
+    else:
+        failures = controller.apply(actions, wait=params['wait'], signal=signal)
+        wanted = set(P.namespec(info) for info in before)
+        after = [info for info in controller.all_infos() if P.namespec(info) in wanted]
+        if failures:
+            module.fail_json(
+                msg='; '.join(f.summary() for f in failures),
+                failures=[f.as_dict() for f in failures],
+                processes=[P.normalize(i) for i in after],
+                server_url=module.server_url, changed=True)
+    result['processes'] = [P.normalize(i) for i in after]
+    if module._diff:
+        result['diff'] = plans.process_diff(before, after)
+    return result
+
+
+def main():
+    module = SupervisorModule(
+        argument_spec=dict(
+            name=dict(type='list', elements='str', required=True),
+            state=dict(type='str', default='started', choices=list(plans.PROCESS_STATES)),
+            signal=dict(type='str'),
+            wait=dict(type='bool', default=True),
+        ),
+        supports_check_mode=True,
+    )
+    module.run(lambda: run(module))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,95 @@
+"""Run real ansible-playbook against the collection and read its results."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+from tests.support.paths import REPO, VENV_BIN, ensure_collection_link
+
+CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_plugins')
+
+
+class PlaybookRun(object):
+    def __init__(self, returncode, stdout, stderr, results):
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.results = results
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    def task(self, name):
+        """The result of the (last) task called ``name``."""
+        found = [r for r in self.results if r['task'] == name]
+        assert found, 'no task %r in %s\n%s' % (name, [r['task'] for r in self.results], self.output[-3000:])
+        return found[-1]
+
+    def tasks(self, name):
+        return [r for r in self.results if r['task'] == name]
+
+    def result(self, name):
+        return self.task(name)['result']
+
+    def __repr__(self):
+        return '<PlaybookRun rc=%s>\n%s' % (self.returncode, self.output[-5000:])
+
+
+def ansible_env(extra=None):
+    env = dict(os.environ)
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': ensure_collection_link(),
+        'ANSIBLE_CALLBACK_PLUGINS': CALLBACKS,
+        'ANSIBLE_CALLBACKS_ENABLED': 'record_results',
+        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        'ANSIBLE_HOST_KEY_CHECKING': 'False',
+        'ANSIBLE_RETRY_FILES_ENABLED': 'False',
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_FORCE_COLOR': '0',
+        'ANSIBLE_LOCAL_TEMP': os.path.join(tempfile.gettempdir(), 'ansible-local-tests'),
+        'ANSIBLE_DEPRECATION_WARNINGS': 'False',
+        'PATH': VENV_BIN + os.pathsep + env.get('PATH', ''),
+    })
+    for key in ('SUPERVISOR_SERVER_URL', 'SUPERVISOR_USERNAME', 'SUPERVISOR_PASSWORD', 'SUPERVISOR_CONFIG'):
+        env.pop(key, None)
+    env.update(extra or {})
+    return env
+
+
+def run_playbook(tasks, tmp_path, args=(), extra_env=None, check=False, diff=False, verbosity=0,
+                 vars=None, gather_facts=False, timeout=300):
+    """Run ``tasks`` (a list of task dicts, or a whole playbook as text) on localhost."""
+    if isinstance(tasks, str):
+        text = tasks
+    else:
+        play = {'hosts': 'localhost', 'connection': 'local', 'gather_facts': gather_facts, 'tasks': tasks}
+        if vars:
+            play['vars'] = vars
+        text = yaml.safe_dump([play], sort_keys=False)
+    fd, playbook = tempfile.mkstemp(suffix='.yml', prefix='play-', dir=str(tmp_path))
+    with os.fdopen(fd, 'w') as handle:
+        handle.write(text)
+    results_file = playbook + '.results.json'
+    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', playbook]
+    if check:
+        cmd.append('--check')
+    if diff:
+        cmd.append('--diff')
+    if verbosity:
+        cmd.append('-' + 'v' * verbosity)
+    cmd.extend(args)
+    env = ansible_env(dict(extra_env or {}, RECORD_RESULTS_FILE=results_file))
+    proc = subprocess.run(cmd, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=timeout)
+    results = []
+    if os.path.exists(results_file):
+        with open(results_file) as handle:
+            results = json.load(handle)
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, results)
+
+
+__all__ = ['run_playbook', 'ansible_env', 'PlaybookRun', 'REPO']

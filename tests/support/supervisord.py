@@ -1,0 +1,241 @@
+"""A real supervisord in a temporary directory, started and stopped by a test.
+
+``Supervisord(tmp_path, programs=...)`` writes a supervisord.conf, starts the
+daemon in the foreground as a child (so it can always be killed), waits until
+its XML-RPC answers, and ``stop()`` shuts it down and kills whatever is left.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import xmlrpc.client
+
+from tests.support.paths import VENV_BIN, ensure_collection_link
+
+ensure_collection_link()
+from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url  # noqa: E402
+
+SLEEPER = 'sleep 100000'
+
+# Programs most tests use: a group of two, numprocs, one that dies at once
+# (FATAL after one retry), one that crashes after a while, one alone.
+STANDARD_PROGRAMS = {
+    'sleeper': dict(command=SLEEPER, startsecs=0),
+    'web_a': dict(command=SLEEPER, startsecs=0),
+    'web_b': dict(command=SLEEPER, startsecs=0),
+    'worker': dict(command=SLEEPER, numprocs=3, process_name='%(program_name)s_%(process_num)02d', startsecs=0),
+    'dier': dict(command="sh -c 'echo dier-is-broken >&2; exit 3'", autostart=False, startsecs=1,
+                 startretries=0, autorestart=False),
+    'crasher': dict(command="sh -c 'sleep 3; exit 1'", autostart=False, startsecs=1, autorestart=False),
+    'idle': dict(command=SLEEPER, autostart=False, startsecs=0),
+}
+STANDARD_GROUPS = {'web': ['web_a', 'web_b']}
+
+
+def _ini(section, values):
+    lines = ['[%s]' % section]
+    for key, value in values.items():
+        if isinstance(value, bool):
+            value = 'true' if value else 'false'
+        lines.append('%s=%s' % (key, value))
+    return '\n'.join(lines) + '\n'
+
+
+class Supervisord(object):
+    def __init__(self, directory=None, programs=None, groups=None, username=None, password=None,
+                 inet_port=None, unix=True, extra_sections=None, socket_mode='0700'):
+        self.directory = directory or tempfile.mkdtemp(prefix='svd-')
+        self._own_dir = directory is None
+        self.programs = dict(STANDARD_PROGRAMS if programs is None else programs)
+        self.groups = dict(STANDARD_GROUPS if groups is None and programs is None else (groups or {}))
+        self.username = username
+        self.password = password
+        self.inet_port = inet_port
+        self.unix = unix
+        self.socket_mode = socket_mode
+        self.extra_sections = extra_sections or {}
+        self.conf = os.path.join(self.directory, 'supervisord.conf')
+        self.confd = os.path.join(self.directory, 'conf.d')
+        self.socket = os.path.join(self.directory, 'supervisor.sock')
+        self.logdir = os.path.join(self.directory, 'logs')
+        self.proc = None
+
+    # --- configuration -------------------------------------------------
+    @property
+    def server_url(self):
+        if self.unix:
+            return 'unix://%s' % self.socket
+        return 'http://127.0.0.1:%d' % self.inet_port
+
+    @property
+    def http_url(self):
+        return 'http://127.0.0.1:%d' % self.inet_port
+
+    def program_section(self, name, options):
+        values = {'stdout_logfile': os.path.join(self.logdir, '%(program_name)s_%(process_num)s.out'),
+                  'stderr_logfile': os.path.join(self.logdir, '%(program_name)s_%(process_num)s.err'),
+                  'stopwaitsecs': 2}
+        values.update(options)
+        return _ini('program:%s' % name, values)
+
+    def write_config(self):
+        os.makedirs(self.confd, exist_ok=True)
+        os.makedirs(self.logdir, exist_ok=True)
+        auth = {}
+        if self.username:
+            auth = {'username': self.username, 'password': self.password}
+        parts = [_ini('supervisord', {
+            'logfile': os.path.join(self.directory, 'supervisord.log'),
+            'pidfile': os.path.join(self.directory, 'supervisord.pid'),
+            'childlogdir': self.logdir,
+            'nodaemon': True,
+            'loglevel': 'info',
+            'identifier': 'test-supervisor',
+        })]
+        parts.append(_ini('rpcinterface:supervisor', {
+            'supervisor.rpcinterface_factory': 'supervisor.rpcinterface:make_main_rpcinterface'}))
+        if self.unix:
+            parts.append(_ini('unix_http_server', dict({'file': self.socket, 'chmod': self.socket_mode}, **auth)))
+        if self.inet_port:
+            parts.append(_ini('inet_http_server', dict({'port': '127.0.0.1:%d' % self.inet_port}, **auth)))
+        parts.append(_ini('supervisorctl', dict({'serverurl': self.server_url}, **auth)))
+        for section, values in self.extra_sections.items():
+            parts.append(_ini(section, values))
+        parts.append(_ini('include', {'files': os.path.join(self.confd, '*.conf')}))
+        with open(self.conf, 'w') as handle:
+            handle.write('\n'.join(parts))
+        for name, options in self.programs.items():
+            self.write_program(name, options)
+        for name, members in self.groups.items():
+            self.write_group(name, members)
+
+    def write_program(self, name, options):
+        with open(os.path.join(self.confd, '%s.conf' % name), 'w') as handle:
+            handle.write(self.program_section(name, options))
+
+    def write_group(self, name, members):
+        with open(os.path.join(self.confd, 'group_%s.conf' % name), 'w') as handle:
+            handle.write(_ini('group:%s' % name, {'programs': ','.join(members)}))
+
+    def remove_program_file(self, name):
+        os.unlink(os.path.join(self.confd, '%s.conf' % name))
+
+    # --- lifecycle -----------------------------------------------------
+    def start(self, timeout=20):
+        self.write_config()
+        log = open(os.path.join(self.directory, 'supervisord.stdout'), 'wb')
+        self.proc = subprocess.Popen(
+            [os.path.join(VENV_BIN, 'supervisord'), '-c', self.conf],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=self.directory, start_new_session=True)
+        log.close()
+        self.wait_running(timeout)
+        return self
+
+    def wait_running(self, timeout=20):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError('supervisord exited with %s: %s' % (self.proc.returncode, self.output()))
+            try:
+                if self.client().call('supervisor.getState')['statename'] == 'RUNNING':
+                    return
+            except Exception as exc:  # not up yet
+                last = exc
+            time.sleep(0.05)
+        raise RuntimeError('supervisord did not come up within %ss: %s\n%s' % (timeout, last, self.output()))
+
+    def output(self):
+        try:
+            with open(os.path.join(self.directory, 'supervisord.stdout')) as handle:
+                return handle.read()[-4000:]
+        except OSError:
+            return ''
+
+    def client(self, timeout=10):
+        settings = parse_server_url(self.server_url, self.username, self.password, timeout=timeout)
+        return SupervisorClient(settings)
+
+    def rpc(self, method, *params):
+        return self.client().call(method, *params)
+
+    def info(self, name):
+        return self.rpc('supervisor.getProcessInfo', name)
+
+    def statenames(self):
+        return dict(('%s:%s' % (i['group'], i['name']), i['statename'])
+                    for i in self.rpc('supervisor.getAllProcessInfo'))
+
+    def wait_state(self, name, statename, timeout=15):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            current = self.info(name)['statename']
+            if current == statename:
+                return
+            time.sleep(0.05)
+        raise AssertionError('%s is %s, not %s, after %ss' % (name, current, statename, timeout))
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                self.client(timeout=5).call('supervisor.shutdown')
+                self.proc.wait(timeout=15)
+            except Exception:
+                pass
+        if self.proc.poll() is None:
+            self.kill()
+        else:
+            self._kill_group()
+        self.proc = None
+
+    def _kill_group(self):
+        # supervisord puts each child in a process group of its own, but all
+        # stay in the session that start_new_session gave the daemon.
+        kill_session(self.proc.pid)
+
+    def kill(self):
+        """SIGKILL the daemon and every child it spawned (same session)."""
+        self._kill_group()
+        self.proc.wait(timeout=10)
+
+    def cleanup(self):
+        self.stop()
+        if self._own_dir:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def kill_session(sid):
+    """SIGKILL every process of session ``sid`` (the daemon and its children)."""
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def print_config(daemon):  # debugging aid for failing tests
+    sys.stderr.write(textwrap.indent(open(daemon.conf).read(), '  '))
