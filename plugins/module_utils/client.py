@@ -81,7 +81,7 @@ class SupervisorClient(object):
             raise SupervisorConnectionError(
                 'not a supervisord XML-RPC endpoint: %s answered XML with a DOCTYPE (refused)' % self.url)
         try:
-            result, _ = xmlrpclib.loads(data, use_builtin_types=True)
+            result = xmlrpclib.loads(data, use_builtin_types=True)[0]
         except xmlrpclib.Fault as fault:
             raise SupervisorFault(fault.faultCode, fault.faultString, method)
         except (ExpatError, xmlrpclib.ResponseError, ValueError, TypeError, IndexError):
@@ -115,7 +115,7 @@ class SupervisorClient(object):
                 'unexpected system.multicall answer from %s: %d results for %d calls' % (
                     self.url, len(results) if isinstance(results, list) else -1, len(calls)))
         decoded = []
-        for (method, _), value in zip(calls, results):
+        for (method, dummy), value in zip(calls, results):
             if isinstance(value, dict) and set(value) == set(('faultCode', 'faultString')):
                 decoded.append(SupervisorFault(value['faultCode'], value['faultString'], method))
             else:

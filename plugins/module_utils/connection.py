@@ -182,7 +182,7 @@ def read_supervisorctl_config(config_path):
         if sock:
             serverurl, server_section = 'unix://%s' % os.path.abspath(sock), 'unix_http_server'
         elif port:
-            host, _, port_number = port.rpartition(':')
+            host, port_number = port.rpartition(':')[::2]
             if host in ('', '*', '0.0.0.0'):
                 host = 'localhost'
             serverurl, server_section = 'http://%s:%s' % (host, port_number), 'inet_http_server'

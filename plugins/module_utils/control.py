@@ -144,16 +144,29 @@ class ProcessController(object):
             failures += start_failures
             failed.update(f.namespec for f in start_failures)
             if wait:
-                failures += self._wait_started([a for a in starting if a.namespec not in failed], deadline)
+                failures += self.wait_started([a.info for a in starting if a.namespec not in failed], deadline)
         if failures:
             self.explain(failures)
         return failures
 
-    def _wait_started(self, actions, deadline):
+    def wait_started(self, infos, deadline=None, not_yet_spawned=False):
+        """Wait until each process is RUNNING (passed startsecs); return the failures.
+
+        ``not_yet_spawned``: the processes were just added with their group, and
+        stay STOPPED until supervisord's next main-loop tick spawns them.
+        """
+        if deadline is None:
+            deadline = self.clock() + self.timeout
+        actions = [plans.ProcessAction(info, (plans.START,), P.RUNNING) for info in infos]
+        return self._wait_started(actions, deadline, not_yet_spawned)
+
+    def _wait_started(self, actions, deadline, not_yet_spawned=False):
         def settled(info):
             state = info['statename']
             if state in (P.RUNNING, P.EXITED):
                 return True  # EXITED after start: startsecs=0 and it ran to completion
+            if state == P.STOPPED and not_yet_spawned and not info.get('start'):
+                return None
             if state in (P.FATAL, P.STOPPED, P.UNKNOWN):
                 return False
             return None

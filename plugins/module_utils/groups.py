@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Apply group plans (add, replace, remove) the way ``supervisorctl update`` does.
+
+Shared by the group module (``update NAME``) and the daemon module
+(``update``): stop what must go, in one batch, then remove, then add, then
+wait for the autostart processes of what was added.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault
+
+
+class GroupChanges(object):
+    def __init__(self, plan):
+        self.added = sorted(g for g, a in plan.items() if a == plans.ADD)
+        self.updated = sorted(g for g, a in plan.items() if a == plans.REPLACE)
+        self.removed = sorted(g for g, a in plan.items() if a == plans.REMOVE)
+
+    @property
+    def changed(self):
+        return bool(self.added or self.updated or self.removed)
+
+    def as_result(self):
+        return {'groups_added': self.added, 'groups_updated': self.updated, 'groups_removed': self.removed}
+
+
+def reload_config(client):
+    """``reloadConfig`` and the configured groups: ``(reload_result, {group: [config infos]})``.
+
+    reloadConfig applies nothing: it rereads the files (a syntax error faults
+    CANT_REREAD with the file name) and replaces the stored config, which is
+    what getAllConfigInfo then reports.
+    """
+    result, configs = client.multicall_or_raise([('supervisor.reloadConfig', []),
+                                                 ('supervisor.getAllConfigInfo', [])])
+    configured = {}
+    for config in configs:
+        configured.setdefault(config['group'], []).append(config)
+    return result, configured
+
+
+def apply_group_plan(client, controller, plan, configured, wait=True):
+    """Carry out ``{group: action}``; return ``(GroupChanges, failures)``.
+
+    ``failures`` lists ProcessFailure for processes that would not stop or
+    start, and one-line strings for groups that could not be removed or added.
+    """
+    changes = GroupChanges(plan)
+    if not changes.changed:
+        return changes, []
+    leaving = set(changes.updated + changes.removed)
+    entering = changes.added + changes.updated
+    failures = []
+    if leaving:
+        running = [i for i in controller.all_infos() if i['group'] in leaving]
+        failures += controller.apply(plans.plan_processes(running, 'stopped'), wait=True)
+        results = client.multicall([('supervisor.removeProcessGroup', [g]) for g in sorted(leaving)])
+        for group, result in zip(sorted(leaving), results):
+            if isinstance(result, SupervisorFault) and not result.is_('BAD_NAME'):
+                failures.append('cannot remove group %s: %s' % (group, result))
+    if entering:
+        results = client.multicall([('supervisor.addProcessGroup', [g]) for g in entering])
+        for group, result in zip(entering, results):
+            if isinstance(result, SupervisorFault) and not result.is_('ALREADY_ADDED'):
+                failures.append('cannot add group %s: %s' % (group, result))
+        if wait:
+            autostart = set()
+            for group in entering:
+                for config in configured.get(group, []):
+                    if config.get('autostart'):
+                        autostart.add('%s:%s' % (group, config['name']))
+            infos = [i for i in controller.all_infos() if P.namespec(i) in autostart]
+            if infos:
+                failures += controller.wait_started(infos, not_yet_spawned=True)
+    return changes, failures
+
+
+def failure_message(failures):
+    return '; '.join(f if isinstance(f, str) else f.summary() for f in failures)
+
+
+def failure_details(failures):
+    return [{'reason': f} if isinstance(f, str) else f.as_dict() for f in failures]

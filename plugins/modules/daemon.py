@@ -1,0 +1,288 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: daemon
+short_description: Check, reload, restart or stop supervisord itself
+version_added: 0.1.0
+description:
+  - Acts on the supervisord daemon through its XML-RPC API.
+author:
+  - supervisor.control developers (@supervisor-control)
+extends_documentation_fragment:
+  - supervisor.control.connection
+attributes:
+  check_mode:
+    support: full
+    details:
+      - With O(state=reloaded), check mode still calls C(reloadConfig), which rereads the files on disk
+        (as C(supervisorctl reread) does) but starts, stops, adds and removes nothing.
+  diff_mode:
+    support: full
+options:
+  state:
+    description:
+      - V(running) checks that the daemon answers and is RUNNING; it changes nothing and fails with the
+        daemon's state when it is not (for example SHUTDOWN or FATAL).
+      - V(reloaded) rereads the configuration files and applies every added, changed and removed group,
+        as C(supervisorctl update) with no argument does. Unchanged when nothing differs.
+      - V(restarted) restarts the daemon (a soft restart, as C(supervisorctl reload)), then waits until it is
+        RUNNING again, within O(timeout) seconds. Always changes.
+      - V(stopped) shuts the daemon down and waits until it no longer answers. Unchanged when it does not answer.
+    type: str
+    choices: [running, reloaded, restarted, stopped]
+    default: running
+  clear_logs:
+    description:
+      - Clear the main log (V(main)) and/or the logs of every process (V(processes)).
+      - Changes only when a log to clear is not empty.
+    type: list
+    elements: str
+    choices: [main, processes]
+    default: []
+  wait:
+    description:
+      - With O(state=reloaded), wait until the processes of added and changed groups have started.
+    type: bool
+    default: true
+seealso:
+  - module: supervisor.control.group
+  - module: supervisor.control.info
+'''
+
+EXAMPLES = r'''
+- name: Fail early when supervisord is not up
+  supervisor.control.daemon:
+    state: running
+
+- name: Apply every change of the configuration files (supervisorctl update)
+  supervisor.control.daemon:
+    state: reloaded
+  register: update
+
+- name: Show what the update did
+  ansible.builtin.debug:
+    msg: "added {{ update.groups_added }}, updated {{ update.groups_updated }}, removed {{ update.groups_removed }}"
+
+- name: Restart supervisord after a change to its own settings
+  supervisor.control.daemon:
+    state: restarted
+    timeout: 60
+
+- name: Clear every log
+  supervisor.control.daemon:
+    clear_logs: [main, processes]
+'''
+
+RETURN = r'''
+supervisord:
+  description: The daemon after the action; empty when it was stopped.
+  returned: success
+  type: dict
+  contains:
+    state:
+      description: C(RUNNING), C(RESTARTING), C(SHUTDOWN) or C(FATAL).
+      type: str
+      sample: RUNNING
+    statecode:
+      description: The numeric state.
+      type: int
+      sample: 1
+    pid:
+      description: The daemon's process id.
+      type: int
+groups_added:
+  description: With O(state=reloaded), the groups that were added.
+  returned: success
+  type: list
+  elements: str
+groups_updated:
+  description: With O(state=reloaded), the groups that changed on disk and were stopped, removed and added again.
+  returned: success
+  type: list
+  elements: str
+groups_removed:
+  description: With O(state=reloaded), the groups that were removed.
+  returned: success
+  type: list
+  elements: str
+logs_cleared:
+  description: The logs that were cleared (V(main), and the process names whose logs were cleared).
+  returned: success
+  type: list
+  elements: str
+server_url:
+  description: The URL of the daemon that was used, without credentials.
+  returned: always
+  type: str
+'''
+
+import time
+
+from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.control import ProcessController
+from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    SupervisorConnectionError,
+    SupervisorFault,
+)
+from ansible_collections.supervisor.control.plugins.module_utils.groups import (
+    GroupChanges,
+    apply_group_plan,
+    failure_details,
+    failure_message,
+    reload_config,
+)
+
+
+def daemon_facts(client):
+    state, pid = client.multicall_or_raise([('supervisor.getState', []), ('supervisor.getPID', [])])
+    return {'state': state['statename'], 'statecode': state['statecode'], 'pid': pid}
+
+
+def wait_until(predicate, timeout, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+def _facts_or_none(client):
+    try:
+        return daemon_facts(client)
+    except (SupervisorConnectionError, SupervisorFault):
+        return None
+
+
+def restart(module, client):
+    old = daemon_facts(client)
+    if module.check_mode:
+        return {'changed': True, 'supervisord': old}
+    client.call('supervisor.restart')
+    # A soft restart keeps the pid; it goes through RESTARTING and refuses
+    # connections for a moment while it reopens its sockets.
+    time.sleep(0.2)
+    facts = wait_until(lambda: (lambda f: f if f and f['state'] == 'RUNNING' else None)(_facts_or_none(client)),
+                       module.params['timeout'])
+    if not facts:
+        module.fail_json(msg='supervisord at %s did not come back RUNNING within %g seconds after restart' % (
+            client.url, module.params['timeout']), changed=True, server_url=client.url)
+    return {'changed': True, 'supervisord': facts}
+
+
+def stop(module, client):
+    try:
+        facts = daemon_facts(client)
+    except SupervisorConnectionError as exc:
+        return {'changed': False, 'supervisord': {}, 'msg': 'supervisord is not running: %s' % exc}
+    if module.check_mode:
+        return {'changed': True, 'supervisord': {}}
+    try:
+        client.call('supervisor.shutdown')
+    except SupervisorFault as fault:
+        if not fault.is_('SHUTDOWN_STATE'):
+            raise
+    gone = wait_until(lambda: _facts_or_none(client) is None, module.params['timeout'])
+    if not gone:
+        module.fail_json(msg='supervisord at %s still answers %g seconds after shutdown' % (
+            client.url, module.params['timeout']), changed=True, supervisord=facts, server_url=client.url)
+    return {'changed': True, 'supervisord': {}}
+
+
+def reload_all(module, client):
+    controller = ProcessController(client, module.params['timeout'])
+    reload_result, configured = reload_config(client)
+    plan = plans.plan_update(reload_result)
+    changes = GroupChanges(plan)
+    result = {'changed': changes.changed}
+    if module._diff:
+        loaded = sorted(set(i['group'] for i in controller.all_infos()))
+        after = sorted((set(loaded) | set(changes.added)) - set(changes.removed))
+        result['diff'] = {'before': {'groups': loaded}, 'after': {'groups': after, 'updated': changes.updated}}
+    if changes.changed and not module.check_mode:
+        changes, failures = apply_group_plan(client, controller, plan, configured, wait=module.params['wait'])
+        if failures:
+            module.fail_json(msg=failure_message(failures), failures=failure_details(failures), changed=True,
+                             server_url=client.url, **changes.as_result())
+    result.update(changes.as_result())
+    return result
+
+
+def clear_logs(module, client, which):
+    """Clear the requested logs that are not empty; return their names."""
+    calls = []
+    names = []
+    if 'main' in which:
+        calls.append(('supervisor.readLog', [-1, 0]))
+        names.append('main')
+    if 'processes' in which:
+        for info in client.call('supervisor.getAllProcessInfo'):
+            for method in ('supervisor.tailProcessStdoutLog', 'supervisor.tailProcessStderrLog'):
+                calls.append((method, [P.namespec(info), 0, 0]))
+                names.append(P.fullname(info))
+    # tail*(name, 0, 0) answers [data, size, overflow]: the size is the log's length.
+    non_empty = []
+    for name, answer in zip(names, client.multicall(calls)):
+        if isinstance(answer, SupervisorFault):
+            continue
+        size = len(answer) if name == 'main' else answer[1]
+        if size and name not in non_empty:
+            non_empty.append(name)
+    if non_empty and not module.check_mode:
+        todo = []
+        if 'main' in non_empty:
+            todo.append(('supervisor.clearLog', []))
+        todo += [('supervisor.clearProcessLogs', [n if ':' in n else '%s:%s' % (n, n)])
+                 for n in non_empty if n != 'main']
+        for answer in client.multicall(todo):
+            if isinstance(answer, SupervisorFault) and not answer.is_('NO_FILE'):
+                raise answer
+    return non_empty
+
+
+def run(module):
+    client = module.client
+    state = module.params['state']
+    if state == 'stopped':
+        return stop(module, client)
+    facts = daemon_facts(client)
+    if facts['state'] != 'RUNNING':
+        module.fail_json(msg='supervisord at %s is %s, not RUNNING' % (client.url, facts['state']),
+                         supervisord=facts, server_url=client.url)
+    if state == 'restarted':
+        result = restart(module, client)
+    elif state == 'reloaded':
+        result = reload_all(module, client)
+    else:
+        result = {'changed': False}
+    if module.params['clear_logs']:
+        cleared = clear_logs(module, client, module.params['clear_logs'])
+        result['logs_cleared'] = cleared
+        result['changed'] = result['changed'] or bool(cleared)
+    result.setdefault('supervisord', facts if module.check_mode else daemon_facts(client))
+    return result
+
+
+def main():
+    module = SupervisorModule(
+        argument_spec=dict(
+            state=dict(type='str', default='running', choices=['running', 'reloaded', 'restarted', 'stopped']),
+            clear_logs=dict(type='list', elements='str', default=[], choices=['main', 'processes']),
+            wait=dict(type='bool', default=True),
+        ),
+        supports_check_mode=True,
+    )
+    module.run(lambda: run(module))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,220 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: group
+short_description: Add, update, remove, start or stop supervisord process groups
+version_added: 0.1.0
+description:
+  - Manages process groups in the running configuration of supervisord, through its XML-RPC API.
+  - O(state=present) does what C(supervisorctl update NAME) does, and only for the named groups
+    (C(reloadConfig), then add the group if it is new on disk, or stop, remove and add it again if its
+    configuration changed). A group that is loaded and unchanged on disk is left alone.
+  - O(state=absent) stops the group's processes and removes the group from the running configuration
+    (the files on disk are not touched).
+  - O(state=started), O(state=stopped) and O(state=restarted) act on every process of the group,
+    as M(supervisor.control.process) would with C(group:*).
+author:
+  - supervisor.control developers (@supervisor-control)
+extends_documentation_fragment:
+  - supervisor.control.connection
+attributes:
+  check_mode:
+    support: full
+    details:
+      - With O(state=present), check mode still calls C(reloadConfig), which rereads the files on disk
+        (as C(supervisorctl reread) does) but starts, stops, adds and removes nothing.
+  diff_mode:
+    support: full
+options:
+  name:
+    description:
+      - Group names. For a C([program:x]) without a C([group:...]) section, the group is C(x).
+    type: list
+    elements: str
+    required: true
+  state:
+    description:
+      - The wanted state of the groups.
+    type: str
+    choices: [present, absent, started, stopped, restarted]
+    default: present
+  wait:
+    description:
+      - Wait until the processes of added or started groups have passed their C(startsecs), and those
+        of stopped or removed groups are stopped, within O(timeout) seconds.
+    type: bool
+    default: true
+seealso:
+  - module: supervisor.control.daemon
+  - module: supervisor.control.process
+'''
+
+EXAMPLES = r'''
+- name: Deploy the worker program and apply its configuration
+  block:
+    - name: Write the program file
+      ansible.builtin.copy:
+        dest: /etc/supervisor/conf.d/worker.conf
+        content: |
+          [program:worker]
+          command=/opt/app/bin/worker
+      register: worker_conf
+
+    - name: Load or update the worker group (restarts it only if its file changed)
+      supervisor.control.group:
+        name: worker
+        state: present
+
+- name: Remove a group from the running configuration
+  supervisor.control.group:
+    name: legacy
+    state: absent
+
+- name: Restart every process of two groups
+  supervisor.control.group:
+    name: [web, queue]
+    state: restarted
+'''
+
+RETURN = r'''
+groups_added:
+  description: Groups that were added to the running configuration.
+  returned: success
+  type: list
+  elements: str
+  sample: [worker]
+groups_updated:
+  description: Groups whose configuration changed on disk, and that were stopped, removed and added again.
+  returned: success
+  type: list
+  elements: str
+groups_removed:
+  description: Groups that were removed from the running configuration.
+  returned: success
+  type: list
+  elements: str
+processes:
+  description:
+    - The processes of the named groups after the action, in supervisord's order,
+      with the keys that M(supervisor.control.process) returns.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - name: worker
+      group: worker
+      fullname: worker
+      statename: RUNNING
+      pid: 4242
+server_url:
+  description: The URL of the daemon that was used, without credentials.
+  returned: always
+  type: str
+'''
+
+from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.control import ProcessController
+from ansible_collections.supervisor.control.plugins.module_utils.groups import (
+    GroupChanges,
+    apply_group_plan,
+    failure_details,
+    failure_message,
+    reload_config,
+)
+
+PROCESS_STATE = {'started': 'started', 'stopped': 'stopped', 'restarted': 'restarted'}
+
+
+def _group_processes(infos, names):
+    return [P.normalize(i) for i in infos if i['group'] in names]
+
+
+def run(module):
+    params = module.params
+    names = [n.strip() for n in params['name']]
+    state = params['state']
+    client = module.client
+    controller = ProcessController(client, params['timeout'])
+    before = controller.all_infos()
+    loaded = set(i['group'] for i in before)
+    result = {'changed': False}
+
+    if state in PROCESS_STATE:
+        unknown = [n for n in names if n not in loaded]
+        if unknown:
+            module.fail_json(msg='group %s is not loaded in supervisord: add it with state=present first' %
+                             ', '.join(unknown), server_url=client.url)
+        targets = [i for i in before if i['group'] in names]
+        actions = plans.plan_processes(targets, PROCESS_STATE[state])
+        result['changed'] = any(a.changed for a in actions)
+        if module.check_mode or not any(a.steps for a in actions):
+            after = [dict(a.info, statename=a.expected) for a in actions]
+        else:
+            failures = controller.apply(actions, wait=params['wait'])
+            after = [i for i in controller.all_infos() if i['group'] in names]
+            if failures:
+                module.fail_json(msg=failure_message(failures), failures=failure_details(failures),
+                                 processes=[P.normalize(i) for i in after], changed=True, server_url=client.url)
+        result.update(GroupChanges({}).as_result())
+        result['processes'] = [P.normalize(i) for i in after]
+        if module._diff:
+            result['diff'] = plans.process_diff(targets, after)
+        return result
+
+    configured = {}
+    reload_result = [[[], [], []]]
+    if state == 'present':
+        reload_result, configured = reload_config(client)
+    plan, unknown = plans.plan_groups(names, state, loaded, set(configured), reload_result)
+    if unknown:
+        module.fail_json(msg='group %s is not in the configuration files of supervisord (known: %s)' % (
+            ', '.join(unknown), ', '.join(sorted(configured)) or 'none'), server_url=client.url)
+    changes = GroupChanges(plan)
+    result.update(changes.as_result())
+    result['changed'] = changes.changed
+    if changes.changed and not module.check_mode:
+        changes, failures = apply_group_plan(client, controller, plan, configured, wait=params['wait'])
+        if failures:
+            module.fail_json(msg=failure_message(failures), failures=failure_details(failures), changed=True,
+                             processes=_group_processes(controller.all_infos(), names), server_url=client.url,
+                             **changes.as_result())
+        after = controller.all_infos()
+    else:
+        after = before
+    result['processes'] = _group_processes(after, names)
+    if module._diff:
+        after_groups = set(loaded)
+        after_groups.update(changes.added)
+        after_groups.difference_update(changes.removed)
+        result['diff'] = {
+            'before': {'groups': sorted(g for g in loaded if g in names)},
+            'after': {'groups': sorted(g for g in after_groups if g in names),
+                      'updated': changes.updated},
+        }
+    return result
+
+
+def main():
+    module = SupervisorModule(
+        argument_spec=dict(
+            name=dict(type='list', elements='str', required=True),
+            state=dict(type='str', default='present',
+                       choices=['present', 'absent', 'started', 'stopped', 'restarted']),
+            wait=dict(type='bool', default=True),
+        ),
+        supports_check_mode=True,
+    )
+    module.run(lambda: run(module))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,160 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: info
+short_description: Read the state of supervisord, its processes and groups
+version_added: 0.1.0
+description:
+  - Returns facts about a supervisord daemon and its processes in one round trip (C(system.multicall)).
+  - Changes nothing.
+author:
+  - supervisor.control developers (@supervisor-control)
+extends_documentation_fragment:
+  - supervisor.control.connection
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+options:
+  gather:
+    description:
+      - Extra facts to read. V(config) adds RV(config), the configuration of every process (C(getAllConfigInfo)).
+    type: list
+    elements: str
+    choices: [config]
+    default: []
+seealso:
+  - module: supervisor.control.process
+'''
+
+EXAMPLES = r'''
+- name: Read the daemon and its processes
+  supervisor.control.info:
+  register: sv
+
+- name: Fail when a process is not running
+  ansible.builtin.assert:
+    that: sv.processes | rejectattr('statename', 'equalto', 'RUNNING') | list | length == 0
+    fail_msg: "{{ sv.processes | rejectattr('statename', 'equalto', 'RUNNING') | map(attribute='fullname') }}"
+
+- name: Include the configuration of every process
+  supervisor.control.info:
+    gather: [config]
+    server_url: http://127.0.0.1:9001
+    username: admin
+    password: "{{ supervisor_password }}"
+'''
+
+RETURN = r'''
+supervisord:
+  description: The daemon.
+  returned: success
+  type: dict
+  contains:
+    state:
+      description: C(RUNNING), C(RESTARTING), C(SHUTDOWN) or C(FATAL).
+      type: str
+      sample: RUNNING
+    statecode:
+      description: The numeric state.
+      type: int
+      sample: 1
+    version:
+      description: The version of supervisor.
+      type: str
+      sample: 4.3.0
+    api_version:
+      description: The version of its XML-RPC API.
+      type: str
+      sample: '3.0'
+    identification:
+      description: The C(identifier) of the C([supervisord]) section.
+      type: str
+      sample: supervisor
+    pid:
+      description: The daemon's process id.
+      type: int
+    server_url:
+      description: The URL that was used, without credentials.
+      type: str
+processes:
+  description: Every process, in supervisord's order, with the keys that M(supervisor.control.process) returns.
+  returned: success
+  type: list
+  elements: dict
+groups:
+  description: Each group name with the full names of its processes.
+  returned: success
+  type: dict
+  sample: {"web": ["web:web_a", "web:web_b"], "sleeper": ["sleeper"]}
+config:
+  description: With O(gather=[config]), the configuration of every process as C(getAllConfigInfo) returns it.
+  returned: when requested
+  type: list
+  elements: dict
+server_url:
+  description: The URL of the daemon that was used, without credentials.
+  returned: always
+  type: str
+'''
+
+from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
+
+FACT_CALLS = (
+    ('supervisor.getState', []),
+    ('supervisor.getSupervisorVersion', []),
+    ('supervisor.getAPIVersion', []),
+    ('supervisor.getIdentification', []),
+    ('supervisor.getPID', []),
+    ('supervisor.getAllProcessInfo', []),
+)
+
+
+def run(module):
+    client = module.client
+    calls = list(FACT_CALLS)
+    if 'config' in module.params['gather']:
+        calls.append(('supervisor.getAllConfigInfo', []))
+    answers = client.multicall_or_raise(calls)
+    state, version, api_version, identification, pid, infos = answers[:6]
+    result = {
+        'changed': False,
+        'supervisord': {
+            'state': state['statename'],
+            'statecode': state['statecode'],
+            'version': version,
+            'api_version': api_version,
+            'identification': identification,
+            'pid': pid,
+            'server_url': client.url,
+        },
+        'processes': [P.normalize(i) for i in infos],
+        'groups': P.groups_of(infos),
+    }
+    if len(answers) > 6:
+        result['config'] = to_builtin(answers[6])
+    return result
+
+
+def main():
+    module = SupervisorModule(
+        argument_spec=dict(
+            gather=dict(type='list', elements='str', default=[], choices=['config']),
+        ),
+        supports_check_mode=True,
+    )
+    module.run(lambda: run(module))
+
+
+if __name__ == '__main__':
+    main()

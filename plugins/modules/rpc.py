@@ -1,0 +1,135 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: rpc
+short_description: Call any XML-RPC method of supervisord
+version_added: 0.1.0
+description:
+  - Calls one method of supervisord's XML-RPC API by name, with its parameters, and returns the answer.
+  - Covers every method, including C(system.multicall), C(system.listMethods), C(system.methodHelp),
+    C(supervisor.sendRemoteCommEvent), C(supervisor.readLog), and namespaces added by plugins
+    such as C(supvisors.*).
+  - Prefer the dedicated modules where one exists; they are idempotent and return more.
+author:
+  - supervisor.control developers (@supervisor-control)
+extends_documentation_fragment:
+  - supervisor.control.connection
+attributes:
+  check_mode:
+    support: partial
+    details:
+      - Methods that only read (C(get*), C(read*), C(tail*), C(list*), C(system.*) but C(system.multicall) of
+        writing methods) are called in check mode; others are not called and the task reports a change.
+  diff_mode:
+    support: none
+options:
+  method:
+    description:
+      - The full method name, such as V(supervisor.getProcessInfo) or V(system.methodHelp).
+    type: str
+    required: true
+  params:
+    description:
+      - The positional parameters of the method.
+    type: list
+    elements: raw
+    default: []
+notes:
+  - C(changed) is false for methods that only read, true for the others.
+  - A fault fails the task with its name, such as C(BAD_NAME: foo); the answer of a
+    C(system.multicall) holds faults as C(faultCode)/C(faultString) dicts instead.
+seealso:
+  - module: supervisor.control.info
+'''
+
+EXAMPLES = r'''
+- name: Read the last kilobyte of the main log
+  supervisor.control.rpc:
+    method: supervisor.readLog
+    params: [-1024, 0]
+  register: main_log
+
+- name: List every method the daemon offers
+  supervisor.control.rpc:
+    method: system.listMethods
+
+- name: Send an event to listeners
+  supervisor.control.rpc:
+    method: supervisor.sendRemoteCommEvent
+    params: [deploy, "version 1.2.3"]
+
+- name: Two calls in one round trip
+  supervisor.control.rpc:
+    method: system.multicall
+    params:
+      - - methodName: supervisor.getState
+          params: []
+        - methodName: supervisor.getPID
+          params: []
+'''
+
+RETURN = r'''
+result:
+  description: The answer of the method.
+  returned: success
+  type: raw
+  sample: {"statecode": 1, "statename": "RUNNING"}
+read_only:
+  description: Whether the method only reads.
+  returned: success
+  type: bool
+server_url:
+  description: The URL of the daemon that was used, without credentials.
+  returned: always
+  type: str
+'''
+
+from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
+
+READ_PREFIXES = ('get', 'read', 'tail', 'list')
+
+
+def is_read_only(method, params):
+    """True for methods that only read state; ``system.multicall`` is judged by its calls."""
+    namespace, _, name = method.rpartition('.')
+    if method == 'system.multicall':
+        calls = params[0] if params and isinstance(params[0], list) else []
+        return all(isinstance(c, dict) and is_read_only(str(c.get('methodName', '')), c.get('params') or [])
+                   for c in calls)
+    if namespace == 'system':
+        return True
+    return name.startswith(READ_PREFIXES)
+
+
+def run(module):
+    method = module.params['method'].strip()
+    params = module.params['params']
+    read_only = is_read_only(method, params)
+    if module.check_mode and not read_only:
+        return {'changed': True, 'read_only': False,
+                'msg': 'check mode: %s changes state and was not called' % method}
+    result = module.client.call(method, *params)
+    return {'changed': not read_only, 'read_only': read_only, 'result': to_builtin(result)}
+
+
+def main():
+    module = SupervisorModule(
+        argument_spec=dict(
+            method=dict(type='str', required=True),
+            params=dict(type='list', elements='raw', default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    module.run(lambda: run(module))
+
+
+if __name__ == '__main__':
+    main()

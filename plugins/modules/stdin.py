@@ -1,0 +1,113 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: stdin
+short_description: Write to the standard input of supervisord processes
+version_added: 0.1.0
+description:
+  - Sends characters to the standard input of running processes (C(supervisor.sendProcessStdin)).
+author:
+  - supervisor.control developers (@supervisor-control)
+extends_documentation_fragment:
+  - supervisor.control.connection
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode nothing is sent; the task reports a change.
+  diff_mode:
+    support: none
+options:
+  name:
+    description:
+      - Process specs, as in M(supervisor.control.process) (C(group:proc), C(proc), C(group:*), globs).
+    type: list
+    elements: str
+    required: true
+  chars:
+    description:
+      - The text to send.
+    type: str
+    required: true
+  newline:
+    description:
+      - Append a newline to O(chars).
+    type: bool
+    default: true
+notes:
+  - Fails when a process is not running, or when supervisord has no pipe to its standard input.
+seealso:
+  - module: supervisor.control.process
+'''
+
+EXAMPLES = r'''
+- name: Ask a REPL-style worker to reload
+  supervisor.control.stdin:
+    name: worker
+    chars: reload
+'''
+
+RETURN = r'''
+sent_to:
+  description: The full names of the processes that received the text.
+  returned: success
+  type: list
+  elements: str
+  sample: [worker]
+server_url:
+  description: The URL of the daemon that was used, without credentials.
+  returned: always
+  type: str
+'''
+
+from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault
+
+REASONS = {
+    'NOT_RUNNING': 'is not running',
+    'NO_FILE': 'has no standard input pipe (process exited?)',
+}
+
+
+def run(module):
+    client = module.client
+    chars = module.params['chars'] + ('\n' if module.params['newline'] else '')
+    targets = P.match(module.params['name'], client.call('supervisor.getAllProcessInfo'))
+    idle = [P.fullname(i) for i in targets if i['statename'] not in P.SIGNALLABLE]
+    if idle:
+        module.fail_json(msg='cannot write to the standard input of %s: not running' % ', '.join(idle),
+                         server_url=client.url)
+    names = [P.fullname(i) for i in targets]
+    if module.check_mode:
+        return {'changed': True, 'sent_to': names}
+    answers = client.multicall([('supervisor.sendProcessStdin', [P.namespec(i), chars]) for i in targets])
+    errors = ['%s %s' % (name, REASONS.get(a.name, 'failed: %s' % a)) for name, a in zip(names, answers)
+              if isinstance(a, SupervisorFault)]
+    if errors:
+        module.fail_json(msg='cannot write to standard input: %s' % '; '.join(errors), changed=True,
+                         server_url=client.url)
+    return {'changed': True, 'sent_to': names}
+
+
+def main():
+    module = SupervisorModule(
+        argument_spec=dict(
+            name=dict(type='list', elements='str', required=True),
+            chars=dict(type='str', required=True),
+            newline=dict(type='bool', default=True),
+        ),
+        supports_check_mode=True,
+    )
+    module.run(lambda: run(module))
+
+
+if __name__ == '__main__':
+    main()
