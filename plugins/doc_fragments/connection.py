@@ -37,7 +37,7 @@ options:
   config:
     description:
       - Path of a C(supervisord.conf) to read C([supervisorctl]) C(serverurl), C(username) and C(password) from,
-        exactly as C(supervisorctl -c) does, including C(%(here\)s) and C(%(ENV_X\)s) expansion.
+        exactly as C(supervisorctl -c) does, including V(%(here\)s) and V(%(ENV_X\)s) expansion.
       - When the file has no C([supervisorctl]) section, the URL and credentials come from
         C([unix_http_server]) or C([inet_http_server]).
       - Explicit O(username) and O(password) override the file's.

@@ -73,7 +73,12 @@ def suggestions(spec, infos, limit=3):
         names.add(fullname(info))
         names.add(info['group'] + ':*')
     target = spec.replace('*', '').replace('?', '')
-    return difflib.get_close_matches(target, sorted(names), n=limit, cutoff=0.5)
+    scored = []
+    for name in names:
+        ratio = difflib.SequenceMatcher(None, target, name).ratio()
+        if ratio >= 0.5:
+            scored.append((-ratio, name))
+    return [name for dummy, name in sorted(scored)[:limit]]
 
 
 def match(specs, infos):

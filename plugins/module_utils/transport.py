@@ -149,6 +149,10 @@ def post(settings, body):
             raise SupervisorConnectionError(
                 'the answer of %s is larger than %d MiB: refused (not supervisord, or a hostile server)' % (
                     settings.url, MAX_RESPONSE_BYTES // (1024 * 1024)))
+        expected = response.getheader('Content-Length')
+        if expected and expected.isdigit() and len(data) < int(expected):
+            raise SupervisorConnectionError('connection lost to %s: the answer was cut short (%d of %s bytes)' % (
+                settings.url, len(data), expected))
         return response.status, response.reason, data
     except (socket.error, ssl.SSLError, httplib.HTTPException) as exc:
         raise SupervisorConnectionError(describe_os_error(settings, exc))

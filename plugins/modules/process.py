@@ -20,6 +20,7 @@ author:
   - supervisor.control developers (@supervisor-control)
 extends_documentation_fragment:
   - supervisor.control.connection
+  - supervisor.control.attributes
 attributes:
   check_mode:
     support: full

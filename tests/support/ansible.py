@@ -40,6 +40,13 @@ class PlaybookRun(object):
         return '<PlaybookRun rc=%s>\n%s' % (self.returncode, self.output[-5000:])
 
 
+def sv_task(module, title, daemon=None, **args):
+    """A task of ``supervisor.control.MODULE`` named ``title`` that may fail (tests assert on it)."""
+    if daemon is not None:
+        args.setdefault('server_url', daemon.server_url)
+    return {'name': title, 'supervisor.control.%s' % module: args, 'ignore_errors': True}
+
+
 def ansible_env(extra=None):
     env = dict(os.environ)
     env.update({
@@ -92,4 +99,4 @@ def run_playbook(tasks, tmp_path, args=(), extra_env=None, check=False, diff=Fal
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, results)
 
 
-__all__ = ['run_playbook', 'ansible_env', 'PlaybookRun', 'REPO']
+__all__ = ['run_playbook', 'sv_task', 'ansible_env', 'PlaybookRun', 'REPO']

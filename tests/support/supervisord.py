@@ -166,6 +166,22 @@ class Supervisord(object):
     def rpc(self, method, *params):
         return self.client().call(method, *params)
 
+    def stop_process(self, name):
+        """Stop and wait; a process that is not running is fine."""
+        try:
+            self.rpc('supervisor.stopProcess', name, True)
+        except Exception as exc:
+            if 'NOT_RUNNING' not in str(exc):
+                raise
+
+    def start_process(self, name):
+        """Start and wait; a process that already runs is fine."""
+        try:
+            self.rpc('supervisor.startProcess', name, True)
+        except Exception as exc:
+            if 'ALREADY_STARTED' not in str(exc):
+                raise
+
     def info(self, name):
         return self.rpc('supervisor.getProcessInfo', name)
 

@@ -1,0 +1,84 @@
+"""supervisor.control.info, stdin and rpc against a real supervisord."""
+
+from tests.support.ansible import run_playbook, sv_task
+
+
+def test_info(daemon, tmp_path):
+    run = run_playbook([
+        sv_task('info', 'facts', daemon),
+        sv_task('info', 'with config', daemon, gather=['config']),
+    ], tmp_path, check=True)
+    facts = run.result('facts')
+    assert run.task('facts')['status'] == 'ok', run
+    assert facts['supervisord']['state'] == 'RUNNING'
+    assert facts['supervisord']['version'] == '4.3.0'
+    assert facts['supervisord']['identification'] == 'test-supervisor'
+    assert facts['supervisord']['pid'] == daemon.proc.pid
+    assert facts['supervisord']['server_url'] == daemon.server_url
+    assert facts['groups']['web'] == ['web:web_a', 'web:web_b']
+    assert facts['groups']['worker'] == ['worker:worker_00', 'worker:worker_01', 'worker:worker_02']
+    assert [p['fullname'] for p in facts['processes']][:2] == ['crasher', 'dier']
+    assert 'config' not in facts
+    config = run.result('with config')['config']
+    assert {c['name'] for c in config} >= {'sleeper', 'web_a', 'worker_00'}
+
+
+def test_stdin(daemon, tmp_path):
+    daemon.write_program('echoer', dict(command='cat', startsecs=0))
+    daemon.rpc('supervisor.reloadConfig')
+    daemon.rpc('supervisor.addProcessGroup', 'echoer')
+    daemon.wait_state('echoer:echoer', 'RUNNING')
+    daemon.stop_process('idle:idle')
+    try:
+        run = run_playbook([
+            sv_task('stdin', 'check', daemon, name='echoer', chars='not sent'),
+        ], tmp_path, check=True)
+        assert run.task('check')['status'] == 'changed'
+        run = run_playbook([
+            sv_task('stdin', 'send', daemon, name='echoer', chars='hello stdin'),
+            sv_task('stdin', 'stopped', daemon, name='idle', chars='x'),
+            sv_task('stdin', 'unknown', daemon, name='nope', chars='x'),
+        ], tmp_path)
+        assert run.result('send')['sent_to'] == ['echoer'], run
+        assert run.result('stopped')['msg'] == 'cannot write to the standard input of idle: not running'
+        assert run.result('unknown')['msg'].startswith("no process matches 'nope'")
+        log = daemon.rpc('supervisor.readProcessStdoutLog', 'echoer', 0, 0)
+        assert log == 'hello stdin\n'
+    finally:
+        daemon.stop_process('echoer:echoer')
+        daemon.rpc('supervisor.removeProcessGroup', 'echoer')
+        daemon.remove_program_file('echoer')
+
+
+def test_rpc(daemon, tmp_path):
+    multicall = [{'methodName': 'supervisor.getState', 'params': []},
+                 {'methodName': 'supervisor.getProcessInfo', 'params': ['nope']}]
+    run = run_playbook([
+        sv_task('rpc', 'state', daemon, method='supervisor.getState'),
+        sv_task('rpc', 'help', daemon, method='system.methodHelp', params=['supervisor.getState']),
+        sv_task('rpc', 'multicall', daemon, method='system.multicall', params=[multicall]),
+        sv_task('rpc', 'event', daemon, method='supervisor.sendRemoteCommEvent', params=['deploy', 'v1']),
+        sv_task('rpc', 'fault', daemon, method='supervisor.getProcessInfo', params=['nope']),
+        sv_task('rpc', 'unknown method', daemon, method='supervisor.nope'),
+    ], tmp_path)
+    assert run.task('state')['status'] == 'ok'
+    assert run.result('state')['result'] == {'statecode': 1, 'statename': 'RUNNING'}
+    assert 'Return the current state' in run.result('help')['result'] or run.result('help')['result']
+    answer = run.result('multicall')['result']
+    assert answer[0]['statename'] == 'RUNNING' and answer[1]['faultCode'] == 10
+    assert run.task('multicall')['status'] == 'ok'
+    assert run.task('event')['status'] == 'changed'
+    assert run.result('fault')['msg'] == 'supervisor.getProcessInfo failed with BAD_NAME: nope'
+    assert run.result('unknown method')['msg'] == 'supervisor.nope failed with UNKNOWN_METHOD'
+
+
+def test_rpc_check_mode_refuses_writes(daemon, tmp_path):
+    daemon.stop_process('idle:idle')
+    run = run_playbook([
+        sv_task('rpc', 'write', daemon, method='supervisor.startProcess', params=['idle']),
+        sv_task('rpc', 'read', daemon, method='supervisor.getProcessInfo', params=['idle']),
+    ], tmp_path, check=True)
+    assert run.task('write')['status'] == 'changed'
+    assert run.result('write')['msg'] == 'check mode: supervisor.startProcess changes state and was not called'
+    assert run.result('read')['result']['statename'] == 'STOPPED'
+    assert daemon.info('idle:idle')['statename'] == 'STOPPED'

@@ -1,0 +1,158 @@
+"""supervisor.control.process against a real supervisord, through real ansible-playbook."""
+
+import os
+
+import pytest
+
+from tests.support.ansible import run_playbook, sv_task
+
+
+def task(title, daemon, **args):
+    return sv_task('process', title, daemon, **args)
+
+
+def names_states(result):
+    return [(p['fullname'], p['statename']) for p in result['processes']]
+
+
+def test_start_is_idempotent_and_returns_only_matched_processes(daemon, tmp_path):
+    daemon.stop_process('idle:idle')
+    run = run_playbook([
+        task('first', daemon, name=['idle', 'web:*', 'worker'], state='started'),
+        task('second', daemon, name=['idle', 'web:*', 'worker'], state='started'),
+    ], tmp_path)
+    first, second = run.task('first'), run.task('second')
+    assert first['status'] == 'changed', run
+    assert second['status'] == 'ok', run
+    assert names_states(first['result']) == [
+        ('idle', 'RUNNING'), ('web:web_a', 'RUNNING'), ('web:web_b', 'RUNNING'),
+        ('worker:worker_00', 'RUNNING'), ('worker:worker_01', 'RUNNING'), ('worker:worker_02', 'RUNNING')]
+    assert daemon.info('idle:idle')['statename'] == 'RUNNING'
+    proc = first['result']['processes'][0]
+    assert set(proc) >= {'name', 'group', 'fullname', 'statename', 'state', 'pid', 'description', 'start',
+                         'stop', 'exitstatus', 'spawnerr', 'stdout_logfile', 'stderr_logfile'}
+    assert proc['pid'] == daemon.info('idle:idle')['pid']
+    assert first['result']['server_url'] == daemon.server_url
+
+
+def test_check_mode_changes_nothing_and_diff_shows_states(daemon, tmp_path):
+    daemon.stop_process('idle:idle')
+    run = run_playbook([task('check', daemon, name='idle', state='started')], tmp_path, check=True, diff=True)
+    result = run.task('check')
+    assert result['status'] == 'changed', run
+    assert result['result']['diff'] == {'before': {'idle': 'STOPPED'}, 'after': {'idle': 'RUNNING'}}
+    assert names_states(result['result']) == [('idle', 'RUNNING')]
+    assert daemon.info('idle:idle')['statename'] == 'STOPPED'
+    assert '-idle: STOPPED' in run.stdout or 'STOPPED' in run.stdout
+
+
+def test_stop_then_stop_again_is_unchanged(daemon, tmp_path):
+    daemon.start_process('idle:idle')
+    run = run_playbook([
+        task('stop', daemon, name='idle', state='stopped'),
+        task('again', daemon, name='idle', state='stopped'),
+    ], tmp_path)
+    assert run.task('stop')['status'] == 'changed', run
+    assert run.task('again')['status'] == 'ok', run
+    assert daemon.info('idle:idle')['statename'] == 'STOPPED'
+
+
+def test_restart_always_changes_and_gives_new_pids(daemon, tmp_path):
+    before = daemon.info('web:web_a')['pid']
+    run = run_playbook([task('restart', daemon, name='web:web_a', state='restarted')], tmp_path)
+    assert run.task('restart')['status'] == 'changed', run
+    after = daemon.info('web:web_a')
+    assert after['statename'] == 'RUNNING' and after['pid'] != before
+
+
+def test_glob_matches_numprocs(daemon, tmp_path):
+    run = run_playbook([task('glob', daemon, name='worker:worker_0[12]', state='started')], tmp_path)
+    assert [p['fullname'] for p in run.result('glob')['processes']] == ['worker:worker_01', 'worker:worker_02']
+
+
+def test_unknown_name_fails_with_closest_names(daemon, tmp_path):
+    run = run_playbook([task('bad', daemon, name=['web:web_c'], state='started')], tmp_path)
+    result = run.task('bad')
+    assert result['status'] == 'failed'
+    assert result['result']['msg'] == "no process matches 'web:web_c'; closest names: web:web_a, web:web_b, web:*"
+    assert 'Traceback' not in run.output
+
+
+def test_fatal_start_reports_exit_status_and_stderr(daemon, tmp_path):
+    run = run_playbook([task('dier', daemon, name='dier', state='started')], tmp_path)
+    result = run.task('dier')['result']
+    assert run.task('dier')['status'] == 'failed'
+    assert 'dier: failed to start (FATAL)' in result['msg']
+    assert 'exit status 3 (from the main log)' in result['msg']
+    assert 'stderr: dier-is-broken' in result['msg']
+    failure = result['failures'][0]
+    assert failure['exitstatus'] == 3 and failure['statename'] == 'FATAL'
+    assert 'Exited too quickly' in failure['spawnerr']
+    assert daemon.info('dier:dier')['statename'] == 'FATAL'
+
+
+def test_signal(daemon, tmp_path):
+    daemon.stop_process('idle:idle')
+    run = run_playbook([
+        task('stopped one', daemon, name='idle', state='signalled', signal='HUP'),
+        task('bad signal', daemon, name='sleeper', state='signalled', signal='NOPE'),
+        task('bad format', daemon, name='sleeper', state='signalled', signal='-9; rm'),
+        task('missing', daemon, name='sleeper', state='signalled'),
+        task('usr1 by name', daemon, name='sleeper', state='signalled', signal='sigcont'),
+    ], tmp_path)
+    assert run.task('stopped one')['status'] == 'ok', run
+    bad = run.task('bad signal')
+    assert bad['status'] == 'failed' and 'BAD_SIGNAL' in bad['result']['msg'], bad
+    assert run.task('bad format')['result']['msg'].startswith("invalid signal '-9; rm'")
+    assert run.task('missing')['result']['msg'] == 'state=signalled needs signal, such as HUP or 10'
+    assert run.task('usr1 by name')['status'] == 'changed'
+    assert daemon.info('sleeper:sleeper')['statename'] == 'RUNNING'
+
+
+def test_backoff_is_stopped_and_started_once(daemon, tmp_path):
+    """community.general.supervisorctl fails with 'already started' here."""
+    marker = os.path.join(daemon.directory, 'flappy.ok')
+    daemon.write_program('flappy', dict(
+        command="sh -c 'test -f %s || exit 1; exec sleep 100000'" % marker,
+        startsecs=1, startretries=1000, autostart=True))
+    daemon.rpc('supervisor.reloadConfig')
+    daemon.rpc('supervisor.addProcessGroup', 'flappy')
+    try:
+        daemon.wait_state('flappy:flappy', 'BACKOFF')
+        open(marker, 'w').close()
+        run = run_playbook([task('flappy', daemon, name='flappy', state='started')], tmp_path, diff=True)
+        result = run.task('flappy')
+        assert result['status'] == 'changed', run
+        assert result['result']['diff']['before']['flappy'] in ('BACKOFF', 'STARTING')
+        assert daemon.info('flappy:flappy')['statename'] == 'RUNNING'
+    finally:
+        daemon.stop_process('flappy:flappy')
+        daemon.rpc('supervisor.removeProcessGroup', 'flappy')
+        daemon.remove_program_file('flappy')
+
+
+def test_wait_false_and_a_process_that_crashes_later(daemon, tmp_path):
+    run = run_playbook([
+        task('crasher', daemon, name='crasher', state='started'),
+        task('nowait', daemon, name='idle', state='restarted', wait=False),
+    ], tmp_path)
+    assert run.task('crasher')['status'] == 'changed', run
+    assert run.task('crasher')['result']['processes'][0]['statename'] == 'RUNNING'
+    assert run.task('nowait')['result']['processes'][0]['statename'] in ('STARTING', 'RUNNING')
+    daemon.wait_state('crasher:crasher', 'EXITED', timeout=20)
+
+
+def test_all_and_bad_arguments(daemon, tmp_path):
+    run = run_playbook([
+        task('bad state', daemon, name='idle', state='running'),
+        task('no name', daemon, state='started'),
+        task('signal without signalled', daemon, name='idle', state='started', signal='HUP'),
+        task('all', daemon, name='all', state='started'),
+    ], tmp_path)
+    assert 'value of state must be one of' in run.task('bad state')['result']['msg']
+    assert 'missing required arguments: name' in run.task('no name')['result']['msg']
+    assert run.task('signal without signalled')['result']['msg'] == 'signal is only used with state=signalled'
+    all_result = run.task('all')
+    assert all_result['status'] == 'failed'  # dier cannot start: the others still do
+    assert {p['fullname'] for p in all_result['result']['processes']} >= {'sleeper', 'idle', 'web:web_a'}
+    assert daemon.info('idle:idle')['statename'] == 'RUNNING'

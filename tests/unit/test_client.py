@@ -1,0 +1,133 @@
+"""The client against servers that real supervisord cannot imitate: wrong, slow, hostile."""
+
+import socket
+import threading
+import xmlrpc.client
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from tests.support.paths import ensure_collection_link
+
+ensure_collection_link()
+from ansible_collections.supervisor.control.plugins.module_utils import transport  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
+    SupervisorConnectionError, SupervisorFault)
+
+BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        b'<methodResponse><params><param><value><string>&lol2;</string></value></param></params>'
+        b'</methodResponse>')
+
+
+class Canned(BaseHTTPRequestHandler):
+    status = 200
+    body = b''
+    headers_extra = {}
+    length = None
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        self.send_response(self.status)
+        self.send_header('Content-Type', 'text/xml')
+        self.send_header('Content-Length', str(self.length if self.length is not None else len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    servers = []
+
+    def make(status=200, body=b'', length=None):
+        handler = type('H', (Canned,), {'status': status, 'body': body, 'length': length})
+        httpd = HTTPServer(('127.0.0.1', 0), handler)
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        servers.append(httpd)
+        return SupervisorClient(parse_server_url('http://127.0.0.1:%d' % httpd.server_port, timeout=5))
+
+    yield make
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def response(value):
+    return xmlrpc.client.dumps((value,), methodresponse=True).encode()
+
+
+def test_fault_is_mapped_to_its_name(server):
+    client = server(body=xmlrpc.client.dumps(xmlrpc.client.Fault(60, 'ALREADY_STARTED: web:a')).encode())
+    with pytest.raises(SupervisorFault) as err:
+        client.call('supervisor.startProcess', 'web:a')
+    assert (err.value.name, err.value.detail) == ('ALREADY_STARTED', 'web:a')
+    assert str(err.value) == 'supervisor.startProcess failed with ALREADY_STARTED: web:a'
+
+
+def test_multicall_results_are_bare_and_faults_are_structs(server):
+    client = server(body=response([{'statename': 'RUNNING'}, [1, 2],
+                                   {'faultCode': 10, 'faultString': 'BAD_NAME: x'}]))
+    state, listing, fault = client.multicall([('a', []), ('b', []), ('c', ['x'])])
+    assert state == {'statename': 'RUNNING'} and listing == [1, 2]
+    assert isinstance(fault, SupervisorFault) and fault.name == 'BAD_NAME' and fault.method == 'c'
+    with pytest.raises(SupervisorFault):
+        client.multicall_or_raise([('a', []), ('b', []), ('c', ['x'])])
+    with pytest.raises(SupervisorConnectionError, match='3 results for 2 calls'):
+        client.multicall([('a', []), ('b', [])])
+
+
+@pytest.mark.parametrize('status, body, message', [
+    (404, b'<html>nope</html>', 'not a supervisord XML-RPC endpoint: http://127.0.0.1:{port}/RPC2 answered HTTP 404'),
+    (500, b'', 'answered HTTP 500'),
+    (401, b'', 'authentication failed for http://127.0.0.1:{port}/RPC2 (HTTP 401): check username and password'),
+    (200, b'<html><body>hello</body></html>', 'answered HTTP 200 with a body that is not XML-RPC'),
+    (200, b'<?xml version="1.0"?><rss><channel/></rss>', 'answered HTTP 200 with a body that is not XML-RPC'),
+    (200, BOMB, 'answered XML with a DOCTYPE (refused)'),
+])
+def test_wrong_servers(server, status, body, message):
+    client = server(status=status, body=body)
+    port = client.settings.port
+    with pytest.raises(SupervisorConnectionError) as err:
+        client.call('supervisor.getState')
+    assert message.format(port=port) in str(err.value)
+
+
+def test_truncated_body(server):
+    client = server(body=response('x')[:40], length=400)
+    with pytest.raises(SupervisorConnectionError, match='connection lost to http://127.0.0.1'):
+        client.call('supervisor.getState')
+
+
+def test_oversized_answer_is_refused(server, monkeypatch):
+    monkeypatch.setattr(transport, 'MAX_RESPONSE_BYTES', 1000)
+    client = server(body=response('x' * 5000))
+    with pytest.raises(SupervisorConnectionError, match='larger than 0 MiB: refused'):
+        client.call('supervisor.getState')
+
+
+def test_server_that_never_answers_times_out():
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(1)
+    try:
+        client = SupervisorClient(parse_server_url('http://127.0.0.1:%d' % listener.getsockname()[1], timeout=0.5))
+        with pytest.raises(SupervisorConnectionError) as err:
+            client.call('supervisor.getState')
+        assert str(err.value) == ('no answer from http://127.0.0.1:%d/RPC2 within 0.5 seconds: the daemon is busy '
+                                  'or hung, or the address is wrong' % listener.getsockname()[1])
+    finally:
+        listener.close()
+
+
+def test_unix_socket_that_is_not_a_socket(tmp_path):
+    regular = tmp_path / 'file'
+    regular.write_text('x')
+    client = SupervisorClient(parse_server_url('unix://%s' % regular))
+    with pytest.raises(SupervisorConnectionError) as err:
+        client.call('supervisor.getState')
+    assert 'connection refused on socket' in str(err.value) or 'is not a socket' in str(err.value)
