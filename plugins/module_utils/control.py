@@ -19,7 +19,10 @@ import time
 
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
-from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault
+from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    SupervisorConnectionError,
+    SupervisorFault,
+)
 
 # Faults that mean the desired state already holds (a race with another client).
 HARMLESS = {
@@ -81,6 +84,15 @@ class ProcessController(object):
     def all_infos(self):
         return self.client.call('supervisor.getAllProcessInfo')
 
+    def running_infos(self):
+        """``getAllProcessInfo``, checking in the same round trip that the daemon is RUNNING."""
+        state, infos = self.client.multicall_or_raise([('supervisor.getState', []),
+                                                       ('supervisor.getAllProcessInfo', [])])
+        if state['statename'] != 'RUNNING':
+            raise SupervisorFault(6, 'SHUTDOWN_STATE: supervisord at %s is %s, not RUNNING: nothing can be '
+                                     'started or stopped now' % (self.client.url, state['statename']))
+        return infos
+
     def _batch(self, method, actions, extra=()):
         """Call ``method(namespec, *extra)`` for every action in one multicall."""
         failures = []
@@ -100,7 +112,13 @@ class ProcessController(object):
         infos = {}
         interval = self.poll_interval
         while True:
-            for info in self.all_infos():
+            try:
+                current = self.all_infos()
+            except SupervisorConnectionError as exc:
+                # We talked to it a moment ago: it died or is restarting under us.
+                raise SupervisorConnectionError('connection lost to %s while waiting for %s: %s' % (
+                    self.client.url, ', '.join(sorted(pending)), exc))
+            for info in current:
                 spec = P.namespec(info)
                 if spec in pending:
                     infos[spec] = info

@@ -81,6 +81,8 @@ class SupervisorFault(SupervisorError):
             detail = detail[len(prefix):].strip()
         elif detail == self.name:
             detail = ''
+        if not detail and self.name == 'SHUTDOWN_STATE':
+            detail = 'supervisord is shutting down and answers no call until it has stopped'
         self.detail = detail
         self.method = method
         text = self.name if not detail else '%s: %s' % (self.name, detail)

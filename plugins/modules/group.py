@@ -145,7 +145,7 @@ def run(module):
     state = params['state']
     client = module.client
     controller = ProcessController(client, params['timeout'])
-    before = controller.all_infos()
+    before = controller.running_infos()
     loaded = set(i['group'] for i in before)
     result = {'changed': False}
 

@@ -194,7 +194,7 @@ def run(module):
         module.fail_json(msg='signal is only used with state=signalled')
 
     controller = ProcessController(module.client, params['timeout'])
-    before = P.match(params['name'], controller.all_infos())
+    before = P.match(params['name'], controller.running_infos())
     actions = plans.plan_processes(before, state)
     changed = any(a.changed for a in actions)
     result = {'changed': changed}

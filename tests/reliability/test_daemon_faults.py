@@ -1,0 +1,124 @@
+"""supervisord dies or restarts while a play talks to it (issue 8, item 1)."""
+
+import os
+import threading
+import time
+
+from tests.support.ansible import run_playbook, sv_task
+from tests.support.supervisord import Supervisord
+
+PROGRAMS = {
+    'slowstart': dict(command='sleep 100000', startsecs=6, autostart=False),
+    'steady': dict(command='sleep 100000', startsecs=0),
+}
+
+
+def test_daemon_killed_between_tasks_then_next_run_converges(tmp_path):
+    daemon = Supervisord(str(tmp_path / 'd'), programs=PROGRAMS)
+    os.makedirs(daemon.directory)
+    try:
+        daemon.start()
+        run = run_playbook([
+            sv_task('process', 'before', daemon, name='steady', state='started'),
+            {'name': 'kill', 'ansible.builtin.command': 'kill -9 %d' % daemon.proc.pid},
+            sv_task('process', 'after', daemon, name='steady', state='started', timeout=5),
+        ], tmp_path)
+        assert run.task('before')['status'] == 'ok', run
+        assert run.result('after')['msg'] == (
+            'connection refused on socket %s: supervisord is not running (the socket file is stale)'
+            % daemon.socket)
+        daemon.stop()
+        daemon.start()
+        run = run_playbook([sv_task('process', 'again', daemon, name='slowstart', state='started')], tmp_path)
+        assert run.task('again')['status'] == 'changed', run
+        assert daemon.info('slowstart:slowstart')['statename'] == 'RUNNING'
+    finally:
+        daemon.cleanup()
+
+
+def test_daemon_killed_during_a_wait_fails_with_connection_lost(tmp_path):
+    daemon = Supervisord(str(tmp_path / 'd'), programs=PROGRAMS)
+    os.makedirs(daemon.directory)
+    try:
+        daemon.start()
+        outcome = {}
+
+        def play():
+            outcome['run'] = run_playbook(
+                [sv_task('process', 'start', daemon, name='slowstart', state='started', timeout=20)], tmp_path)
+
+        worker = threading.Thread(target=play)
+        worker.start()
+        deadline = time.monotonic() + 60
+        while daemon.info('slowstart:slowstart')['statename'] != 'STARTING':
+            assert time.monotonic() < deadline, 'the play never started the process'
+            time.sleep(0.05)
+        daemon.kill()
+        worker.join(timeout=120)
+        assert not worker.is_alive()
+        result = outcome['run'].task('start')
+        assert result['status'] == 'failed', outcome['run']
+        assert result['result']['msg'].startswith(
+            'connection lost to unix://%s while waiting for slowstart:slowstart: ' % daemon.socket), result
+        daemon.proc = None
+        daemon.start()
+        run = run_playbook([sv_task('process', 'converge', daemon, name='slowstart', state='started')], tmp_path)
+        assert run.task('converge')['status'] == 'changed', run
+    finally:
+        daemon.cleanup()
+
+
+def test_shutdown_state_and_reload_during_wait(tmp_path):
+    daemon = Supervisord(str(tmp_path / 'd'), programs=PROGRAMS)
+    os.makedirs(daemon.directory)
+    try:
+        daemon.start()
+        outcome = {}
+
+        def play():
+            outcome['run'] = run_playbook(
+                [sv_task('process', 'start', daemon, name='slowstart', state='started', timeout=30)], tmp_path)
+
+        worker = threading.Thread(target=play)
+        worker.start()
+        deadline = time.monotonic() + 60
+        while daemon.info('slowstart:slowstart')['statename'] != 'STARTING':
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        daemon.rpc('supervisor.restart')  # what `supervisorctl reload` does
+        worker.join(timeout=120)
+        result = outcome['run'].task('start')
+        # The module notices: the process it waited for was stopped by the restart,
+        # or the daemon went away for a moment. Either way the task says so.
+        assert result['status'] == 'failed', outcome['run']
+        msg = result['result']['msg']
+        assert ('connection lost to unix://%s' % daemon.socket in msg
+                or 'slowstart: was stopped by someone else while starting' in msg), msg
+        daemon.wait_running()
+    finally:
+        daemon.cleanup()
+
+
+def test_daemon_in_shutdown_state_gives_a_clear_message(tmp_path):
+    trapped = str(tmp_path / 'trapped')
+    programs = dict(PROGRAMS, stubborn=dict(
+        command="sh -c 'trap \"\" TERM; touch %s; while true; do sleep 1; done'" % trapped,
+        startsecs=0, stopwaitsecs=60))
+    daemon = Supervisord(str(tmp_path / 'd'), programs=programs)
+    os.makedirs(daemon.directory)
+    try:
+        daemon.start()
+        deadline = time.monotonic() + 30
+        while not os.path.exists(trapped):  # SIGTERM before the trap would kill it
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        daemon.rpc('supervisor.shutdown')  # waits up to 60 s for stubborn, in SHUTDOWN state
+        run = run_playbook([
+            sv_task('process', 'start', daemon, name='steady', state='started'),
+            sv_task('daemon', 'running', daemon),
+        ], tmp_path)
+        shutting_down = 'SHUTDOWN_STATE: supervisord is shutting down and answers no call until it has stopped'
+        assert run.result('start')['msg'] == 'supervisor.getState failed with ' + shutting_down, run
+        assert run.result('running')['msg'] == 'supervisor.getState failed with ' + shutting_down, run
+    finally:
+        daemon.cleanup()
