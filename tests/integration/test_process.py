@@ -1,6 +1,8 @@
 """supervisor.control.process against a real supervisord, through real ansible-playbook."""
 
 import os
+import threading
+import time
 
 import pytest
 
@@ -112,20 +114,42 @@ def test_signal(daemon, tmp_path):
 def test_backoff_is_stopped_and_started_once(daemon, tmp_path):
     """community.general.supervisorctl fails with 'already started' here."""
     marker = os.path.join(daemon.directory, 'flappy.ok')
+    go = str(tmp_path / 'go')
     daemon.write_program('flappy', dict(
         command="sh -c 'test -f %s || exit 1; exec sleep 100000'" % marker,
         startsecs=1, startretries=1000, autostart=True))
     daemon.rpc('supervisor.reloadConfig')
     daemon.rpc('supervisor.addProcessGroup', 'flappy')
+    outcome = {}
+    # ansible-playbook starts first and waits for `go`, so that the module runs
+    # within a moment of the test seeing BACKOFF, well inside supervisord's
+    # backoff delay (one more second after each failed start).
+    worker = threading.Thread(target=lambda: outcome.update(run=run_playbook([
+        {'name': 'wait for go', 'ansible.builtin.command': 'sh -c "while [ ! -f %s ]; do sleep 0.05; done"' % go,
+         'timeout': 60},
+        task('flappy', daemon, name='flappy', state='started')], tmp_path, diff=True)))
     try:
-        daemon.wait_state('flappy:flappy', 'BACKOFF')
+        worker.start()
+        failures = 0
+        deadline = time.monotonic() + 60
+        previous = None
+        while failures < 4:  # the fourth BACKOFF lasts four seconds: room for a busy machine
+            state = daemon.info('flappy:flappy')['statename']
+            if state == 'BACKOFF' and previous != 'BACKOFF':
+                failures += 1
+            previous = state
+            assert time.monotonic() < deadline, 'flappy never reached BACKOFF four times'
+            time.sleep(0.02)
         open(marker, 'w').close()
-        run = run_playbook([task('flappy', daemon, name='flappy', state='started')], tmp_path, diff=True)
+        open(go, 'w').close()
+        worker.join(timeout=120)
+        run = outcome['run']
         result = run.task('flappy')
+        assert result['result']['diff']['before']['flappy'] == 'BACKOFF', run
         assert result['status'] == 'changed', run
-        assert result['result']['diff']['before']['flappy'] in ('BACKOFF', 'STARTING')
         assert daemon.info('flappy:flappy')['statename'] == 'RUNNING'
     finally:
+        worker.join(timeout=120)
         daemon.stop_process('flappy:flappy')
         daemon.rpc('supervisor.removeProcessGroup', 'flappy')
         daemon.remove_program_file('flappy')
