@@ -29,6 +29,9 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
 from ansible_collections.supervisor.control.plugins.module_utils.connection import resolve_settings
 from ansible_collections.supervisor.control.plugins.module_utils import transport
 
+# Methods every supervisord has; the server lacks the supervisor namespace when they are unknown.
+CORE_METHODS = frozenset(('system.multicall', 'supervisor.getState', 'supervisor.getAllProcessInfo',
+                          'supervisor.getPID', 'supervisor.getSupervisorVersion'))
 _DOCTYPE = re.compile(br'<!DOCTYPE|<!ENTITY', re.IGNORECASE)
 
 
@@ -83,7 +86,7 @@ class SupervisorClient(object):
         try:
             result = xmlrpclib.loads(data, use_builtin_types=True)[0]
         except xmlrpclib.Fault as fault:
-            raise SupervisorFault(fault.faultCode, fault.faultString, method)
+            raise self._fault(fault.faultCode, fault.faultString, method)
         except (ExpatError, xmlrpclib.ResponseError, ValueError, TypeError, IndexError):
             raise SupervisorConnectionError(
                 'not a supervisord XML-RPC endpoint: %s answered HTTP 200 with a body that is not XML-RPC '
@@ -92,6 +95,14 @@ class SupervisorClient(object):
             raise SupervisorConnectionError(
                 'not a supervisord XML-RPC endpoint: %s answered a response without one value' % self.url)
         return result[0]
+
+    def _fault(self, code, fault_string, method):
+        fault = SupervisorFault(code, fault_string, method)
+        if fault.is_('UNKNOWN_METHOD') and method in CORE_METHODS:
+            # Every supervisord has these: this is some other XML-RPC server.
+            return SupervisorConnectionError(
+                'not a supervisord XML-RPC endpoint: %s is an XML-RPC server without %s' % (self.url, method))
+        return fault
 
     def call(self, method, *params):
         """Call one method; raise SupervisorFault or SupervisorConnectionError."""
@@ -117,7 +128,7 @@ class SupervisorClient(object):
         decoded = []
         for (method, dummy), value in zip(calls, results):
             if isinstance(value, dict) and set(value) == set(('faultCode', 'faultString')):
-                decoded.append(SupervisorFault(value['faultCode'], value['faultString'], method))
+                decoded.append(self._fault(value['faultCode'], value['faultString'], method))
             else:
                 decoded.append(value)
         return decoded
@@ -126,7 +137,7 @@ class SupervisorClient(object):
         """Like multicall, but raise the first fault."""
         results = self.multicall(calls)
         for value in results:
-            if isinstance(value, SupervisorFault):
+            if isinstance(value, (SupervisorFault, SupervisorConnectionError)):
                 raise value
         return results
 

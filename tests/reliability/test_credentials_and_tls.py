@@ -1,0 +1,78 @@
+"""https:// through a TLS proxy, certificate checks, and credentials that never show (issue 8, item 6)."""
+
+import os
+import socket
+
+import pytest
+
+from tests.support.ansible import run_playbook, sv_task
+from tests.support.supervisord import Supervisord, free_port
+from tests.support.tls_proxy import TLSProxy, make_self_signed
+
+SECRET = 'tls-Pa55-7d1e0c'
+
+
+@pytest.fixture(scope='module')
+def https_daemon(tmp_path_factory):
+    top = tmp_path_factory.mktemp('https')
+    daemon = Supervisord(str(top / 'd'), programs={'sleeper': dict(command='sleep 100000', startsecs=0)},
+                         username='admin', password=SECRET, inet_port=free_port())
+    os.makedirs(daemon.directory)
+    cert, key = make_self_signed(str(top))
+    try:
+        daemon.start()
+        with TLSProxy(daemon.inet_port, cert, key) as proxy:
+            yield daemon, proxy, cert
+    finally:
+        daemon.cleanup()
+
+
+def test_https_verifies_certificates(https_daemon, tmp_path):
+    daemon, proxy, cert = https_daemon
+    url = 'https://127.0.0.1:%d' % proxy.port
+    common = dict(server_url=url, username='admin', password='{{ lookup("env", "SV_PW") }}')
+    run = run_playbook([
+        sv_task('info', 'untrusted', **common),
+        sv_task('info', 'with ca_path', ca_path=cert, **common),
+        sv_task('info', 'unverified', validate_certs=False, **common),
+        sv_task('info', 'missing ca file', ca_path=str(tmp_path / 'nope.pem'), **common),
+    ], tmp_path, verbosity=4, extra_env={'SV_PW': SECRET})
+    untrusted = run.result('untrusted')['msg']
+    assert untrusted.startswith('the certificate of %s/RPC2 is not trusted (' % url), untrusted
+    assert untrusted.endswith('give ca_path, or validate_certs=false for a self-signed test setup')
+    assert run.task('with ca_path')['status'] == 'ok', run
+    assert run.result('with ca_path')['supervisord']['state'] == 'RUNNING'
+    assert run.task('unverified')['status'] == 'ok'
+    assert 'validate_certs=false: the certificate of %s/RPC2 is not checked' % url in run.output
+    assert run.result('missing ca file')['msg'].startswith('cannot load ca_path %s' % (tmp_path / 'nope.pem'))
+    assert SECRET not in run.output
+
+
+def test_plain_http_credentials_to_a_non_loopback_address_warn(tmp_path):
+    # The check is on the name in the URL, before any byte is sent: this
+    # machine's own host name is not a loopback name, and resolves to this
+    # machine, so nothing leaves it.
+    host = socket.gethostname()
+    run = run_playbook([
+        sv_task('info', 'remote', server_url='http://%s:%d' % (host, free_port()), username='admin',
+                password='{{ lookup("env", "SV_PW") }}', timeout=3),
+    ], tmp_path, extra_env={'SV_PW': SECRET})
+    assert 'credentials are sent in clear text to http://%s' % host in run.output, run
+    assert SECRET not in run.output
+
+
+def test_password_never_shows_in_failures_diff_or_invocation(https_daemon, tmp_path):
+    daemon, proxy, cert = https_daemon
+    url = 'http://admin:%s@127.0.0.1:%d' % ('{{ lookup("env", "SV_PW") }}', daemon.inet_port)
+    run = run_playbook([
+        sv_task('process', 'embedded ok', server_url=url, name='sleeper', state='restarted'),
+        sv_task('process', 'embedded unknown name', server_url=url, name='nope'),
+        sv_task('process', 'wrong password', server_url=daemon.http_url, username='admin',
+                password='{{ lookup("env", "SV_PW") }}x', name='sleeper'),
+    ], tmp_path, verbosity=4, diff=True, extra_env={'SV_PW': SECRET})
+    assert run.task('embedded ok')['status'] == 'changed', run
+    assert run.result('embedded ok')['server_url'] == 'http://127.0.0.1:%d/RPC2' % daemon.inet_port
+    assert run.result('embedded unknown name')['msg'].startswith("no process matches 'nope'")
+    assert 'HTTP 401' in run.result('wrong password')['msg']
+    assert SECRET not in run.output
+    assert SECRET not in str(run.results)

@@ -1,0 +1,81 @@
+"""A TLS reverse proxy in front of a supervisord inet_http_server, for https:// tests.
+
+supervisord speaks only plain HTTP; in production https:// means a TLS proxy
+(nginx, stunnel) in front of it. This one terminates TLS with a self-signed
+certificate made by ``openssl`` and pipes bytes to the daemon's port.
+"""
+
+import os
+import socket
+import ssl
+import subprocess
+import threading
+
+
+def make_self_signed(directory, cn='localhost'):
+    """Write cert.pem and key.pem for ``cn`` and 127.0.0.1; return (cert, key)."""
+    cert = os.path.join(directory, 'cert.pem')
+    key = os.path.join(directory, 'key.pem')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+                    '-days', '1', '-subj', '/CN=%s' % cn,
+                    '-addext', 'subjectAltName=DNS:%s,IP:127.0.0.1' % cn],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+class TLSProxy(object):
+    def __init__(self, backend_port, cert, key):
+        self.backend = ('127.0.0.1', backend_port)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(('127.0.0.1', 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.listener.close()
+        self._thread.join(timeout=5)
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
+
+    def _handle(self, client):
+        try:
+            tls = self.context.wrap_socket(client, server_side=True)
+        except (ssl.SSLError, OSError):
+            client.close()  # the client refused our certificate: that is the point of some tests
+            return
+        upstream = socket.create_connection(self.backend, timeout=30)
+        threading.Thread(target=self._pipe, args=(upstream, tls), daemon=True).start()
+        self._pipe(tls, upstream)
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
