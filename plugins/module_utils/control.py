@@ -26,10 +26,13 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
 
 # Faults that mean the desired state already holds (a race with another client).
 HARMLESS = {
-    'stopProcess': ('NOT_RUNNING',),
-    'startProcess': ('ALREADY_STARTED',),
-    'signalProcess': ('NOT_RUNNING',),
+    'supervisor.stopProcess': ('NOT_RUNNING',),
+    'supervisor.startProcess': ('ALREADY_STARTED',),
+    'supervisor.signalProcess': ('NOT_RUNNING',),
 }
+# A process found STOPPED while we wait for it to start was stopped by another
+# client; give that client this long to start it again before failing.
+STOPPED_GRACE = 3.0
 MAIN_LOG_BYTES = 32 * 1024
 STDERR_TAIL_BYTES = 2048
 _EXIT_STATUS = re.compile(r'exit status (\d+)')
@@ -146,9 +149,17 @@ class ProcessController(object):
                        and (wait or plans.START in a.steps)]
         failed = set(f.namespec for f in failures)
         if must_settle:
+            pids = dict((a.namespec, a.info.get('pid')) for a in must_settle)
+
+            def stopped(info):
+                # Stopped, or started again by another client (a new pid): either
+                # way the stop we asked for has happened.
+                pid = info.get('pid')
+                if info['statename'] in P.NOT_RUNNING or (pid and pid != pids[P.namespec(info)]):
+                    return True
+                return None
             infos, verdicts, pending = self._wait(
-                [a.namespec for a in must_settle if a.namespec not in failed],
-                lambda info: True if info['statename'] in P.NOT_RUNNING else None, deadline)
+                [a.namespec for a in must_settle if a.namespec not in failed], stopped, deadline)
             for spec in sorted(pending):
                 failures.append(ProcessFailure(infos[spec], 'still %s after %g seconds (stopwaitsecs longer than '
                                                             'timeout?)' % (infos[spec]['statename'], self.timeout)))
@@ -179,13 +190,19 @@ class ProcessController(object):
         return self._wait_started(actions, deadline, not_yet_spawned)
 
     def _wait_started(self, actions, deadline, not_yet_spawned=False):
+        stopped_since = {}
+
         def settled(info):
             state = info['statename']
             if state in (P.RUNNING, P.EXITED):
                 return True  # EXITED after start: startsecs=0 and it ran to completion
             if state == P.STOPPED and not_yet_spawned and not info.get('start'):
                 return None
-            if state in (P.FATAL, P.STOPPED, P.UNKNOWN):
+            if state == P.STOPPED:
+                first = stopped_since.setdefault(P.namespec(info), self.clock())
+                return None if self.clock() - first < STOPPED_GRACE else False
+            stopped_since.pop(P.namespec(info), None)
+            if state in (P.FATAL, P.UNKNOWN):
                 return False
             return None
         infos, verdicts, pending = self._wait([a.namespec for a in actions], settled, deadline)

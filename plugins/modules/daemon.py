@@ -172,8 +172,10 @@ def restart(module, client):
     # A soft restart keeps the pid; it goes through RESTARTING and refuses
     # connections for a moment while it reopens its sockets.
     time.sleep(0.2)
-    facts = wait_until(lambda: (lambda f: f if f and f['state'] == 'RUNNING' else None)(_facts_or_none(client)),
-                       module.params['timeout'])
+    def running_facts():
+        facts = _facts_or_none(client)
+        return facts if facts and facts['state'] == 'RUNNING' else None
+    facts = wait_until(running_facts, module.params['timeout'])
     if not facts:
         module.fail_json(msg='supervisord at %s did not come back RUNNING within %g seconds after restart' % (
             client.url, module.params['timeout']), changed=True, server_url=client.url)

@@ -44,8 +44,8 @@ options:
     default: []
 notes:
   - C(changed) is false for methods that only read, true for the others.
-  - A fault fails the task with its name, such as C(BAD_NAME: foo); the answer of a
-    C(system.multicall) holds faults as C(faultCode)/C(faultString) dicts instead.
+  - "A fault fails the task with its name, such as C(BAD_NAME: foo); the answer of a
+    C(system.multicall) holds faults as C(faultCode)/C(faultString) dicts instead."
 seealso:
   - module: supervisor.control.info
 '''
@@ -100,7 +100,7 @@ READ_PREFIXES = ('get', 'read', 'tail', 'list')
 
 def is_read_only(method, params):
     """True for methods that only read state; ``system.multicall`` is judged by its calls."""
-    namespace, _, name = method.rpartition('.')
+    namespace, name = method.rpartition('.')[::2]
     if method == 'system.multicall':
         calls = params[0] if params and isinstance(params[0], list) else []
         return all(isinstance(c, dict) and is_read_only(str(c.get('methodName', '')), c.get('params') or [])
