@@ -12,11 +12,14 @@ supervisord decodes log bytes as strict UTF-8 before it answers, so a window
 that holds an invalid byte (or that starts or ends inside a multi-byte
 character) comes back as a ``FAILED`` fault instead of text, and a control
 character other than tab, newline and carriage return makes its XML answer
-unparseable. ``TextReader`` works around both: it reads the parts that can be
-read and puts U+FFFD where bytes cannot be, the way
-``bytes.decode('utf-8', 'replace')`` does. ``tailProcess*Log`` faults say
-where the bad bytes are (one more round trip each); otherwise, the window is
-split in two at a character boundary until the bad bytes are isolated.
+unparseable. Such an answer is asked for again and parsed leniently
+(``parse_lenient``: the control characters come back as they are). For bad
+UTF-8, ``TextReader`` reads the parts that can be read and puts U+FFFD where
+bytes cannot be, the way ``bytes.decode('utf-8', 'replace')`` does:
+``tailProcess*Log`` faults say where the bad bytes are (one more round trip
+each); otherwise, the window is split in two at a character boundary until
+the bad bytes are isolated. The same splitting isolates control characters
+if even the lenient parse fails.
 
 The algorithms (``TextReader``, ``tail_lines``, ``read_slice``) are pure: they
 talk to a *source* with ``size()`` and ``read(offset, length, size)``, which
@@ -27,12 +30,19 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+from xml.parsers.expat import ExpatError
+
+try:
+    import xmlrpc.client as xmlrpclib
+except ImportError:  # pragma: no cover
+    import xmlrpclib
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorConnectionError,
     SupervisorError,
     SupervisorFault,
 )
+from ansible_collections.supervisor.control.plugins.module_utils import transport
 
 REPLACEMENT = u'\ufffd'
 # The first window of a tail: about this many bytes per wanted line.
@@ -41,6 +51,9 @@ MIN_WINDOW = 4096
 # No single lookup reads more than this (the transport refuses answers above 64 MiB).
 MAX_WINDOW = 16 * 1024 * 1024
 SIZE_RETRIES = 4
+# Reads spent isolating bytes that supervisord cannot send (control characters, invalid UTF-8), per window.
+FALLBACK_CALLS = 2000
+COARSE_PIECE = 256
 
 # "FAILED: <class 'UnicodeDecodeError'>:'utf-8' codec can't decode byte 0xff in position 3: invalid start byte"
 # "... can't decode bytes in position 3-4: unexpected end of data"
@@ -48,6 +61,50 @@ _DECODE_SPAN = re.compile(r"UnicodeDecodeError.*?in position (\d+)(?:-(\d+))?:")
 # readProcess*Log and readLog turn a UnicodeDecodeError into this (supervisor 4.x), losing the position.
 _DECODE_LOST = ("has no attribute 'utf-8'", "has no attribute 'utf8'", 'UnicodeDecodeError')
 _UNPARSEABLE = 'body that is not XML-RPC'
+
+
+# Control characters that XML 1.0 forbids and supervisord sends raw. They never occur inside a
+# multi-byte UTF-8 sequence, nor in supervisord's markup, so they can be swapped byte for byte with
+# characters of plane 16's private use area before parsing, and swapped back after.
+_XML_ILLEGAL = re.compile(b'[\x00-\x08\x0b\x0c\x0e-\x1f]')
+_PRIVATE_BASE = 0x10FF00
+_UNSWAP = dict((_PRIVATE_BASE + code, code) for code in list(range(0, 9)) + [11, 12] + list(range(14, 32)))
+_REFUSED = re.compile(br'<!DOCTYPE|<!ENTITY', re.IGNORECASE)
+
+
+def _swap(match):
+    return (u'%c' % (_PRIVATE_BASE + ord(match.group()))).encode('utf-8')
+
+
+def _unswap(value):
+    if isinstance(value, list):
+        return [_unswap(item) for item in value]
+    if isinstance(value, str):
+        return value.translate(_UNSWAP)
+    return value
+
+
+def parse_lenient(data, methods):
+    """Parse a system.multicall answer whose strings may hold raw control characters.
+
+    Returns one value per method, or a SupervisorFault instance, like
+    SupervisorClient.multicall; raises Unreadable when the body still cannot be parsed.
+    """
+    if _REFUSED.search(data[:data.find(b'<methodResponse')] if b'<methodResponse' in data else data):
+        raise Unreadable('a DOCTYPE in the answer')
+    try:
+        result = xmlrpclib.loads(_XML_ILLEGAL.sub(_swap, data), use_builtin_types=True)[0]
+    except (ExpatError, xmlrpclib.Fault, xmlrpclib.ResponseError, ValueError, TypeError, IndexError) as exc:
+        raise Unreadable(str(exc))
+    if len(result) != 1 or not isinstance(result[0], list) or len(result[0]) != len(methods):
+        raise Unreadable('not one result per call')
+    values = []
+    for method, value in zip(methods, result[0]):
+        if isinstance(value, dict) and set(value) == set(('faultCode', 'faultString')):
+            values.append(SupervisorFault(value['faultCode'], value['faultString'], method))
+        else:
+            values.append(_unswap(value))
+    return values
 
 
 class Unreadable(Exception):
@@ -103,49 +160,73 @@ def split_lines(text):
 class TextReader(object):
     """Decodes byte ranges of a log of ``size`` bytes, with U+FFFD for unreadable bytes."""
 
-    def __init__(self, source, size):
+    def __init__(self, source, size, budget=None):
         self.source = source
         self.size = size
+        # Calls left for isolating unreadable bytes; past it, an unreadable range becomes one U+FFFD.
+        self.budget = FALLBACK_CALLS if budget is None else budget
 
     def text(self, start, end):
-        out = []
-        self._decode(start, end, out)
-        return u''.join(out)
+        """The text of bytes ``[start, end)``.
+
+        Ranges are worked on from the right, with an explicit stack: the end of a
+        log matters most, so it gets the call budget first, and a long run of bad
+        bytes cannot exhaust Python's recursion limit.
+        """
+        pieces = []  # right to left
+        stack = [(start, end)]
+        while stack:
+            item = stack.pop()
+            if not isinstance(item, tuple):
+                pieces.append(item)
+                continue
+            low, high = item
+            if low >= high:
+                continue
+            for piece in reversed(self._decode(low, high, stack)):
+                pieces.append(piece)
+        return u''.join(reversed(pieces))
+
+    def _fetch(self, offset, length):
+        self.budget -= 1
+        return self.source.read(offset, length, self.size)
 
     def _read(self, offset, length):
         try:
-            return self.source.read(offset, length, self.size)
+            return self._fetch(offset, length)
         except Unreadable:
             return Invalid(None)
 
-    def _decode(self, start, end, out):
-        # Iterative on the right-hand side, recursive on the left, so that a
-        # long run of bad bytes does not exhaust the stack.
-        while start < end:
-            result = self._read(start, end - start)
-            if not isinstance(result, Invalid):
-                out.append(result)
-                return
-            if result.span is not None:
-                bad_start, bad_end = result.span
-                bad_end = max(bad_end, bad_start + 1)
-                self._decode(start, start + bad_start, out)
-                out.append(REPLACEMENT)
-                start = min(end, start + bad_end)
-                continue
-            if end - start <= 8:
-                self._scan(start, end, out)
-                return
+    def _decode(self, start, end, stack):
+        """Text for ``[start, end)``, or an empty list after pushing its parts, left first, on ``stack``."""
+        result = self._read(start, end - start)
+        if not isinstance(result, Invalid):
+            return [result]
+        if result.span is not None:
+            bad_start, bad_end = result.span
+            bad_end = max(bad_end, bad_start + 1)
+            stack.extend([(start, start + bad_start), REPLACEMENT, (min(end, start + bad_end), end)])
+            return []
+        if self.budget <= 0:
+            # Out of calls: keep what reads in coarse pieces, one U+FFFD for each piece that does not.
+            if end - start <= COARSE_PIECE:
+                return [REPLACEMENT]
+            middle = (start + end) // 2
+        elif end - start <= 8:
+            out = []
+            self._scan(start, end, out)
+            return out
+        else:
             middle = self._split(start, end)
-            self._decode(start, middle, out)
-            start = middle
+        stack.extend([(start, middle), (middle, end)])
+        return []
 
     def _scan(self, start, end, out):
         """Character by character: what decodes is kept, each other byte becomes U+FFFD."""
         while start < end:
             length = self._character_at(start, end - start)
             if length:
-                out.append(self.source.read(start, length, self.size))
+                out.append(self._fetch(start, length))
                 start += length
             else:
                 out.append(REPLACEMENT)
@@ -170,7 +251,7 @@ class TextReader(object):
         control character, None when no character starts there."""
         for length in range(1, min(4, limit, self.size - offset) + 1):
             try:
-                result = self.source.read(offset, length, self.size)
+                result = self._fetch(offset, length)
             except Unreadable:
                 return 0  # decoded, but a control character: one ASCII byte
             if not isinstance(result, Invalid):
@@ -254,20 +335,38 @@ class _XmlRpcLog(object):
     def __init__(self, client):
         self.client = client
 
+    # Read again, parsing control characters leniently, when the client cannot parse an answer.
+    lenient = True
+
     def _call(self, method, params):
         """One call through system.multicall, so that a decoding failure comes back as a fault."""
         try:
             value = self.client.multicall([(method, params)])[0]
         except SupervisorConnectionError as exc:
-            if _UNPARSEABLE in str(exc):
+            if _UNPARSEABLE not in str(exc):
+                raise
+            if not self.lenient:
                 raise Unreadable(str(exc))
-            raise
+            value = self._lenient_call(method, params)
         if isinstance(value, SupervisorFault):
             invalid = decode_failure(value)
             if invalid is not None:
                 return invalid
             self.fault(value)
         return value
+
+    def _lenient_call(self, method, params):
+        """The same call, sent with the client's settings and transport, its answer parsed leniently.
+
+        Only used after the client has already had an answer it could not parse
+        (so connection and authentication errors were its own).
+        """
+        body = xmlrpclib.dumps(([{'methodName': method, 'params': list(params)}],), 'system.multicall',
+                               allow_none=False).encode('utf-8')
+        status, _reason, data = transport.post(self.client.settings, body)
+        if status != 200:
+            raise Unreadable('HTTP %s' % status)
+        return parse_lenient(data, [method])[0]
 
     def fault(self, fault):
         raise fault

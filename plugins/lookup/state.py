@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: state
+short_description: Read the state of supervisord processes, of the daemon, or its configuration
+version_added: 0.1.0
+description:
+  - Returns the process dicts that the M(supervisor.control.process) module returns, one per process
+    matched by the terms, in supervisord's order; or the daemon's own state with O(what=supervisord);
+    or the configuration entries of the matched processes with O(what=config).
+  - Runs on the controller, so the daemon must be reachable from there (C(http://), C(https://), or a
+    unix socket that the controller can open).
+  - Every call asks the daemon again, so the lookup can be used in C(until) loops and C(assert) conditions.
+  - Ansible's C(lookup()) returns a single element instead of a list when there is only one,
+    so use C(query()) (or C(wantlist=true)) when a term may match one process and a list is needed.
+author:
+  - supervisor.control developers (@supervisor-control)
+extends_documentation_fragment:
+  - supervisor.control.connection
+options:
+  _terms:
+    description:
+      - Process specs, as C(supervisorctl) accepts them, and as the O(supervisor.control.process#module:name)
+        option of the M(supervisor.control.process) module takes them.
+      - C(group:proc), C(group:*), C(proc), a group name, C(all), or shell-style globs such as C(web:worker_*).
+      - No term means every process. A list of specs counts as that many terms.
+      - A spec that matches nothing fails, naming the spec and the closest existing names.
+    type: list
+    elements: str
+    required: false
+  what:
+    description:
+      - V(processes) returns one dict per matched process, with the keys of the
+        RV(supervisor.control.process#module:processes) return value of the M(supervisor.control.process) module.
+      - V(supervisord) returns one dict about the daemon, with C(state), C(statecode), C(version),
+        C(api_version), C(identification), C(pid) and C(server_url). No term is allowed.
+      - V(config) returns the C(getAllConfigInfo) entries of the matched processes (C(command), C(autostart),
+        C(stdout_logfile), C(inuse), ...), with C(fullname) added.
+    type: str
+    choices: [processes, supervisord, config]
+    default: processes
+seealso:
+  - module: supervisor.control.process
+  - plugin: supervisor.control.log
+    plugin_type: lookup
+'''
+
+EXAMPLES = r'''
+- name: Wait until every web process runs
+  ansible.builtin.assert:
+    that:
+      - query('supervisor.control.state', 'web:*', server_url='http://127.0.0.1:9001')
+        | map(attribute='statename') | unique == ['RUNNING']
+
+- name: Poll until the worker is up
+  ansible.builtin.debug:
+    msg: worker is up
+  retries: 30
+  delay: 1
+  until: (query('supervisor.control.state', 'worker') | first).statename == 'RUNNING'
+
+- name: Show a status page
+  ansible.builtin.debug:
+    msg: "{{ item.fullname }} {{ item.statename }} {{ item.description }}"
+  loop: "{{ query('supervisor.control.state', server_url='unix:///run/supervisor.sock') }}"
+
+- name: Daemon version
+  ansible.builtin.debug:
+    msg: "{{ lookup('supervisor.control.state', what='supervisord').version }}"
+
+- name: Commands of the queue programs
+  ansible.builtin.debug:
+    msg: "{{ query('supervisor.control.state', 'queue:*', what='config') | map(attribute='command') }}"
+'''
+
+RETURN = r'''
+_raw:
+  description:
+    - With O(what=processes), one dict per matched process, in supervisord's order, with C(name), C(group),
+      C(fullname), C(statename), C(state), C(pid), C(description), C(start), C(stop), C(exitstatus),
+      C(spawnerr), C(stdout_logfile) and C(stderr_logfile).
+    - With O(what=supervisord), one dict with C(state) (such as C(RUNNING)), C(statecode), C(version),
+      C(api_version), C(identification), C(pid) and C(server_url) (the URL used, without credentials).
+    - With O(what=config), one C(getAllConfigInfo) entry per matched process, plus C(fullname).
+  type: list
+  elements: dict
+'''
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
+
+from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient, to_builtin
+from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
+from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+
+display = Display()
+
+CONNECTION_OPTIONS = ('server_url', 'username', 'password', 'config', 'timeout', 'validate_certs', 'ca_path')
+
+
+def connect(plugin):
+    """A SupervisorClient from the lookup's connection options (same rules as the modules)."""
+    options = dict((name, plugin.get_option(name)) for name in CONNECTION_OPTIONS)
+    client = SupervisorClient.from_options(**options)
+    settings = client.settings
+    if settings.scheme == 'https' and not settings.validate_certs:
+        display.warning('validate_certs=false: the certificate of %s is not checked' % settings.url)
+    if settings.scheme == 'http' and settings.password and not settings.is_loopback():
+        display.warning('credentials are sent in clear text to %s: use https:// or a unix socket' % settings.url)
+    return client
+
+
+def _terms(terms):
+    specs = []
+    flat = []
+    for term in terms:
+        flat.extend(term if isinstance(term, (list, tuple)) else [term])
+    for term in flat:
+        if not isinstance(term, str) or not term.strip():
+            raise AnsibleLookupError('a term must be a non-empty process spec, got %r' % (term,))
+        specs.append(term.strip())
+    return specs
+
+
+class LookupModule(LookupBase):
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        what = self.get_option('what')
+        specs = _terms(terms or [])
+        try:
+            client = connect(self)
+            if what == 'supervisord':
+                if specs:
+                    raise AnsibleLookupError('what=supervisord takes no terms, got %s'
+                                             % ', '.join(specs))
+                return [self._daemon(client)]
+            if what == 'config':
+                entries = to_builtin(client.call('supervisor.getAllConfigInfo'))
+                selected = P.match(specs or ['all'], entries)
+                return [dict(entry, fullname=P.fullname(entry)) for entry in selected]
+            infos = to_builtin(client.call('supervisor.getAllProcessInfo'))
+            return [P.normalize(info) for info in P.match(specs or ['all'], infos)]
+        except SupervisorError as exc:
+            raise AnsibleLookupError(str(exc))
+
+    @staticmethod
+    def _daemon(client):
+        state, version, api_version, identification, pid = client.multicall_or_raise([
+            ('supervisor.getState', []),
+            ('supervisor.getSupervisorVersion', []),
+            ('supervisor.getAPIVersion', []),
+            ('supervisor.getIdentification', []),
+            ('supervisor.getPID', []),
+        ])
+        return {
+            'state': state['statename'],
+            'statecode': state['statecode'],
+            'version': version,
+            'api_version': api_version,
+            'identification': identification,
+            'pid': pid,
+            'server_url': client.url,
+        }
