@@ -84,7 +84,9 @@ class SupervisorClient(object):
             raise SupervisorConnectionError(
                 'not a supervisord XML-RPC endpoint: %s answered XML with a DOCTYPE (refused)' % self.url)
         try:
-            result = xmlrpclib.loads(data, use_builtin_types=True)[0]
+            # The XML parser turns a raw CR into LF; supervisord's markup has none, so
+            # every CR is log text, kept as a character reference.
+            result = xmlrpclib.loads(data.replace(b'\r', b'&#13;'), use_builtin_types=True)[0]
         except xmlrpclib.Fault as fault:
             raise self._fault(fault.faultCode, fault.faultString, method)
         except (ExpatError, xmlrpclib.ResponseError, ValueError, TypeError, IndexError):
