@@ -50,7 +50,7 @@ def timed(lookup, names, url, repeat):
     """Median seconds per name; the names take turns, so that load on the machine hits them alike."""
     times = dict((name, []) for name in names)
     results = {}
-    for _ in range(repeat):
+    for _round in range(repeat):
         for name in names:
             start = time.perf_counter()
             results[name] = lookup.run([name], variables={}, lines=50, server_url=url)[0]

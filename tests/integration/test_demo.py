@@ -11,7 +11,7 @@ def test_demo_runs_and_cleans_up():
     env = dict(os.environ)
     env.pop('SUPERVISOR_SERVER_URL', None)
     proc = subprocess.run([sys.executable, os.path.join(REPO, 'demo', 'run_demo.py')], env=env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert 'failed=0' in out and 'ignored=1' in out, out

@@ -4,8 +4,6 @@ import os
 import threading
 import time
 
-import pytest
-
 from tests.support.ansible import run_playbook, sv_task
 
 

@@ -30,7 +30,7 @@ class FakeClient(object):
 
     def _value(self, method, params):
         if method.startswith('supervisor.tail'):
-            _, offset, length = params
+            offset, length = params[1:]
             try:
                 return tailFile(self.path, offset, length)
             except UnicodeDecodeError as exc:
@@ -38,7 +38,7 @@ class FakeClient(object):
         if method == 'supervisor.readLog':
             offset, length = params
         else:
-            _, offset, length = params
+            offset, length = params[1:]
         try:
             data = readFile(self.path, offset, length)
             return data.decode('utf-8')

@@ -172,7 +172,7 @@ def test_state_returns_process_dicts(good_run, log_daemon):
                                'start', 'stop', 'exitstatus', 'spawnerr', 'stdout_logfile', 'stderr_logfile'}
     assert got['one_list'] == [got['one']]
     assert [p['fullname'] for p in got['globbed']] == ['web:web_a', 'web:web_b', 'worker:worker_0',
-                                                        'worker:worker_1']
+                                                      'worker:worker_1']
     daemon = got['daemon']
     assert daemon['state'] == 'RUNNING' and daemon['statecode'] == 1
     assert daemon['identification'] == 'test-supervisor'
@@ -317,7 +317,7 @@ def test_connection_from_environment(auth_daemon, tmp_path):
 ])
 def test_ansible_doc_renders(plugin, words):
     proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), '-t', 'lookup', plugin], env=ansible_env(),
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert 'WARNING' not in proc.stderr.upper(), proc.stderr
     for word in words:

@@ -91,7 +91,8 @@ def run_playbook(tasks, tmp_path, args=(), extra_env=None, check=False, diff=Fal
         cmd.append('-' + 'v' * verbosity)
     cmd.extend(args)
     env = ansible_env(dict(extra_env or {}, RECORD_RESULTS_FILE=results_file))
-    proc = subprocess.run(cmd, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
     results = []
     if os.path.exists(results_file):
         with open(results_file) as handle:

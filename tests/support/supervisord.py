@@ -13,7 +13,6 @@ import sys
 import tempfile
 import textwrap
 import time
-import xmlrpc.client
 
 from tests.support.paths import VENV_BIN, ensure_collection_link
 

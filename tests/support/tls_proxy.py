@@ -48,7 +48,7 @@ class TLSProxy(object):
     def _serve(self):
         while not self._stop.is_set():
             try:
-                client, _ = self.listener.accept()
+                client = self.listener.accept()[0]
             except OSError:
                 return
             threading.Thread(target=self._handle, args=(client,), daemon=True).start()
