@@ -1,0 +1,278 @@
+"""The roles supervisor.control.supervisord and supervisor.control.program, for real.
+
+- Both Molecule scenarios (extensions/molecule/supervisord and .../program) run
+  in full: converge, idempotence, verify, destroy. Each gets a prefix of its own,
+  and whatever a failed run leaves behind is killed and removed here.
+- Wrong variables fail at once, before anything is installed.
+- An inet_http_server on a non-loopback address without a password is refused.
+- playbooks/site.yml (both roles, then the process module) works, and never
+  prints the HTTP password, even at -vvv with --diff.
+- The Supvisors sections are rendered (in check mode, which touches nothing:
+  Supvisors itself cannot start without a network namespace).
+- ansible-lint's production profile passes on the roles, playbooks, scenarios
+  and rulebooks.
+
+Wall time: about 2.5 minutes on 2 cores (the two scenarios take most of it).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from tests.support.ansible import REPO, ansible_env, run_playbook
+from tests.support.paths import VENV_BIN
+from tests.support.supervisord import free_port, kill_session
+
+MOLECULE = os.path.join(VENV_BIN, 'molecule')
+SITE = os.path.join(REPO, 'playbooks', 'site.yml')
+
+
+def supervisords_under(prefix):
+    """Pids of the supervisord daemons whose command line mentions ``prefix``."""
+    pids = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/cmdline' % entry, 'rb') as handle:
+                argv = handle.read().decode('utf-8', 'replace').split('\0')
+        except OSError:
+            continue
+        if any(os.path.basename(a) == 'supervisord' for a in argv[:2]) and any(prefix in a for a in argv):
+            pids.append(int(entry))
+    return pids
+
+
+@pytest.fixture
+def workdir():
+    """A short temporary directory (unix socket paths are limited to 107 bytes).
+
+    Afterwards, any supervisord started under it is killed with its programs
+    (the daemon calls setsid, so they all share its session), and it is removed.
+    """
+    path = tempfile.mkdtemp(prefix='roles-')
+    try:
+        yield path
+    finally:
+        for pid in supervisords_under(path):
+            kill_session(pid)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def molecule_env(workdir, extra=None):
+    env = ansible_env(extra)
+    # Molecule runs its own ansible-playbook: no recording callback there.
+    for key in ('ANSIBLE_CALLBACK_PLUGINS', 'ANSIBLE_CALLBACKS_ENABLED', 'ANSIBLE_PYTHON_INTERPRETER'):
+        env.pop(key, None)
+    env['MOLECULE_EPHEMERAL_DIRECTORY'] = os.path.join(workdir, 'molecule')
+    env['NO_COLOR'] = '1'
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('scenario', ['supervisord', 'program'])
+def test_molecule_scenario(scenario, workdir):
+    prefix = os.path.join(workdir, 'p')
+    env = molecule_env(workdir, {
+        'SUPERVISOR_MOLECULE_PREFIX': prefix,
+        'SUPERVISOR_MOLECULE_PASSWORD': 'pw-%s' % os.urandom(6).hex(),
+    })
+    proc = subprocess.run([MOLECULE, 'test', '-s', scenario], cwd=REPO, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-8000:]
+    for step in ('converge', 'idempotence', 'verify', 'destroy'):
+        assert '%s: Executed: Successful' % step in output, output[-8000:]
+    # destroy stopped the daemon and removed the prefix
+    assert supervisords_under(prefix) == []
+    assert not os.path.exists(prefix)
+
+
+# --- wrong variables --------------------------------------------------------
+
+SUPERVISORD_CASES = {
+    'install_method': ({'supervisord_install_method': 'conda'},
+                       'supervisord_install_method must be one of: pip, package'),
+    'inet_port_not_int': ({'supervisord_inet': {'port': 'http'}}, 'supervisord_inet'),
+    'inet_unknown_key': ({'supervisord_inet': {'port': 9001, 'adress': '127.0.0.1'}},
+                         'adress'),
+    'inet_username_only': ({'supervisord_inet': {'port': 9001, 'username': 'admin'}},
+                           'parameters are required together: username, password'),
+    'inet_no_port': ({'supervisord_inet': {'address': '127.0.0.1'}}, 'supervisord_inet needs a port'),
+    'socket_mode': ({'supervisord_socket_mode': 'rwx'}, 'supervisord_socket_mode must be an octal mode'),
+    'service_manager': ({'supervisord_service_manager': 'upstart'},
+                        'supervisord_service_manager must be one of: auto, systemd, none'),
+    'systemd_not_running': ({'supervisord_service_manager': 'systemd'},
+                            'systemd is not running on this host'),
+    'supvisors_link': ({'supervisord_supvisors': {'event_link': 'UDP'}}, 'event_link must be one of'),
+}
+
+PROGRAM_CASES = {
+    'no_command': ({'supervisor_programs': [{'name': 'x'}]},
+                   'state is present but all of the following are missing: command'),
+    'typo_key': ({'supervisor_programs': [{'name': 'x', 'command': 'true', 'comand': 'true'}]}, 'comand'),
+    'bool_type': ({'supervisor_programs': [{'name': 'x', 'command': 'true', 'autostart': 'perhaps'}]},
+                  'autostart'),
+    'group_without_programs': ({'supervisor_groups': [{'name': 'g'}]},
+                               'missing required arguments: programs'),
+    'duplicate_names': ({'supervisor_programs': [{'name': 'x', 'command': 'true'},
+                                                 {'name': 'x', 'command': 'false'}]}, 'names must be unique'),
+    'group_of_absent_program': ({'supervisor_programs': [{'name': 'x', 'state': 'absent'}],
+                                 'supervisor_groups': [{'name': 'g', 'programs': ['x']}]},
+                                'a present group cannot list an absent program'),
+    'bad_state': ({'supervisor_groups': [{'name': 'g', 'programs': ['x'], 'state': 'stopped'}]},
+                  'state must be one of: present, absent'),
+}
+
+REFUSED = {
+    'all_interfaces': {'address': '0.0.0.0', 'port': 9001},
+    'star': {'address': '*', 'port': 9001},
+    'empty_address': {'address': '', 'port': 9001},
+    'public_address': {'address': '192.0.2.10', 'port': 9001},
+}
+
+
+def _case_tasks(role, cases, prefix):
+    """One block per case: the role with the case's variables, the failure caught."""
+    tasks = []
+    for name, variables in cases:
+        tasks.append({
+            'name': 'case %s' % name,
+            'block': [
+                {'name': 'apply %s' % name,
+                 'ansible.builtin.include_role': {'name': 'supervisor.control.%s' % role},
+                 'vars': dict(variables, supervisord_prefix=os.path.join(prefix, name),
+                              supervisor_include_dir=os.path.join(prefix, name, 'conf.d'))},
+                {'name': 'passed %s' % name, 'ansible.builtin.debug': {'msg': 'not refused'}},
+            ],
+            'rescue': [
+                {'name': 'refused %s' % name, 'ansible.builtin.debug': {'msg': '{{ ansible_failed_result.msg }}'}},
+            ],
+        })
+    return tasks
+
+
+@pytest.fixture(scope='module')
+def refusals(tmp_path_factory):
+    """Every wrong-variable and refused case, in one playbook run (one Ansible start-up)."""
+    tmp = tmp_path_factory.mktemp('refusals')
+    prefix = tempfile.mkdtemp(prefix='refused-')
+    try:
+        tasks = (_case_tasks('supervisord', [(k, v[0]) for k, v in SUPERVISORD_CASES.items()], prefix)
+                 + _case_tasks('program', [(k, v[0]) for k, v in PROGRAM_CASES.items()], prefix)
+                 + _case_tasks('supervisord', [('refused_' + k, {'supervisord_inet': v})
+                                               for k, v in REFUSED.items()], prefix))
+        run = run_playbook(tasks, tmp)
+        created = sorted(os.listdir(prefix))
+        yield run, created
+    finally:
+        for pid in supervisords_under(prefix):
+            kill_session(pid)
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+def _refusal(run, name):
+    assert not run.tasks('passed %s' % name), 'case %s was not refused' % name
+    return run.result('refused %s' % name)['msg']
+
+
+@pytest.mark.parametrize('name', sorted(SUPERVISORD_CASES))
+def test_supervisord_rejects_wrong_variables(refusals, name):
+    run, created = refusals
+    assert SUPERVISORD_CASES[name][1] in _refusal(run, name)
+    assert name not in created  # failed before installing or writing anything
+
+
+@pytest.mark.parametrize('name', sorted(PROGRAM_CASES))
+def test_program_rejects_wrong_variables(refusals, name):
+    run, created = refusals
+    assert PROGRAM_CASES[name][1] in _refusal(run, name)
+    assert name not in created
+
+
+@pytest.mark.parametrize('name', sorted(REFUSED))
+def test_non_loopback_http_server_without_password_is_refused(refusals, name):
+    run, created = refusals
+    message = _refusal(run, 'refused_' + name)
+    assert 'refusing to listen on' in message and 'without a password' in message
+    assert 'refused_' + name not in created
+
+
+# --- the example playbook -------------------------------------------------------
+
+@pytest.mark.slow
+def test_site_playbook(workdir):
+    """Both roles, then the process module; the HTTP password never shows."""
+    password = 'site-%s' % os.urandom(8).hex()
+    port = free_port()
+    prefix = os.path.join(workdir, 'p')
+    extra = os.path.join(workdir, 'extra.json')
+    with open(extra, 'w') as handle:
+        json.dump({'supervisord_prefix': prefix,
+                   'supervisord_inet': {'address': '127.0.0.1', 'port': port,
+                                        'username': 'admin', 'password': password}}, handle)
+    results = os.path.join(workdir, 'results.json')
+    env = ansible_env({'RECORD_RESULTS_FILE': results})
+    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', SITE, '-e', '@' + extra,
+           '--diff', '-vvv']
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-6000:]
+    assert password not in output
+    with open(results) as handle:
+        recorded = json.load(handle)
+    assert password not in json.dumps(recorded)
+    started = [r for r in recorded if r['task'] == 'Make sure every program runs'][-1]['result']
+    assert sorted((p['fullname'], p['statename']) for p in started['processes']) == [
+        ('app:api_00', 'RUNNING'), ('app:api_01', 'RUNNING'), ('app:worker', 'RUNNING'),
+        ('clock', 'RUNNING')]
+    with open(os.path.join(prefix, 'etc', 'supervisord.conf')) as handle:
+        conf = handle.read()
+    assert 'port=127.0.0.1:%d' % port in conf
+    assert oct(os.stat(os.path.join(prefix, 'etc', 'supervisord.conf')).st_mode & 0o777) == '0o600'
+    assert oct(os.stat(os.path.join(prefix, 'run', 'supervisor.sock')).st_mode & 0o777) == '0o700'
+
+
+def test_supvisors_configuration_in_check_mode(tmp_path):
+    """With supervisord_supvisors, the plugin sections are written; check mode touches nothing."""
+    prefix = tempfile.mkdtemp(prefix='check-')
+    os.rmdir(prefix)
+    tasks = [{'name': 'apply', 'ansible.builtin.include_role': {'name': 'supervisor.control.supervisord'}}]
+    variables = {'supervisord_prefix': prefix,
+                 'supervisord_supvisors': {'supvisors_list': ['<sv1>host1:60000', '<sv2>host2:60000'],
+                                           'event_port': 60102, 'rules': '<root/>\n',
+                                           'options': {'synchro_timeout': 20, 'stereotypes': 'web'}}}
+    try:
+        run = run_playbook(tasks, tmp_path, check=True, diff=True, vars=variables)
+        assert run.returncode == 0, run.output[-5000:]
+        conf = run.result('Write supervisord.conf')['diff'][0]['after']
+        assert not os.path.exists(prefix)
+    finally:
+        shutil.rmtree(prefix, ignore_errors=True)
+    assert ('[rpcinterface:supvisors]\n'
+            'supervisor.rpcinterface_factory=supvisors.plugin:make_supvisors_rpcinterface\n'
+            'supvisors_list=<sv1>host1:60000,<sv2>host2:60000\n'
+            'event_link=ZMQ\n'
+            'event_port=60102\n'
+            'rules_files=%s/etc/supvisors-rules.xml\n'
+            'stereotypes=web\n'
+            'synchro_timeout=20\n' % prefix) in conf
+    assert '[ctlplugin:supvisors]\nsupervisor.ctl_factory=supvisors.supvisorsctl:make_supvisors_controller_plugin\n' in conf
+    rules = run.result('Write the Supvisors rules file')
+    assert rules['changed']
+
+
+def test_ansible_lint_production_profile():
+    """ansible-lint (production profile, .ansible-lint) passes on the roles, playbooks and scenarios."""
+    env = ansible_env()
+    env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
+    env.pop('ANSIBLE_CALLBACK_PLUGINS', None)
+    env['NO_COLOR'] = '1'
+    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-lint'), '--profile', 'production', '--offline',
+                           'roles', 'playbooks', 'extensions/molecule', 'extensions/eda/rulebooks'],
+                          cwd=REPO, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
