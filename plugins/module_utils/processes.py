@@ -90,7 +90,7 @@ def match(specs, infos):
     for spec in specs:
         spec = spec.strip()
         hits = [i for i, info in enumerate(infos) if _matches(spec, info)]
-        if not hits:
+        if not hits and spec not in ('all', '*'):  # "every process" of an empty daemon is none
             raise NameNotFoundError(spec, suggestions(spec, infos))
         selected.update(hits)
     return [infos[i] for i in sorted(selected)]

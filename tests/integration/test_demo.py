@@ -14,7 +14,7 @@ def test_demo_runs_and_cleans_up():
                           capture_output=True, text=True, timeout=300, check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
-    assert 'failed=0' in out and 'ignored=1' in out, out
+    assert 'failed=0' in out, out
     assert "no process matches 'web:web_09'; closest names: web:web_00, web:web_01, web:web_02" in out
     assert '"queue": "RUNNING"' in out and '"report": "STOPPED"' in out, out
     tmp = [line.split()[-1] for line in out.splitlines() if line.startswith('==> stopped supervisord and removed')]

@@ -273,6 +273,6 @@ def test_ansible_lint_production_profile():
     env.pop('ANSIBLE_CALLBACK_PLUGINS', None)
     env['NO_COLOR'] = '1'
     proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-lint'), '--profile', 'production', '--offline',
-                           'roles', 'playbooks', 'extensions/molecule', 'extensions/eda/rulebooks'],
+                           'roles', 'playbooks', 'demo', 'extensions/molecule', 'extensions/eda/rulebooks'],
                           cwd=REPO, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]

@@ -45,6 +45,12 @@ def test_no_match_names_spec_and_closest():
         P.match(['zzz'], INFOS)
 
 
+def test_all_of_an_empty_daemon_is_nothing():
+    assert P.match(['all'], []) == [] and P.match(['*'], []) == []
+    with pytest.raises(NameNotFoundError):
+        P.match(['web:*'], [])
+
+
 def test_normalize_keeps_documented_keys_and_adds_fullname():
     raw = dict(info('web', 'web_a'), pid=3, now=99, logfile='/x', state=20)
     assert P.normalize(raw) == {'group': 'web', 'name': 'web_a', 'statename': 'RUNNING', 'pid': 3,
