@@ -121,6 +121,12 @@ class ProcessController(object):
                 # We talked to it a moment ago: it died or is restarting under us.
                 raise SupervisorConnectionError('connection lost to %s while waiting for %s: %s' % (
                     self.client.url, ', '.join(sorted(pending)), exc))
+            except SupervisorFault as fault:
+                if not fault.is_('SHUTDOWN_STATE'):
+                    raise
+                raise SupervisorConnectionError(
+                    'supervisord at %s began to shut down or restart while waiting for %s: run the task again '
+                    'once it is back' % (self.client.url, ', '.join(sorted(pending))))
             for info in current:
                 spec = P.namespec(info)
                 if spec in pending:

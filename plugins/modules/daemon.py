@@ -172,6 +172,7 @@ def restart(module, client):
     # A soft restart keeps the pid; it goes through RESTARTING and refuses
     # connections for a moment while it reopens its sockets.
     time.sleep(0.2)
+
     def running_facts():
         facts = _facts_or_none(client)
         return facts if facts and facts['state'] == 'RUNNING' else None

@@ -171,8 +171,8 @@ def test_state_returns_process_dicts(good_run, log_daemon):
     assert set(got['one']) >= {'name', 'group', 'fullname', 'statename', 'state', 'pid', 'description',
                                'start', 'stop', 'exitstatus', 'spawnerr', 'stdout_logfile', 'stderr_logfile'}
     assert got['one_list'] == [got['one']]
-    assert [p['fullname'] for p in got['globbed']] == ['web:web_a', 'web:web_b', 'worker:worker_0',
-                                                      'worker:worker_1']
+    globbed = ['web:web_a', 'web:web_b', 'worker:worker_0', 'worker:worker_1']
+    assert [p['fullname'] for p in got['globbed']] == globbed
     daemon = got['daemon']
     assert daemon['state'] == 'RUNNING' and daemon['statecode'] == 1
     assert daemon['identification'] == 'test-supervisor'

@@ -92,8 +92,10 @@ def test_shutdown_state_and_reload_during_wait(tmp_path):
         # or the daemon went away for a moment. Either way the task says so.
         assert result['status'] == 'failed', outcome['run']
         msg = result['result']['msg']
-        assert ('connection lost to unix://%s' % daemon.socket in msg
-                or 'slowstart: was stopped by someone else while starting' in msg), msg
+        assert (msg.startswith('connection lost to unix://%s while waiting for slowstart:slowstart' % daemon.socket)
+                or msg == ('supervisord at unix://%s began to shut down or restart while waiting for '
+                           'slowstart:slowstart: run the task again once it is back' % daemon.socket)
+                or msg.startswith('slowstart: was stopped by someone else while starting')), msg
         daemon.wait_running()
     finally:
         daemon.cleanup()
