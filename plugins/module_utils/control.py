@@ -142,7 +142,7 @@ class ProcessController(object):
             if not pending or self.clock() >= deadline:
                 return infos, verdicts, pending
             self.sleep(interval)
-            interval = min(interval * 1.5, 0.5)
+            interval = min(interval * 1.5, 0.2)
 
     def apply(self, actions, wait=True, signal=None):
         """Carry out ``actions``; return the list of ProcessFailure (empty on success)."""

@@ -10,7 +10,6 @@ Pure functions: no I/O, unit-tested without a daemon.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import difflib
 import fnmatch
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import NameNotFoundError
@@ -68,6 +67,7 @@ def _matches(spec, info):
 
 
 def suggestions(spec, infos, limit=3):
+    import difflib  # only on the failure path: keeps the module's start-up light
     names = set()
     for info in infos:
         names.add(fullname(info))
@@ -84,13 +84,31 @@ def suggestions(spec, infos, limit=3):
 def match(specs, infos):
     """The infos that ``specs`` select, in supervisord's order, each once.
 
-    Raises NameNotFoundError for the first spec that selects nothing.
+    Raises NameNotFoundError for the first spec that selects nothing. Exact
+    names are looked up in an index, so a task with hundreds of names does not
+    compare every name with every process; only globs scan.
     """
+    by_namespec = {}
+    by_group = {}
+    for i, info in enumerate(infos):
+        by_namespec[namespec(info)] = i
+        by_group.setdefault(info['group'], []).append(i)
     selected = set()
     for spec in specs:
         spec = spec.strip()
-        hits = [i for i, info in enumerate(infos) if _matches(spec, info)]
-        if not hits and spec not in ('all', '*'):  # "every process" of an empty daemon is none
+        if spec in ('all', '*'):
+            hits = range(len(infos))  # "every process" of an empty daemon is none
+        elif is_glob(spec):
+            hits = [i for i, info in enumerate(infos) if _matches(spec, info)]
+        elif ':' in spec:
+            group, name = spec.split(':', 1)
+            if name in ('', '*'):
+                hits = by_group.get(group, [])
+            else:
+                hits = [by_namespec[spec]] if spec in by_namespec else []
+        else:
+            hits = by_group.get(spec, [])
+        if not hits and spec not in ('all', '*'):
             raise NameNotFoundError(spec, suggestions(spec, infos))
         selected.update(hits)
     return [infos[i] for i in sorted(selected)]
