@@ -1,0 +1,385 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""supervisord.py: an ansible-rulebook event source that polls plain supervisord daemons."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+short_description: Poll supervisord daemons and emit an event for every process state change.
+description:
+  - For hosts that run plain supervisord (without Supvisors). Every O(interval) seconds, each daemon is asked
+    for its own state and the state of all its processes in one C(system.multicall), and an event is emitted
+    for every process whose state changed.
+  - Process events, C({"supervisord": {"type": "process", "host": HOST, "server_url": URL, "data": PROCESS,
+    "previous": {"statename": ..., "state": ...}}, "meta": {"hosts": [HOST]}}). C(data) is the process as
+    the C(supervisor.control.process) module returns it (C(name), C(group), C(fullname), C(statename),
+    C(state), C(pid), C(start), C(stop), C(exitstatus), C(spawnerr), ...). C(meta) is only present when a
+    C(host) is configured for the daemon.
+  - supervisord restarts a crashed process on its own (C(autorestart)), often faster than one interval, so a
+    poll can see a process RUNNING again with another pid. When the pid or the C(stop) time of a process
+    that was RUNNING changed between two polls, the exit that happened in between is emitted first, as
+    C(statename=EXITED), the old C(pid), the C(stop) time that supervisord reports, and C(inferred=true)
+    in the envelope; the event for the current state follows, with C(previous.statename=EXITED).
+    A respawn clears the exit status that supervisord reports, so the source reads it from
+    supervisord's main log (C(supervisor.readLog)) into C(exitstatus), with the whole reason in
+    C(exit_message) (for example V(terminated by SIGKILL; not expected)).
+  - Processes that appear or disappear (C(supervisorctl update), C(add), C(remove)) give events whose
+    C(data.statename) is V(ADDED) or V(REMOVED) (and C(data.state) is null). An added process that is
+    not STOPPED is followed by an ordinary event with C(previous.statename=ADDED).
+  - Daemon events, C({"supervisord": {"type": "daemon", "host": ..., "server_url": ..., "data": {"reachable":
+    BOOL, "statename": ..., "state": ..., "error": ...}, "previous": {...}}}), when a daemon becomes
+    unreachable, reachable again, or changes its own state (C(RUNNING), C(RESTARTING), C(SHUTDOWN)).
+    No exit is inferred across a period where the daemon could not be reached.
+author:
+  - supervisor.control developers (@supervisor-control)
+options:
+  servers:
+    description:
+      - The daemons to poll, each with the connection options of the modules (C(server_url), C(username),
+        C(password), C(config), C(timeout), C(validate_certs), C(ca_path)) and an optional C(host), the
+        inventory name put in C(meta.hosts) (and in the event's C(host)).
+      - Without O(servers), one daemon is polled with the connection options given at the top level.
+    type: list
+    elements: dict
+  server_url:
+    description: The daemon to poll when O(servers) is not given. Same forms as the modules accept.
+    type: str
+  username:
+    description: User name, when O(servers) is not given.
+    type: str
+  password:
+    description: Password, when O(servers) is not given.
+    type: str
+  config:
+    description: A supervisord.conf to read the URL and credentials from, when O(servers) is not given.
+    type: path
+  host:
+    description: Inventory name of the daemon's host for C(meta.hosts), when O(servers) is not given.
+    type: str
+  timeout:
+    description: Seconds to wait for a daemon's answer; a daemon that does not answer in time is unreachable.
+    type: float
+    default: 10
+  interval:
+    description: Seconds between two polls.
+    type: float
+    default: 1
+  initial:
+    description:
+      - Emit the whole process table once at start (one event per process, with C(initial=true) in the
+        envelope and C(previous) null), and one C(daemon) event per daemon.
+    type: bool
+    default: false
+'''
+
+EXAMPLES = r'''
+- name: Restart whatever exits unexpectedly on the app servers
+  hosts: appservers
+  sources:
+    - supervisor.control.supervisord:
+        servers:
+          - host: app1
+            server_url: http://app1.example.com:9001
+            username: admin
+            password: "{{ supervisor_password }}"
+          - host: app2
+            server_url: http://app2.example.com:9001
+            username: admin
+            password: "{{ supervisor_password }}"
+        interval: 2
+  rules:
+    - name: restart a process that went FATAL
+      condition: event.supervisord.type == "process" and event.supervisord.data.statename == "FATAL"
+      action:
+        run_module:
+          name: supervisor.control.process
+          module_args:
+            name: "{{ event.supervisord.data.fullname }}"
+            state: started
+            server_url: http://localhost:9001
+
+- name: Watch the local daemon
+  hosts: localhost
+  sources:
+    - supervisor.control.supervisord:
+        server_url: unix:///var/run/supervisor.sock
+        initial: true
+  rules:
+    - name: show every change
+      condition: event.supervisord is defined
+      action:
+        print_event:
+'''
+
+import asyncio
+import copy
+import json
+import logging
+import os
+import re
+import sys
+import time
+
+try:
+    from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
+    from ansible_collections.supervisor.control.plugins.module_utils.connection import mask_url
+    from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+        SupervisorConnectionError, SupervisorError, SupervisorFault)
+    from ansible_collections.supervisor.control.plugins.module_utils.processes import namespec, normalize
+except ImportError:  # loaded by file (ansible-rulebook runs sources with runpy)
+    def _collections_root(path):
+        # .../ansible_collections/supervisor/control/extensions/eda/plugins/event_source/supervisord.py
+        for candidate in (os.path.abspath(path), os.path.realpath(path)):
+            parts = candidate.split(os.sep)
+            if 'ansible_collections' in parts:
+                index = len(parts) - 1 - parts[::-1].index('ansible_collections')
+                return os.sep.join(parts[:index]) or os.sep
+        return None
+
+    _ROOT = _collections_root(__file__)
+    if _ROOT and _ROOT not in sys.path:
+        sys.path.insert(0, _ROOT)
+    from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
+    from ansible_collections.supervisor.control.plugins.module_utils.connection import mask_url
+    from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+        SupervisorConnectionError, SupervisorError, SupervisorFault)
+    from ansible_collections.supervisor.control.plugins.module_utils.processes import namespec, normalize
+
+LOGGER = logging.getLogger('supervisor.control.supervisord')
+
+CONNECTION_KEYS = ('server_url', 'username', 'password', 'config', 'timeout', 'validate_certs', 'ca_path')
+RUNNING = 'RUNNING'
+EXITED, EXITED_CODE = 'EXITED', 100
+# After RUNNING, these states are reached without an exit that the poll could miss:
+# a stop (STOPPING, STOPPED), or the exit itself (EXITED).
+NO_HIDDEN_EXIT = ('STOPPING', 'STOPPED', EXITED)
+LOG_TAIL = 65536
+PROCESS_FIELDS = ('name', 'group', 'statename', 'state')
+EXIT_STATUS = re.compile(r'exit status (\d+)')
+
+
+def _boolean(value):
+    if isinstance(value, str):
+        return value.strip().lower() in ('1', 'true', 'yes', 'on')
+    return bool(value)
+
+
+class Daemon(object):
+    """One polled supervisord: its client and what the last poll saw."""
+
+    def __init__(self, options, default_timeout):
+        options = dict(options)
+        unknown = sorted(set(options) - set(CONNECTION_KEYS) - set(('host',)))
+        if unknown:
+            raise ValueError('supervisor.control.supervisord: unknown server options %s' % ', '.join(unknown))
+        self.host = options.pop('host', None)
+        if self.host is not None and not isinstance(self.host, str):
+            raise ValueError('supervisor.control.supervisord: host must be a string, got %r' % (self.host,))
+        options.setdefault('timeout', default_timeout)
+        self.client = SupervisorClient.from_options(**options)   # ConfigurationError for a bad URL/config
+        self.url = mask_url(self.client.url)
+        self.reachable = None        # None before the first poll
+        self.daemon_state = None     # {'statename', 'state'}
+        self.processes = None        # namespec -> normalized dict, None before the first good poll
+        self.error = None
+
+    def poll(self):
+        """One round trip: the daemon's state and every process (runs in a thread)."""
+        state, infos = self.client.multicall([('supervisor.getState', []),
+                                              ('supervisor.getAllProcessInfo', [])])
+        for value in (state, infos):
+            if isinstance(value, SupervisorFault):
+                raise value
+        if not isinstance(state, dict) or not isinstance(infos, list) or not all(
+                isinstance(i, dict) and all(k in i for k in PROCESS_FIELDS) for i in infos):
+            raise SupervisorConnectionError('unexpected answer from %s to getState/getAllProcessInfo' % self.url)
+        return state, infos
+
+
+class SupervisordSource(object):
+    def __init__(self, queue, args, logger=LOGGER):
+        args = dict(args or {})
+        self.queue = queue
+        self.logger = logger
+        try:
+            self.interval = float(args.get('interval', 1))
+            timeout = float(args.get('timeout', 10) or 10)
+        except (TypeError, ValueError) as exc:
+            raise ValueError('supervisor.control.supervisord: %s' % exc)
+        if self.interval <= 0:
+            raise ValueError('supervisor.control.supervisord: interval must be more than 0')
+        self.initial = _boolean(args.get('initial', False))
+        servers = args.get('servers')
+        if servers is None:
+            servers = [dict((k, args[k]) for k in CONNECTION_KEYS + ('host',) if args.get(k) is not None)]
+        if not isinstance(servers, list) or not servers or not all(isinstance(s, dict) for s in servers):
+            raise ValueError('supervisor.control.supervisord: servers must be a non-empty list of dicts')
+        try:
+            self.daemons = [Daemon(server, timeout) for server in servers]
+        except SupervisorError as exc:
+            raise ValueError('supervisor.control.supervisord: %s' % exc)
+        self.first = True
+
+    # -- events -----------------------------------------------------------
+    def _envelope(self, daemon, kind, data, previous, **extra):
+        envelope = {'type': kind, 'host': daemon.host, 'server_url': daemon.url,
+                    'data': data, 'previous': previous}
+        envelope.update(extra)
+        event = {'supervisord': envelope}
+        if daemon.host:
+            event['meta'] = {'hosts': [daemon.host]}
+        return event
+
+    @staticmethod
+    def _brief(info):
+        return {'statename': info['statename'], 'state': info['state']} if info else None
+
+    def diff(self, daemon, infos, inferable):
+        """Events for the change from ``daemon.processes`` to ``infos``; updates ``daemon.processes``."""
+        current = {}
+        for info in infos:
+            current[namespec(info)] = normalize(info)
+        events = []
+        previous = daemon.processes
+        if previous is None:
+            if self.initial and self.first:
+                for proc in current.values():
+                    events.append(self._envelope(daemon, 'process', proc, None, initial=True))
+            daemon.processes = current
+            return events
+        for key, proc in current.items():
+            before = previous.get(key)
+            if before is None:
+                added = dict(proc, statename='ADDED', state=None)
+                events.append(self._envelope(daemon, 'process', added, None))
+                if proc['statename'] != 'STOPPED':
+                    events.append(self._envelope(daemon, 'process', proc, {'statename': 'ADDED', 'state': None}))
+                continue
+            hidden_exit = (inferable and before['statename'] == RUNNING
+                           and proc['statename'] not in NO_HIDDEN_EXIT
+                           and (proc.get('pid') != before.get('pid') or proc.get('stop') != before.get('stop')))
+            if hidden_exit:
+                exited = dict(proc, statename=EXITED, state=EXITED_CODE, pid=before.get('pid'),
+                              start=before.get('start'))
+                exited['description'] = 'exit inferred between two polls'
+                events.append(self._envelope(daemon, 'process', exited, self._brief(before), inferred=True))
+                events.append(self._envelope(daemon, 'process', proc,
+                                             {'statename': EXITED, 'state': EXITED_CODE}))
+            elif proc['statename'] != before['statename']:
+                events.append(self._envelope(daemon, 'process', proc, self._brief(before)))
+        for key, before in previous.items():
+            if key not in current:
+                removed = dict(before, statename='REMOVED', state=None)
+                events.append(self._envelope(daemon, 'process', removed, self._brief(before)))
+        daemon.processes = current
+        return events
+
+    def _daemon_data(self, daemon):
+        data = {'reachable': bool(daemon.reachable)}
+        data.update(daemon.daemon_state or {'statename': None, 'state': None})
+        if daemon.error:
+            data['error'] = daemon.error
+        return data
+
+    async def poll_daemon(self, daemon):
+        """Poll one daemon and return its events (does not put them on the queue)."""
+        before = copy.deepcopy(self._daemon_data(daemon)) if daemon.reachable is not None else None
+        was_reachable = daemon.reachable
+        try:
+            state, infos = await asyncio.get_running_loop().run_in_executor(None, daemon.poll)
+        except SupervisorError as exc:
+            daemon.error = str(exc)
+            daemon.reachable = False
+            daemon.daemon_state = None
+            if was_reachable is not False:
+                self.logger.warning('supervisor.control.supervisord: %s unreachable: %s', daemon.url, exc)
+                return [self._envelope(daemon, 'daemon', self._daemon_data(daemon), before)]
+            return []
+        daemon.error = None
+        daemon.reachable = True
+        daemon.daemon_state = {'statename': state.get('statename'), 'state': state.get('statecode')}
+        events = []
+        if was_reachable is None:
+            if self.initial:
+                events.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), None, initial=True))
+        elif was_reachable is False or before.get('statename') != daemon.daemon_state['statename']:
+            if was_reachable is False:
+                self.logger.info('supervisor.control.supervisord: %s reachable again', daemon.url)
+            events.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), before))
+        events.extend(self.diff(daemon, infos if isinstance(infos, list) else [],
+                                inferable=was_reachable is True))
+        inferred = [e for e in events if e['supervisord'].get('inferred')]
+        if inferred:
+            await self.explain_exits(daemon, inferred)
+        return events
+
+    async def explain_exits(self, daemon, events):
+        """Add what supervisord's main log says of inferred exits (``exit_message``).
+
+        A respawn clears the exit status that getProcessInfo reports, so the log line
+        ``exited: NAME (exit status 3; not expected)`` is the only record of it.
+        """
+        try:
+            text = await asyncio.get_running_loop().run_in_executor(
+                None, daemon.client.call, 'supervisor.readLog', -LOG_TAIL, 0)
+        except SupervisorError as exc:
+            self.logger.debug('supervisor.control.supervisord: cannot read the main log of %s: %s',
+                              daemon.url, exc)
+            return
+        lines = text.splitlines() if isinstance(text, str) else []
+        for event in events:
+            data = event['supervisord']['data']
+            prefix = 'exited: %s (' % data['name']
+            for line in reversed(lines):
+                start = line.find(prefix)
+                if start >= 0 and line.rstrip().endswith(')'):
+                    message = line[start + len(prefix):line.rstrip().rfind(')')]
+                    data['exit_message'] = message
+                    match = EXIT_STATUS.match(message)
+                    if match:
+                        data['exitstatus'] = int(match.group(1))
+                    break
+
+    async def poll_all(self):
+        """Poll every daemon concurrently; put their events on the queue, daemon by daemon."""
+        results = await asyncio.gather(*(self.poll_daemon(d) for d in self.daemons))
+        self.first = False
+        for events in results:
+            for event in events:
+                await self.queue.put(event)
+
+    async def run(self):
+        self.logger.info('supervisor.control.supervisord: polling %s every %ss',
+                         ', '.join(d.url for d in self.daemons), self.interval)
+        while True:
+            started = time.monotonic()
+            await self.poll_all()
+            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+
+
+async def main(queue, args):
+    """ansible-rulebook entry point: poll until cancelled."""
+    await SupervisordSource(queue, args).run()
+
+
+if __name__ == '__main__':
+    # python supervisord.py [SERVER_URL [INTERVAL]]: print the events, one per line.
+
+    class MockQueue(object):
+        async def put(self, event):
+            print(json.dumps(event, sort_keys=True), flush=True)
+
+    logging.basicConfig(level=logging.INFO)
+    ARGS = {'initial': True}
+    if len(sys.argv) > 1:
+        ARGS['server_url'] = sys.argv[1]
+    if len(sys.argv) > 2:
+        ARGS['interval'] = float(sys.argv[2])
+    try:
+        asyncio.run(main(MockQueue(), ARGS))
+    except KeyboardInterrupt:
+        pass
