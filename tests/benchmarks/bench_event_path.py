@@ -168,7 +168,7 @@ def measure(kind, count, pace):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--count', type=int, default=50000, help='messages for the throughput runs')
     parser.add_argument('--latency-count', type=int, default=2000, help='paced messages for the latency runs')
     parser.add_argument('--pace', type=float, default=0.001, help='seconds between paced messages')
@@ -177,7 +177,7 @@ def main():
 
     throughput = {'bare': [], 'source': []}
     latency = {}
-    for _ in range(options.rounds):
+    for _round in range(options.rounds):
         for kind in ('bare', 'source'):
             throughput[kind].append(measure(kind, options.count, 0))
     for kind in ('bare', 'source'):

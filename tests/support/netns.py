@@ -66,7 +66,7 @@ def require_root(what='network namespaces'):
 
 
 def ip(*args, check=True):
-    proc = subprocess.run(('ip',) + args, capture_output=True, text=True)
+    proc = subprocess.run(('ip',) + args, capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         raise RuntimeError('ip %s failed: %s' % (' '.join(args), proc.stderr.strip()))
     return proc
@@ -271,7 +271,8 @@ class Network(object):
         return proc
 
     def run(self, host, argv, **kwargs):
-        return subprocess.run(self.argv(host, argv), **kwargs)
+        check = kwargs.pop('check', False)
+        return subprocess.run(self.argv(host, argv), check=check, **kwargs)
 
     # --- faults -------------------------------------------------------
     def isolate(self, host):
