@@ -52,7 +52,7 @@ import subprocess
 import tempfile
 import time
 
-from tests.support.netns import Network, require_root  # noqa: F401  pylint: disable=unused-import  (re-exported)
+from tests.support.netns import Network, require_root  # noqa: F401 (re-exported) pylint: disable=unused-import
 from tests.support.paths import SUPVISORS_VENV_BIN, ensure_collection_link
 from tests.support.supervisord import _ini, kill_session
 
