@@ -13,7 +13,8 @@ short_description: Poll supervisord daemons and emit an event for every process 
 description:
   - For hosts that run plain supervisord (without Supvisors). Every O(interval) seconds, each daemon is asked
     for its own state and the state of all its processes in one C(system.multicall), and an event is emitted
-    for every process whose state changed.
+    for every process whose state changed. Each daemon is polled on its own schedule: one that is down or
+    hangs (up to O(timeout)) delays no event of the others.
   - Process events, C({"supervisord": {"type": "process", "host": HOST, "server_url": URL, "data": PROCESS,
     "previous": {"statename": ..., "state": ...}}, "meta": {"hosts": [HOST]}}). C(data) is the process as
     the C(supervisor.control.process) module returns it (C(name), C(group), C(fullname), C(statename),
@@ -186,6 +187,7 @@ class Daemon(object):
         self.daemon_state = None     # {'statename', 'state'}
         self.processes = None        # namespec -> normalized dict, None before the first good poll
         self.error = None
+        self.first = True            # before the end of its first poll (good or not)
 
     def poll(self):
         """One round trip: the daemon's state and every process (runs in a thread)."""
@@ -222,7 +224,6 @@ class SupervisordSource(object):
             self.daemons = [Daemon(server, timeout) for server in servers]
         except SupervisorError as exc:
             raise ValueError('supervisor.control.supervisord: %s' % exc)
-        self.first = True
 
     # -- events -----------------------------------------------------------
     def _envelope(self, daemon, kind, data, previous, **extra):
@@ -246,7 +247,7 @@ class SupervisordSource(object):
         events = []
         previous = daemon.processes
         if previous is None:
-            if self.initial and self.first:
+            if self.initial and daemon.first:
                 for proc in current.values():
                     events.append(self._envelope(daemon, 'process', proc, None, initial=True))
             daemon.processes = current
@@ -344,21 +345,37 @@ class SupervisordSource(object):
                         data['exitstatus'] = int(match.group(1))
                     break
 
+    async def _poll_once(self, daemon):
+        try:
+            return await self.poll_daemon(daemon)
+        finally:
+            daemon.first = False
+
     async def poll_all(self):
         """Poll every daemon concurrently; put their events on the queue, daemon by daemon."""
-        results = await asyncio.gather(*(self.poll_daemon(d) for d in self.daemons))
-        self.first = False
+        results = await asyncio.gather(*(self._poll_once(d) for d in self.daemons))
         for events in results:
             for event in events:
                 await self.queue.put(event)
 
+    async def poll_forever(self, daemon):
+        """One daemon's loop: a daemon that hangs (up to its timeout) holds up no other."""
+        while True:
+            started = time.monotonic()
+            for event in await self._poll_once(daemon):
+                await self.queue.put(event)
+            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+
     async def run(self):
         self.logger.info('supervisor.control.supervisord: polling %s every %ss',
                          ', '.join(d.url for d in self.daemons), self.interval)
-        while True:
-            started = time.monotonic()
-            await self.poll_all()
-            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+        loops = [asyncio.ensure_future(self.poll_forever(daemon)) for daemon in self.daemons]
+        try:
+            await asyncio.gather(*loops)
+        finally:
+            for task in loops:
+                task.cancel()
+            await asyncio.wait(loops)
 
 
 async def main(queue, args):

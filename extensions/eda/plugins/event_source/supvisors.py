@@ -93,8 +93,13 @@ options:
     default: 10
   high_water_mark:
     description:
-      - Messages that ZeroMQ keeps for this subscriber while the rulebook is busy (its C(RCVHWM)); more are
-        dropped. The queue between the source and the rulebook holds one event. V(0) means no limit.
+      - Messages that the source keeps for the rulebook while it is busy (O(link=zmq)). The source reads the
+        socket all the time into a backlog of at most this many messages (and at most 64 MiB); a message
+        that does not fit is dropped, counted and logged (the first, then every power of ten, and the total
+        of each burst when the rulebook has caught up). With O(snapshot), a snapshot follows such a burst.
+      - It is also the socket's C(RCVHWM). V(0) means no limit on the count (the 64 MiB bound stays).
+      - Messages that ZeroMQ itself drops before the source reads them (the publisher's own high-water
+        mark, a reconnection) cannot be counted by a subscriber.
     type: int
     default: 1000
 '''
@@ -172,6 +177,8 @@ SNAPSHOT_CALLS = (('instance', 'supvisors.get_all_instances_info'),
                   ('process', 'supvisors.get_all_process_info'))
 MAX_REMEMBERED = 10000
 RECONNECT_DELAY = (0.2, 5.0)
+BACKLOG_BYTES = 64 * 1024 * 1024     # bound on the bytes kept for a busy rulebook, whatever the count
+YIELD_EVERY = 32                     # messages read in a row before the reader lets the event loop run
 
 BAD_FRAMES = 'message without exactly two frames (header, body)'
 BAD_UTF8 = 'message that is not valid UTF-8'
@@ -179,6 +186,7 @@ BAD_JSON = 'body that is not JSON'
 BAD_OBJECT = 'body that is not a JSON object'
 BAD_HEADER = 'message with an unknown header'
 BAD_ARRAY = 'WebSocket message that is not a JSON array [header, body]'
+BAD_OTHER = 'message that the source could not translate'
 PLURALS = {
     BAD_FRAMES: 'messages without exactly two frames (header, body)',
     BAD_UTF8: 'messages that are not valid UTF-8',
@@ -186,6 +194,7 @@ PLURALS = {
     BAD_OBJECT: 'bodies that are not JSON objects',
     BAD_HEADER: 'messages with an unknown header',
     BAD_ARRAY: 'WebSocket messages that are not JSON arrays [header, body]',
+    BAD_OTHER: 'messages that the source could not translate',
 }
 
 
@@ -357,6 +366,8 @@ class Translator(object):
         return self.node_names.get(identifier) or host_of(identifier)
 
     def _remember(self, key, hosts):
+        if key is None:
+            return
         self.process_hosts[key] = hosts
         self.process_hosts.move_to_end(key)
         while len(self.process_hosts) > MAX_REMEMBERED:
@@ -374,7 +385,7 @@ class Translator(object):
             node = node if isinstance(node, str) and node else self._node(identifier)
             return [node] if node else None
         if kind == 'process':
-            key = (body.get('application_name'), body.get('process_name'))
+            key = _process_key(body.get('application_name'), body.get('process_name'))
             ids = body.get('identifiers', body.get('addresses'))
             hosts = []
             if isinstance(ids, list):
@@ -385,12 +396,12 @@ class Translator(object):
             if hosts:
                 self._remember(key, hosts)
                 return hosts
-            remembered = self.process_hosts.get(key)
+            remembered = self.process_hosts.get(key) if key is not None else None
             return list(remembered) if remembered else None
         if kind == 'event':
             node = self._node(body.get('identifier', body.get('address')))
             if node:
-                key = (body.get('group'), body.get('name'))
+                key = _process_key(body.get('group'), body.get('name'))
                 # The ``event`` that precedes a ``process`` status names the host
                 # even when the process stopped and ``identifiers`` is empty.
                 self._remember(key, [node])
@@ -400,6 +411,13 @@ class Translator(object):
             node = self._node(body.get('identifier', body.get('address')))
             return [node] if node else None
         return None
+
+
+def _process_key(group, name):
+    """(group, name) of a process, or None when the body holds something else there (never unhashable)."""
+    if isinstance(group, str) and isinstance(name, str):
+        return group, name
+    return None
 
 
 def _preview(text, size=60):
@@ -439,6 +457,60 @@ def _power_of_ten(number):
     return number == 1
 
 
+class Backlog(object):
+    """What the ZeroMQ reader took from the socket and the rulebook has not taken yet.
+
+    Bounded by a number of messages and by bytes. A message that does not fit is
+    dropped (the newest, as ZeroMQ does) and counted: the source knows exactly how
+    many it dropped. ``link`` items are never dropped (one per silence at most).
+    """
+
+    def __init__(self, limit, max_bytes=BACKLOG_BYTES):
+        self.items = collections.deque()
+        self.limit = limit              # messages; 0: no limit
+        self.max_bytes = max_bytes
+        self.messages = 0               # messages held
+        self.size = 0                   # bytes of the messages held
+        self.dropped = 0                # in all
+        self.burst = 0                  # since the backlog was last emptied
+        self.ready = asyncio.Event()
+
+    def add_message(self, frames):
+        """Keep ``frames``; False when they were dropped."""
+        nbytes = sum(len(frame) for frame in frames)
+        if self.messages and ((self.limit and self.messages >= self.limit) or self.size + nbytes > self.max_bytes):
+            self.dropped += 1
+            self.burst += 1
+            return False
+        self.items.append(('message', frames, nbytes))
+        self.messages += 1
+        self.size += nbytes
+        self.ready.set()
+        return True
+
+    def add_link(self, data):
+        self.items.append(('link', data, 0))
+        self.ready.set()
+
+    async def take(self):
+        """The oldest item, as (kind, value); waits for one."""
+        while not self.items:
+            self.ready.clear()
+            await self.ready.wait()
+        kind, value, nbytes = self.items.popleft()
+        if kind == 'message':
+            self.messages -= 1
+            self.size -= nbytes
+        return kind, value
+
+    def end_of_burst(self):
+        """The number of messages dropped since the backlog was last empty, when it just became empty."""
+        if self.items or not self.burst:
+            return 0
+        burst, self.burst = self.burst, 0
+        return burst
+
+
 class SupvisorsSource(object):
     """The receive loop: one connection, a heartbeat watchdog, optional snapshots."""
 
@@ -455,6 +527,7 @@ class SupvisorsSource(object):
         self.snapshot_due = self.options.snapshot
         self.snapshot_retry_at = 0.0
         self.received = 0
+        self.backlog = None             # ZeroMQ only, created in the running loop
         self.client = None
         if self.options.snapshot:
             try:   # a wrong URL or config file fails at start, not at every retry
@@ -489,9 +562,21 @@ class SupvisorsSource(object):
                 'state': 'restored', 'url': self.options.url}}})
             if self.options.snapshot:
                 self.snapshot_due = True
-        await self.queue.put(self.translator.event(*decoded))
+        event = self._translate(lambda pair: pair, decoded)
+        if event is not None:
+            await self.queue.put(event)
         if self.snapshot_due and time.monotonic() >= self.snapshot_retry_at:
             await self.snapshot()
+
+    def _translate(self, decode, message):
+        """The event for ``message``, or None when it is skipped (and counted)."""
+        try:
+            return self.translator.event(*decode(message))
+        except Malformed as problem:
+            self.skip(problem)
+        except Exception as exc:  # one odd message must never stop the source
+            self.skip(Malformed(BAD_OTHER, '%s: %s' % (type(exc).__name__, exc)))
+        return None
 
     async def snapshot(self):
         """Read the current state over XML-RPC and emit it as events with ``snapshot: true``.
@@ -523,7 +608,7 @@ class SupvisorsSource(object):
                         await self.queue.put(self.translator.event(kind, body, snapshot=True))
 
     def _read_snapshot(self, calls):
-        return self.client.multicall([(method, []) for _, method in calls])
+        return self.client.multicall([(method, []) for dummy, method in calls])
 
     def skip(self, problem):
         self.counter.skip(problem)
@@ -538,6 +623,7 @@ class SupvisorsSource(object):
         context = zmq.asyncio.Context()
         sock = context.socket(zmq.SUB)
         monitor = watcher = None
+        tasks = []
         try:
             sock.setsockopt(zmq.LINGER, 0)
             sock.setsockopt(zmq.RCVHWM, self.options.high_water_mark)
@@ -550,28 +636,16 @@ class SupvisorsSource(object):
             sock.connect(self.options.url)
             self.logger.info('supervisor.control.supvisors: subscribing to %s for %s',
                              self.options.url, ', '.join(self.options.types))
-            if self.snapshot_due:
-                await self.snapshot()
-            # Under load, messages are taken without a poll (a non-blocking receive on the
-            # same socket); the poll, with the heartbeat as its timeout, is for when none waits.
-            shadow = zmq.Socket.shadow(sock.underlying)
-            while True:
-                try:
-                    frames = shadow.recv_multipart(zmq.NOBLOCK)
-                except zmq.Again:
-                    budget = self._silence_budget()
-                    timeout = None if budget is None else int(budget * 1000) + 1
-                    if not await sock.poll(timeout):
-                        await self._link_lost()
-                    continue
-                try:
-                    decoded = self.translator.decode_frames(frames)
-                except Malformed as problem:
-                    self.last_message, self.last_message_wall = time.monotonic(), time.time()
-                    self.skip(problem)
-                    continue
-                await self._handle(decoded)
+            # The reader drains the socket whatever the rulebook does, so that what is
+            # dropped is dropped here, where it can be counted; the emitter feeds the rulebook.
+            self.backlog = Backlog(self.options.high_water_mark)
+            tasks = [asyncio.ensure_future(self._read_zmq(sock)), asyncio.ensure_future(self._emit_zmq())]
+            await asyncio.gather(*tasks)
         finally:
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks)
             if watcher is not None:
                 watcher.cancel()
                 try:
@@ -583,6 +657,71 @@ class SupvisorsSource(object):
                 monitor.close(linger=0)
             sock.close(linger=0)
             context.term()
+
+    async def _read_zmq(self, sock):
+        """Socket to backlog, with the heartbeat watchdog. Never waits for the rulebook."""
+        import zmq
+        backlog = self.backlog
+        # Under load, messages are taken without a poll (a non-blocking receive on the
+        # same socket); the poll, with the heartbeat as its timeout, is for when none waits.
+        shadow = zmq.Socket.shadow(sock.underlying)
+        in_a_row = 0
+        while True:
+            try:
+                frames = shadow.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                in_a_row = 0
+                budget = self._silence_budget()
+                timeout = None if budget is None else int(budget * 1000) + 1
+                if not await sock.poll(timeout):
+                    self.lost = True
+                    self.logger.warning('supervisor.control.supvisors: no message from %s for %ss: link lost',
+                                        self.options.url, self.options.heartbeat)
+                    backlog.add_link({'state': 'lost', 'since': self.last_message_wall, 'url': self.options.url})
+                continue
+            self.last_message, self.last_message_wall = time.monotonic(), time.time()
+            if self.lost:
+                self.lost = False
+                self.logger.info('supervisor.control.supvisors: messages from %s again: link restored',
+                                 self.options.url)
+                backlog.add_link({'state': 'restored', 'url': self.options.url})
+            if not backlog.add_message(frames) and _power_of_ten(backlog.dropped):
+                self.logger.warning(
+                    'supervisor.control.supvisors: dropped %d message%s so far: the rulebook takes events more '
+                    'slowly than %s publishes them (backlog limit: %d messages)', backlog.dropped,
+                    '' if backlog.dropped == 1 else 's', self.options.url, self.options.high_water_mark)
+            in_a_row += 1
+            if in_a_row >= YIELD_EVERY:   # a flood must not starve the emitter
+                in_a_row = 0
+                await asyncio.sleep(0)
+
+    async def _emit_zmq(self):
+        """Backlog to the rulebook's queue: decode, translate, snapshots."""
+        backlog = self.backlog
+        if self.snapshot_due:
+            await self.snapshot()
+        while True:
+            kind, value = await backlog.take()
+            burst = backlog.end_of_burst()
+            if burst:
+                self.logger.warning(
+                    'supervisor.control.supvisors: the rulebook has caught up; %d message%s from %s were dropped '
+                    'meanwhile (%d in all)%s', burst, '' if burst == 1 else 's', self.options.url,
+                    backlog.dropped, '; reading a snapshot' if self.options.snapshot else '')
+                if self.options.snapshot:
+                    self.snapshot_due = True
+            if kind == 'link':
+                await self.queue.put({'supvisors': {'type': 'link', 'data': value}})
+                if value['state'] == 'restored' and self.options.snapshot:
+                    self.snapshot_due = True
+                continue
+            event = self._translate(self.translator.decode_frames, value)
+            if event is None:
+                continue
+            self.received += 1
+            await self.queue.put(event)
+            if self.snapshot_due and time.monotonic() >= self.snapshot_retry_at:
+                await self.snapshot()
 
     async def _watch_zmq(self, monitor):
         """Log the connections to the publisher: they are when messages can start to arrive."""
@@ -657,6 +796,9 @@ class SupvisorsSource(object):
                 await self.run_websocket()
         finally:
             self.counter.summary()
+            if self.backlog is not None and self.backlog.dropped:
+                self.logger.warning('supervisor.control.supvisors: dropped %d messages from %s in all, that the '
+                                    'rulebook could not take in time', self.backlog.dropped, self.options.url)
 
 
 async def main(queue, args):
