@@ -41,7 +41,7 @@ class SourceTask(object):
 
     async def get(self, timeout=DEADLINE):
         getter = asyncio.ensure_future(self.queue.get())
-        done, _ = await asyncio.wait([getter, self.task], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        done = (await asyncio.wait([getter, self.task], timeout=timeout, return_when=asyncio.FIRST_COMPLETED))[0]
         if getter in done:
             return getter.result()
         getter.cancel()

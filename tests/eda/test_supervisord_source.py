@@ -382,7 +382,7 @@ def test_main_block_prints_the_table(supervisord):
     watchdog = threading.Timer(60, proc.kill)     # a hang becomes a failure
     watchdog.start()
     try:
-        lines = [json.loads(proc.stdout.readline()) for _ in range(5)]
+        lines = [json.loads(proc.stdout.readline()) for _line in range(5)]
     finally:
         watchdog.cancel()
         proc.terminate()

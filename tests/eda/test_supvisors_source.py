@@ -162,7 +162,7 @@ def test_every_header_is_delivered_with_its_hosts(caplog):
             ('hstats', HSTATS, ['alpha']),
             ('pstats', PSTATS, ['alpha']),
         ]
-        for header, body, _ in expected:
+        for header, body, _snapshot in expected:
             await publisher.send(header, body)
         assert 'supervisor.control.supvisors: connected to tcp://127.0.0.1:%d' % publisher.port in caplog.text
         for header, body, hosts in expected:
@@ -322,7 +322,7 @@ def test_repeated_bad_messages_are_logged_once_then_at_powers_of_ten(caplog):
     async def test(publisher):
         source = SourceTask(supvisors, {'host': '127.0.0.1', 'port': publisher.port, 'heartbeat': 0})
         await publisher.sync(source)
-        for _ in range(25):
+        for _attempt in range(25):
             await publisher.send_frames([b'process', b'{oops'])
         await publisher.send_frames([b'process'])
         await publisher.send('process', PROCESS_RUNNING)
@@ -442,7 +442,7 @@ def test_a_slow_consumer_gets_messages_in_order_and_no_false_link_lost():
             await publisher.send('process', dict(PROCESS_RUNNING, seq=number, padding=padding))
         received = []
         # Slow for longer than the heartbeat: messages wait, so the link is not "lost".
-        for _ in range(10):
+        for _attempt in range(10):
             event = await source.get()
             assert event['supvisors']['type'] == 'process', event
             received.append(event['supvisors']['data']['seq'])
@@ -474,7 +474,7 @@ def test_source_loads_by_file_without_the_collection_on_sys_path(name, tmp_path)
             'print(module["main"].__name__, module["SupervisorClient"].__module__)')
     path = os.path.join(SOURCE_DIR, '%s.py' % name)
     proc = subprocess.run([os.path.join(VENV_BIN, 'python'), '-c', code, path], cwd=str(tmp_path),
-                          capture_output=True, text=True, timeout=60,
+                          capture_output=True, text=True, timeout=60, check=False,
                           env={'PATH': os.environ.get('PATH', ''), 'HOME': str(tmp_path)})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ['main', 'ansible_collections.supervisor.control.plugins.module_utils.client']
@@ -488,7 +488,7 @@ def test_main_block_prints_events(tmp_path):
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
         try:
             line = b''
-            for _ in range(600):
+            for _attempt in range(600):
                 await publisher.send('instance', INSTANCE)
                 try:
                     line = await asyncio.wait_for(proc.stdout.readline(), 0.1)
@@ -537,7 +537,7 @@ class WsPublisher(object):
         return self
 
     async def wait_client(self):
-        for _ in range(600):
+        for _attempt in range(600):
             if self.clients:
                 return
             await asyncio.sleep(0.05)
@@ -650,7 +650,7 @@ def test_websocket_cancellation_is_clean(caplog):
         source.task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(source.task, 5)
-        for _ in range(100):
+        for _attempt in range(100):
             if not publisher.clients:
                 break
             await asyncio.sleep(0.05)
