@@ -1,0 +1,55 @@
+"""Event sources never log or emit the password (issue 8, item 6)."""
+
+import logging
+import os
+
+import pytest
+
+from tests.eda.helpers import SourceTask, load_source, run
+from tests.support.supervisord import Supervisord, free_port
+
+SECRET = 'eda-Pa55-93bd1f'
+
+
+@pytest.fixture
+def auth_daemon(tmp_path):
+    daemon = Supervisord(str(tmp_path / 'd'), programs={'idle': dict(command='sleep 100000', autostart=False,
+                                                                     startsecs=0)},
+                         username='admin', password=SECRET, inet_port=free_port())
+    os.makedirs(daemon.directory)
+    try:
+        daemon.start()
+        yield daemon
+    finally:
+        daemon.cleanup()
+
+
+def test_supervisord_source_keeps_the_password_out_of_logs_and_events(auth_daemon, caplog):
+    source = load_source('supervisord')
+    good = 'http://admin:%s@127.0.0.1:%d' % (SECRET, auth_daemon.inet_port)
+    wrong = 'http://admin:%s-wrong@127.0.0.1:%d' % (SECRET, auth_daemon.inet_port)
+    args = {'servers': [{'server_url': good, 'host': 'good'},
+                        {'server_url': wrong, 'host': 'wrong'},
+                        {'server_url': auth_daemon.http_url, 'username': 'admin', 'password': SECRET,
+                         'host': 'separate'}],
+            'interval': 0.2, 'initial': True}
+
+    async def scenario():
+        task = SourceTask(source, args)
+        try:
+            seen = await task.get_until(lambda e: e['supervisord'].get('host') == 'wrong'
+                                        and e['supervisord']['type'] == 'daemon')
+            auth_daemon.start_process('idle:idle')
+            seen += await task.get_until(lambda e: e['supervisord']['type'] == 'process'
+                                         and e['supervisord']['data'].get('statename') == 'RUNNING')
+            return seen
+        finally:
+            await task.stop()
+
+    with caplog.at_level(logging.DEBUG):
+        events = run(scenario())
+    wrong_events = [e for e in events if e['supervisord'].get('host') == 'wrong']
+    assert wrong_events and 'HTTP 401' in str(wrong_events), events
+    assert SECRET not in str(events)
+    assert SECRET not in caplog.text
+    assert '127.0.0.1:%d' % auth_daemon.inet_port in caplog.text, caplog.text  # the logs do name the daemons
