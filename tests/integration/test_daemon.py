@@ -17,6 +17,10 @@ def test_running_and_reloaded(fresh_daemon, tmp_path):
     run = run_playbook([task('check reload', daemon, state='reloaded')], tmp_path, check=True, diff=True)
     check = run.task('check reload')
     assert check['status'] == 'changed', run
+    diff = check['result']['diff']
+    assert 'added' in diff['after']['groups'] and 'added' not in diff['before']['groups']
+    assert 'idle' in diff['before']['groups'] and 'idle' not in diff['after']['groups']
+    assert diff['after']['updated'] == ['sleeper']
     assert 'added' not in {i['group'] for i in daemon.rpc('supervisor.getAllProcessInfo')}
 
     run = run_playbook([

@@ -23,6 +23,7 @@ def test_present_adds_then_is_unchanged_then_updates_a_changed_group(fresh_daemo
     add = run.task('add')
     assert add['status'] == 'changed', run
     assert add['result']['groups_added'] == ['newprog']
+    assert add['result']['diff'] == {'before': {'groups': []}, 'after': {'groups': ['newprog'], 'updated': []}}
     assert add['result']['processes'][0]['statename'] == 'RUNNING'  # waited past startsecs
     assert run.task('again')['status'] == 'ok'
     assert run.task('again')['result']['groups_added'] == []
