@@ -76,3 +76,40 @@ def test_password_never_shows_in_failures_diff_or_invocation(https_daemon, tmp_p
     assert 'HTTP 401' in run.result('wrong password')['msg']
     assert SECRET not in run.output
     assert SECRET not in str(run.results)
+
+
+def test_password_is_not_on_any_command_line_while_the_module_runs(tmp_path):
+    """community.general.supervisorctl puts it on supervisorctl's command line, visible in ps."""
+    import threading
+    import time
+    daemon = Supervisord(str(tmp_path / 'd'), programs={'slow': dict(command='sleep 100000', startsecs=3,
+                                                                     autostart=False)},
+                         username='admin', password=SECRET)
+    os.makedirs(daemon.directory)
+    try:
+        daemon.start()
+        outcome = {}
+        worker = threading.Thread(target=lambda: outcome.update(run=run_playbook([
+            sv_task('process', 'slow start', daemon, name='slow', username='admin',
+                    password='{{ lookup("env", "SV_PW") }}')], tmp_path, extra_env={'SV_PW': SECRET})))
+        worker.start()
+        saw_module, leaked = False, []
+        while worker.is_alive():
+            for entry in os.listdir('/proc'):
+                if not entry.isdigit():
+                    continue
+                try:
+                    with open('/proc/%s/cmdline' % entry, 'rb') as handle:
+                        cmdline = handle.read().replace(b'\0', b' ').decode('utf-8', 'replace')
+                except OSError:
+                    continue
+                saw_module = saw_module or 'AnsiballZ_process' in cmdline
+                if SECRET in cmdline:
+                    leaked.append(cmdline)
+            time.sleep(0.05)
+        worker.join()
+        assert outcome['run'].task('slow start')['status'] == 'changed', outcome['run']
+        assert saw_module, 'the module process was never seen: the scan proves nothing'
+        assert not leaked, leaked
+    finally:
+        daemon.cleanup()
