@@ -126,8 +126,13 @@ class Rulebook(object):
         self._changed = threading.Condition(self._lock)
         starter = popen or (lambda argv, **kw: subprocess.Popen(argv, start_new_session=True,
                                                                 stdin=subprocess.DEVNULL, **kw))
+        # ansible-runner leaves a private data dir per run_playbook/run_module in
+        # TMPDIR: keep them inside the test's own directory.
+        tmpdir = os.path.join(directory, 'tmp')
+        os.makedirs(tmpdir, exist_ok=True)
+        env = rulebook_env(dict(extra_env or {}, TMPDIR=tmpdir))
         self.proc = starter(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=directory,
-                            env=rulebook_env(extra_env), text=True, errors='replace', bufsize=1)
+                            env=env, text=True, errors='replace', bufsize=1)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
