@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -127,10 +128,11 @@ class Rulebook(object):
         starter = popen or (lambda argv, **kw: subprocess.Popen(argv, start_new_session=True,
                                                                 stdin=subprocess.DEVNULL, **kw))
         # ansible-runner leaves a private data dir per run_playbook/run_module in
-        # TMPDIR: keep them inside the test's own directory.
-        tmpdir = os.path.join(directory, 'tmp')
-        os.makedirs(tmpdir, exist_ok=True)
-        env = rulebook_env(dict(extra_env or {}, TMPDIR=tmpdir))
+        # TMPDIR: give it one of ours, removed by stop(). Not inside `directory`,
+        # which ansible-runner may copy as the project (into itself).
+        self.tmpdir = tempfile.mkdtemp(prefix='rulebook-runner-')
+        os.chmod(self.tmpdir, 0o755)
+        env = rulebook_env(dict(extra_env or {}, TMPDIR=self.tmpdir))
         self.proc = starter(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=directory,
                             env=env, text=True, errors='replace', bufsize=1)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -202,3 +204,4 @@ class Rulebook(object):
                 pass
             self.proc.wait(timeout=10)
         self._reader.join(timeout=10)
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
