@@ -42,8 +42,14 @@ options:
         C(api_version), C(identification), C(pid) and C(server_url). No term is allowed.
       - V(config) returns the C(getAllConfigInfo) entries of the matched processes (C(command), C(autostart),
         C(stdout_logfile), C(inuse), ...), with C(fullname) added.
+      - V(applications) (only for a daemon with the Supvisors XML-RPC interface) returns one dict per Supvisors
+        application with C(name), C(managed), C(statename), C(statecode), C(major_failure) and C(minor_failure);
+        the terms are application names or globs (none means every application).
+      - V(instances) (only with Supvisors) returns one dict per Supvisors instance with C(identifier),
+        C(nick_identifier), C(host), C(port), C(statename), C(statecode), C(loading) and C(process_failure);
+        the terms are host names, nicks, identifiers or globs (none means every instance).
     type: str
-    choices: [processes, supervisord, config]
+    choices: [processes, supervisord, config, applications, instances]
     default: processes
 seealso:
   - module: supervisor.control.process
@@ -74,6 +80,11 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ lookup('supervisor.control.state', what='supervisord').version }}"
 
+- name: Hosts of a Supvisors cluster that are not RUNNING
+  ansible.builtin.debug:
+    msg: "{{ query('supervisor.control.state', what='instances', server_url='http://node1:60000')
+             | rejectattr('statename', 'equalto', 'RUNNING') | map(attribute='host') }}"
+
 - name: Commands of the queue programs
   ansible.builtin.debug:
     msg: "{{ query('supervisor.control.state', 'queue:*', what='config') | map(attribute='command') }}"
@@ -88,6 +99,8 @@ _raw:
     - With O(what=supervisord), one dict with C(state) (such as C(RUNNING)), C(statecode), C(version),
       C(api_version), C(identification), C(pid) and C(server_url) (the URL used, without credentials).
     - With O(what=config), one C(getAllConfigInfo) entry per matched process, plus C(fullname).
+    - With O(what=applications) or O(what=instances), one dict per Supvisors application or instance
+      (see O(what)).
   type: list
   elements: dict
 '''
@@ -99,6 +112,8 @@ from ansible.utils.display import Display
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient, to_builtin
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_control
 
 display = Display()
 
@@ -146,10 +161,29 @@ class LookupModule(LookupBase):
                 entries = to_builtin(client.call('supervisor.getAllConfigInfo'))
                 selected = P.match(specs or ['all'], entries)
                 return [dict(entry, fullname=P.fullname(entry)) for entry in selected]
+            if what in ('applications', 'instances'):
+                return self._supvisors(client, what, specs)
             infos = to_builtin(client.call('supervisor.getAllProcessInfo'))
             return [P.normalize(info) for info in P.match(specs or ['all'], infos)]
         except SupervisorError as exc:
             raise AnsibleLookupError(str(exc))
+
+    @staticmethod
+    def _supvisors(client, what, specs):
+        """Supvisors applications or instances, as the application and supvisors modules return them."""
+        supvisors_control.read_status(client, 'what=%s' % what)
+        if what == 'applications':
+            infos = to_builtin(client.call('supvisors.get_all_applications_info'))
+            selected, unknown, dummy = S.select_applications(specs or ['*'], infos)
+            if unknown:
+                raise AnsibleLookupError(S.unknown_message(unknown, infos))
+            return [S.normalize_application(info) for info in selected]
+        instances = [S.normalize_instance(i) for i in to_builtin(client.call('supvisors.get_all_instances_info'))]
+        selected, unknown = S.select_instances(specs, instances)
+        if unknown:
+            raise AnsibleLookupError('no Supvisors instance matches %s; the instances are %s' % (
+                ', '.join(unknown), ', '.join(i['host'] for i in instances)))
+        return selected
 
     @staticmethod
     def _daemon(client):

@@ -14,6 +14,7 @@ version_added: 0.1.0
 description:
   - Returns facts about a supervisord daemon and its processes in one round trip (C(system.multicall)).
   - Changes nothing.
+  - When the daemon has the Supvisors XML-RPC interface, also returns RV(supvisors), the cluster facts.
 author:
   - supervisor.control developers (@supervisor-control)
 extends_documentation_fragment:
@@ -101,6 +102,39 @@ config:
   returned: when requested
   type: list
   elements: dict
+supvisors:
+  description:
+    - Only when the daemon has the L(Supvisors,https://github.com/julien6387/supvisors) XML-RPC interface, the cluster.
+    - The parts that Supvisors refuses before its DISTRIBUTION state (C(instances), C(applications), C(conflicts))
+      are left out then.
+  returned: when the daemon has the Supvisors XML-RPC interface
+  type: dict
+  version_added: 0.2.0
+  contains:
+    state:
+      description: The Supvisors state, such as C(OPERATION).
+      type: str
+      sample: OPERATION
+    master:
+      description: The identifier (C(host:port)) of the master instance.
+      type: str
+      sample: node1:60000
+    master_host:
+      description: The host of the master instance.
+      type: str
+      sample: node1
+    instances:
+      description: Every instance with C(identifier), C(host), C(statename), C(loading) and C(process_failure).
+      type: list
+      elements: dict
+    applications:
+      description: Every application with C(name), C(managed), C(statename), C(major_failure) and C(minor_failure).
+      type: list
+      elements: dict
+    conflicts:
+      description: The processes running on several instances, with C(namespec) and C(hosts).
+      type: list
+      elements: dict
 server_url:
   description: The URL of the daemon that was used, without credentials.
   returned: always
@@ -110,6 +144,7 @@ server_url:
 from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_control
 
 FACT_CALLS = (
     ('supervisor.getState', []),
@@ -144,6 +179,10 @@ def run(module):
     }
     if len(answers) > 6:
         result['config'] = to_builtin(answers[6])
+    try:
+        result['supvisors'] = supvisors_control.read_facts(client, supvisors_control.read_status(client))
+    except supvisors_control.NoSupvisorsError:
+        pass  # a plain supervisord
     return result
 
 

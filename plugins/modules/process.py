@@ -60,6 +60,19 @@ options:
         main log) and the last lines of its stderr log.
     type: bool
     default: true
+  strategy:
+    description:
+      - Only for a daemon with the L(Supvisors,https://github.com/julien6387/supvisors) XML-RPC interface, control
+        the processes of the whole cluster rather than those of this daemon.
+      - O(name) is then matched against every process Supvisors knows (C(application:process)); processes are
+        started with C(supvisors.start_process) on the instance that this starting strategy chooses (with V(LOCAL),
+        the instance of O(server_url)), and stopped with C(supvisors.stop_process) wherever they run.
+      - The cluster must be in the Supvisors state OPERATION. Not used with O(state=signalled).
+      - RV(processes) then gives each process's C(namespec), C(statename) and the C(hosts) where it runs.
+      - When not set, the module controls the processes of the daemon of O(server_url) only, as without Supvisors.
+    type: str
+    choices: [CONFIG, LESS_LOADED, MOST_LOADED, LOCAL, LESS_LOADED_NODE, MOST_LOADED_NODE]
+    version_added: 0.2.0
 notes:
   - With O(wait=true), O(timeout) bounds the whole wait, so it should exceed the longest C(stopwaitsecs)
     and C(startsecs) of the processes.
@@ -86,6 +99,12 @@ EXAMPLES = r'''
     state: signalled
     signal: USR1
 
+- name: Start a process of a Supvisors cluster on the least loaded host, from any node
+  supervisor.control.process:
+    name: "batch:worker"
+    strategy: LESS_LOADED
+    server_url: http://node1:60000
+
 - name: Stop everything on a remote daemon
   supervisor.control.process:
     name: all
@@ -104,6 +123,11 @@ processes:
   type: list
   elements: dict
   contains:
+    hosts:
+      description: With O(strategy) (Supvisors) only, the hosts where the process runs.
+      type: list
+      elements: str
+      sample: [node2]
     name:
       description: Process name.
       type: str
@@ -174,6 +198,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.module import S
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.control import ProcessController
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors import STARTING_STRATEGIES
 
 _SIGNAL = re.compile(r'^(SIG)?[A-Z][A-Z0-9+]*$|^[0-9]+$')
 
@@ -193,6 +218,10 @@ def run(module):
     elif signal:
         module.fail_json(msg='signal is only used with state=signalled')
 
+    if params.get('strategy'):
+        # Imported here: the Supvisors code stays out of the common path's start-up.
+        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_control
+        return supvisors_control.run_process_module(module)
     controller = ProcessController(module.client, params['timeout'])
     before = P.match(params['name'], controller.running_infos())
     actions = plans.plan_processes(before, state)
@@ -223,6 +252,7 @@ def main():
             state=dict(type='str', default='started', choices=list(plans.PROCESS_STATES)),
             signal=dict(type='str'),
             wait=dict(type='bool', default=True),
+            strategy=dict(type='str', choices=list(STARTING_STRATEGIES)),
         ),
         supports_check_mode=True,
     )

@@ -1,0 +1,369 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Supvisors: what to do with applications and the cluster, and how to read its answers.
+
+Pure functions (no I/O), unit-tested in tests/unit/test_supvisors_plans.py.
+The modules ``application`` and ``supvisors`` (and the Supvisors parts of
+``process`` and ``info``) read the cluster with the client, ask these
+functions for a plan, carry it out and report with them.
+
+Facts about Supvisors 0.19.1 these functions rely on (checked on a real
+3-host cluster): application states are STOPPED, STARTING, RUNNING, STOPPING
+(DELETED is internal); ``start_application`` faults ALREADY_STARTED in every
+state but STOPPED; ``stop_application`` faults NOT_RUNNING when nothing of
+the application runs; ``restart_application`` on a stopped application
+starts it; identifiers are ``host:port`` and ``get_all_instances_info``
+maps them to ``node_name`` and ``nick_identifier``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import fnmatch
+
+NAMESPACE = 'supvisors'
+
+# supvisors/ttypes.py
+STARTING_STRATEGIES = ('CONFIG', 'LESS_LOADED', 'MOST_LOADED', 'LOCAL', 'LESS_LOADED_NODE', 'MOST_LOADED_NODE')
+# USER is left out: it means "do nothing, wait for a user", which conciliate() accepts and ignores.
+CONCILIATION_STRATEGIES = ('SENICIDE', 'INFANTICIDE', 'STOP', 'RESTART', 'RUNNING_FAILURE')
+SUPVISORS_STATES = ('OFF', 'SYNCHRONIZATION', 'ELECTION', 'DISTRIBUTION', 'OPERATION', 'CONCILIATION',
+                    'RESTARTING', 'SHUTTING_DOWN', 'FINAL')
+OPERATION = 'OPERATION'
+CONCILIATION = 'CONCILIATION'
+SYNCHRONIZATION = 'SYNCHRONIZATION'
+
+APP_STOPPED, APP_STARTING, APP_RUNNING, APP_STOPPING = 'STOPPED', 'STARTING', 'RUNNING', 'STOPPING'
+
+APPLICATION_STATES = ('started', 'stopped', 'restarted')
+CLUSTER_STATES = ('operational', 'conciliated', 'restarted', 'stopped')
+
+# Steps of an application plan, carried out in this order.
+WAIT_STOPPED = 'wait_stopped'
+START = 'start'
+STOP = 'stop'
+RESTART = 'restart'
+
+# Process states that explain why an application failed.
+FAILED_PROCESS_STATES = ('FATAL', 'BACKOFF', 'EXITED', 'UNKNOWN')
+
+
+# ---------------------------------------------------------------------------
+# Reading answers
+# ---------------------------------------------------------------------------
+
+def host_of(identifier, instances=None):
+    """The host name of a Supvisors identifier (``host:port``), from the instances when known."""
+    if instances:
+        for instance in instances:
+            if instance.get('identifier') == identifier:
+                return instance.get('node_name') or instance.get('nick_identifier') or identifier
+    if not isinstance(identifier, str) or not identifier:
+        return None
+    if identifier.startswith('['):
+        return identifier[1:].split(']', 1)[0]
+    if identifier.count(':') == 1:
+        return identifier.split(':', 1)[0]
+    return identifier
+
+
+def normalize_process(info, instances=None):
+    """A ``supvisors.get_process_info`` entry with ``namespec`` and the ``hosts`` it runs on."""
+    identifiers = list(info.get('identifiers') or [])
+    return {
+        'namespec': '%s:%s' % (info.get('application_name'), info.get('process_name')),
+        'application_name': info.get('application_name'),
+        'process_name': info.get('process_name'),
+        'statename': info.get('statename'),
+        'statecode': info.get('statecode'),
+        'expected_exit': info.get('expected_exit'),
+        'identifiers': identifiers,
+        'hosts': [host_of(i, instances) for i in identifiers],
+        'extra_args': info.get('extra_args', ''),
+    }
+
+
+def normalize_application(info, processes=None, instances=None, rules=None):
+    """A ``supvisors.get_application_info`` entry, plus its processes when given."""
+    result = {
+        'name': info.get('application_name'),
+        'managed': info.get('managed'),
+        'statename': info.get('statename'),
+        'statecode': info.get('statecode'),
+        'major_failure': info.get('major_failure', False),
+        'minor_failure': info.get('minor_failure', False),
+    }
+    if processes is not None:
+        result['processes'] = [normalize_process(p, instances) for p in processes]
+    if rules is not None:
+        result['starting_strategy'] = rules.get('starting_strategy')
+    return result
+
+
+def normalize_instance(info):
+    return {
+        'identifier': info.get('identifier'),
+        'nick_identifier': info.get('nick_identifier'),
+        'host': info.get('node_name') or host_of(info.get('identifier')),
+        'port': info.get('port'),
+        'statename': info.get('statename'),
+        'statecode': info.get('statecode'),
+        'loading': info.get('loading'),
+        'process_failure': info.get('process_failure', False),
+    }
+
+
+def normalize_conflict(info, instances=None):
+    return normalize_process(info, instances)
+
+
+def cluster_facts(status, instances=None, applications=None, conflicts=None):
+    """The ``supvisors`` facts: state, master, instances, applications and conflicts.
+
+    ``status`` is ``get_supvisors_state()``; the other answers are optional
+    (``None``: not read, left out), because most of them fault
+    BAD_SUPVISORS_STATE before DISTRIBUTION.
+    """
+    instances_raw = instances or []
+    master = status.get('master_identifier') or None
+    facts = {
+        'state': status.get('fsm_statename'),
+        'statecode': status.get('fsm_statecode'),
+        'identifier': status.get('identifier'),
+        'master': master,
+        'master_host': host_of(master, instances_raw) if master else None,
+        'degraded_mode': status.get('degraded_mode', False),
+        'starting_jobs': list(status.get('starting_jobs') or []),
+        'stopping_jobs': list(status.get('stopping_jobs') or []),
+        'instance_states': dict(status.get('instance_states') or {}),
+    }
+    if instances is not None:
+        facts['instances'] = [normalize_instance(i) for i in instances]
+    if applications is not None:
+        facts['applications'] = [normalize_application(a) for a in applications]
+    if conflicts is not None:
+        facts['conflicts'] = [normalize_conflict(c, instances_raw) for c in conflicts]
+    return facts
+
+
+# ---------------------------------------------------------------------------
+# Applications
+# ---------------------------------------------------------------------------
+
+def select_applications(names, infos):
+    """``(selected, unknown, unmanaged)`` for the names (or globs) asked.
+
+    ``selected`` keeps the order of ``infos`` (Supvisors' order) without
+    duplicates; ``unknown`` lists the names that match nothing;
+    ``unmanaged`` the selected applications that have no rules.
+    """
+    selected = []
+    unknown = []
+    for name in names:
+        if any(c in name for c in '*?['):
+            found = [i for i in infos if fnmatch.fnmatchcase(i['application_name'], name)]
+        else:
+            found = [i for i in infos if i['application_name'] == name]
+        if not found:
+            unknown.append(name)
+        for info in found:
+            if info['application_name'] not in [s['application_name'] for s in selected]:
+                selected.append(info)
+    order = [i['application_name'] for i in infos]
+    selected.sort(key=lambda i: order.index(i['application_name']))
+    unmanaged = [i['application_name'] for i in selected if not i.get('managed')]
+    return selected, unknown, unmanaged
+
+
+def select_instances(specs, instances):
+    """``(selected, unknown)``: the normalized instances whose host, nick or identifier matches a spec (globs)."""
+    if not specs:
+        return list(instances), []
+    selected = []
+    unknown = []
+    for spec in specs:
+        found = [i for i in instances
+                 if any(fnmatch.fnmatchcase(str(i.get(key) or ''), spec)
+                        for key in ('host', 'nick_identifier', 'identifier'))]
+        if not found:
+            unknown.append(spec)
+        selected.extend(i for i in found if i not in selected)
+    order = [i['identifier'] for i in instances]
+    selected.sort(key=lambda i: order.index(i['identifier']))
+    return selected, unknown
+
+
+def unknown_message(unknown, infos):
+    known = sorted(i['application_name'] for i in infos)
+    return 'unknown application%s %s: Supvisors knows %s' % (
+        's' if len(unknown) > 1 else '', ', '.join(unknown), ', '.join(known) or 'no application')
+
+
+def unmanaged_message(unmanaged):
+    return ('application%s %s not managed by Supvisors (no rules in its rules files): start and stop its '
+            'processes with supervisor.control.process or supervisor.control.group' % (
+                's' if len(unmanaged) > 1 else '', ', '.join(unmanaged)))
+
+
+def application_steps(statename, state):
+    """The steps that take one application from ``statename`` to ``state``."""
+    if state == 'started':
+        if statename in (APP_RUNNING, APP_STARTING):
+            return ()
+        if statename == APP_STOPPING:
+            return (WAIT_STOPPED, START)
+        return (START,)
+    if state == 'stopped':
+        if statename in (APP_RUNNING, APP_STARTING):
+            return (STOP,)
+        if statename == APP_STOPPING:
+            return (WAIT_STOPPED,)
+        return ()
+    if state == 'restarted':
+        if statename in (APP_RUNNING, APP_STARTING):
+            return (RESTART,)
+        if statename == APP_STOPPING:
+            return (WAIT_STOPPED, START)
+        return (START,)
+    raise ValueError('unknown application state %r' % state)
+
+
+class ApplicationAction(object):
+    """What one application needs: ``steps`` (possibly empty) and the strategy to start it with."""
+
+    def __init__(self, info, steps, strategy=None):
+        self.info = info
+        self.name = info['application_name']
+        self.steps = tuple(steps)
+        self.strategy = strategy
+
+    @property
+    def changed(self):
+        return any(step != WAIT_STOPPED for step in self.steps)
+
+    @property
+    def expected(self):
+        if START in self.steps or RESTART in self.steps:
+            return APP_RUNNING
+        if STOP in self.steps or WAIT_STOPPED in self.steps:
+            return APP_STOPPED
+        return self.info.get('statename')
+
+    def __repr__(self):
+        return '<ApplicationAction %s %s (%s)>' % (self.name, '+'.join(self.steps) or 'none', self.strategy)
+
+
+def plan_applications(infos, state, strategy=None, rules=None):
+    """One ApplicationAction per application info.
+
+    ``strategy``: the strategy asked for, or ``None`` for each application's
+    own ``starting_strategy`` (from ``rules``: ``{name: get_application_rules()}``),
+    and CONFIG when its rules say nothing.
+    """
+    rules = rules or {}
+    actions = []
+    for info in infos:
+        steps = application_steps(info.get('statename'), state)
+        chosen = None
+        if START in steps or RESTART in steps:
+            chosen = strategy or (rules.get(info['application_name']) or {}).get('starting_strategy') or 'CONFIG'
+        actions.append(ApplicationAction(info, steps, chosen))
+    return actions
+
+
+def application_diff(before, after):
+    return {
+        'before': dict((i['application_name'], i.get('statename')) for i in before),
+        'after': dict((i['application_name'], i.get('statename')) for i in after),
+    }
+
+
+def failing_processes(processes):
+    """The processes of a failed application worth naming: those not RUNNING, failed ones first."""
+    failed = [p for p in processes if p.get('statename') in FAILED_PROCESS_STATES]
+    others = [p for p in processes if p.get('statename') != 'RUNNING' and p not in failed]
+    return failed + others
+
+
+def application_failure(name, step, info, processes, instances=None, fault=None):
+    """One failure entry: the state Supvisors reports and the processes that failed."""
+    procs = [normalize_process(p, instances) for p in failing_processes(processes)]
+    entry = {
+        'name': name,
+        'action': step,
+        'statename': info.get('statename') if info else None,
+        'major_failure': bool(info and info.get('major_failure')),
+        'minor_failure': bool(info and info.get('minor_failure')),
+        'processes': procs,
+    }
+    if fault is not None:
+        entry['fault'] = str(fault)
+    return entry
+
+
+def failure_summary(entry):
+    verb = {START: 'start', STOP: 'stop', RESTART: 'restart', WAIT_STOPPED: 'stop'}.get(entry['action'],
+                                                                                        entry['action'])
+    flags = []
+    if entry.get('major_failure'):
+        flags.append('major failure')
+    if entry.get('minor_failure'):
+        flags.append('minor failure')
+    text = 'application %s failed to %s: Supvisors reports %s' % (
+        entry['name'], verb, entry.get('statename') or 'nothing')
+    if flags:
+        text += ' (%s)' % ', '.join(flags)
+    if entry['processes']:
+        text += '; failing processes: %s' % ', '.join(
+            '%s %s%s' % (p['namespec'], p['statename'], ' on %s' % ','.join(p['hosts']) if p['hosts'] else '')
+            for p in entry['processes'])
+    return text
+
+
+def bad_state_message(fsm_state, wanted, doing):
+    """The one line for a cluster that is not in a state that allows ``doing``."""
+    return ('BAD_SUPVISORS_STATE: Supvisors is in state %s, not %s: cannot %s now '
+            '(supervisor.control.supvisors state=operational waits for OPERATION)' % (
+                fsm_state, ' or '.join(wanted), doing))
+
+
+def allowed_states(state):
+    """The Supvisors states in which the application module can act for ``state``."""
+    if state == 'stopped':
+        return (OPERATION, CONCILIATION)
+    return (OPERATION,)
+
+
+# ---------------------------------------------------------------------------
+# The cluster
+# ---------------------------------------------------------------------------
+
+def cluster_plan(state, fsm_state, conflicts, end_sync=False, master_set=False):
+    """The actions for the supvisors module, in order, from what it reads.
+
+    Returns a list of ``'end_sync'``, ``'conciliate'``, ``'wait_operation'``,
+    ``'restart'``, ``'shutdown'``. ``end_sync`` is only planned in
+    SYNCHRONIZATION before a master is elected (as Supvisors requires).
+    """
+    actions = []
+    if end_sync and fsm_state == SYNCHRONIZATION and not master_set:
+        actions.append('end_sync')
+    if state == 'operational':
+        actions.append('wait_operation')
+    elif state == 'conciliated':
+        if conflicts or fsm_state == CONCILIATION:
+            actions.append('conciliate')
+        actions.append('wait_operation')
+    elif state == 'restarted':
+        actions.append('restart')
+    elif state == 'stopped':
+        actions.append('shutdown')
+    else:
+        raise ValueError('unknown cluster state %r' % state)
+    return actions
+
+
+def plan_changes(actions):
+    return any(a in ('end_sync', 'conciliate', 'restart', 'shutdown') for a in actions)

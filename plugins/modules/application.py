@@ -1,0 +1,291 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: application
+short_description: Start, stop or restart Supvisors applications across a cluster
+version_added: 0.2.0
+description:
+  - Controls I(managed) applications of a L(Supvisors,https://github.com/julien6387/supvisors) cluster through
+    the C(supvisors.*) XML-RPC namespace of any of its supervisord daemons.
+  - Supvisors chooses the hosts where the processes of an application run, following a starting strategy and
+    the rules file of the application; the module returns the host of every process.
+  - Needs only the Python standard library on the target.
+author:
+  - supervisor.control developers (@supervisor-control)
+extends_documentation_fragment:
+  - supervisor.control.connection
+  - supervisor.control.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  name:
+    description:
+      - Application names (supervisord group names declared in a Supvisors rules file), or shell-style globs.
+      - A name that matches no application fails the task, listing the applications Supvisors knows.
+      - An application without rules (not I(managed)) fails the task; control its processes with
+        M(supervisor.control.process) or M(supervisor.control.group).
+    type: list
+    elements: str
+    required: true
+  state:
+    description:
+      - V(started) starts applications that are STOPPED; RUNNING and STARTING ones are left alone.
+      - V(stopped) stops applications that are RUNNING or STARTING; STOPPED ones are left alone.
+      - V(restarted) restarts running applications and starts stopped ones. Always changes.
+      - An application that is STOPPING is waited for first.
+    type: str
+    choices: [started, stopped, restarted]
+    default: started
+  strategy:
+    description:
+      - The starting strategy for V(started) and V(restarted).
+      - When not set, each application's own C(starting_strategy) from its rules (CONFIG by default).
+    type: str
+    choices: [CONFIG, LESS_LOADED, MOST_LOADED, LOCAL, LESS_LOADED_NODE, MOST_LOADED_NODE]
+  wait:
+    description:
+      - Wait until Supvisors reports the applications fully started or stopped (Supvisors' own C(wait)).
+      - When an application fails to start, the task fails with the state Supvisors reports and its failing
+        processes.
+    type: bool
+    default: true
+notes:
+  - The cluster must be in the Supvisors state OPERATION (CONCILIATION is also accepted to stop applications);
+    otherwise the task fails with C(BAD_SUPVISORS_STATE) and the current state.
+    M(supervisor.control.supvisors) with O(supervisor.control.supvisors#module:state=operational) waits for it.
+  - O(timeout) bounds each XML-RPC call, so with O(wait=true) it should exceed the time an application takes
+    to start or stop.
+seealso:
+  - module: supervisor.control.supvisors
+  - module: supervisor.control.process
+'''
+
+EXAMPLES = r'''
+- name: Start the web application where its rules say
+  supervisor.control.application:
+    name: web
+    server_url: http://node1:60000
+
+- name: Start two applications on the least loaded hosts
+  supervisor.control.application:
+    name: [web, batch]
+    strategy: LESS_LOADED
+
+- name: Restart every application whose name starts with svc_
+  supervisor.control.application:
+    name: "svc_*"
+    state: restarted
+
+- name: Stop an application everywhere
+  supervisor.control.application:
+    name: web
+    state: stopped
+'''
+
+RETURN = r'''
+applications:
+  description: The applications matched by O(name), after the action. In check mode, C(statename) is the state expected.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Application name.
+      type: str
+      sample: web
+    managed:
+      description: Whether the application has rules (always true here).
+      type: bool
+    statename:
+      description: C(STOPPED), C(STARTING), C(RUNNING) or C(STOPPING).
+      type: str
+      sample: RUNNING
+    statecode:
+      description: The numeric state.
+      type: int
+    major_failure:
+      description: A required process is not running.
+      type: bool
+    minor_failure:
+      description: An optional process failed.
+      type: bool
+    strategy:
+      description: The starting strategy used by this task, or null when the application was not started.
+      type: str
+      sample: CONFIG
+    processes:
+      description: The processes of the application, with the hosts each one runs on.
+      type: list
+      elements: dict
+      sample:
+        - namespec: web:front
+          statename: RUNNING
+          identifiers: ["alpha:60000"]
+          hosts: [alpha]
+failures:
+  description: One entry per application that failed, with its state and failing processes. Only when the task fails.
+  returned: failure
+  type: list
+  elements: dict
+  sample:
+    - name: broken
+      action: start
+      statename: STOPPED
+      major_failure: true
+      processes: [{namespec: "broken:crasher", statename: FATAL, hosts: []}]
+supvisors_state:
+  description: The Supvisors state of the cluster when the task began.
+  returned: always
+  type: str
+  sample: OPERATION
+server_url:
+  description: The URL of the daemon that was used, without credentials.
+  returned: always
+  type: str
+'''
+
+import time
+
+from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S
+from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_control import read_status
+
+
+def read_applications(client, names):
+    """Each application's info and processes, plus the instances (to name hosts)."""
+    calls = [('supvisors.get_all_instances_info', [])]
+    for name in names:
+        calls.append(('supvisors.get_application_info', [name]))
+        calls.append(('supvisors.get_process_info', ['%s:*' % name]))
+    answers = client.multicall_or_raise(calls)
+    instances = answers[0]
+    found = {}
+    for index, name in enumerate(names):
+        found[name] = (answers[1 + 2 * index], answers[2 + 2 * index])
+    return instances, found
+
+
+def wait_stopped(client, name, deadline):
+    while True:
+        info = client.call('supvisors.get_application_info', name)
+        if info['statename'] == S.APP_STOPPED:
+            return info
+        if time.time() > deadline:
+            return info
+        time.sleep(0.5)
+
+
+def carry_out(module, action, deadline):
+    """Run the steps of one action; return a failure entry or None."""
+    client = module.client
+    wait = module.params['wait']
+    for step in action.steps:
+        try:
+            if step == S.WAIT_STOPPED:
+                info = wait_stopped(client, action.name, deadline)
+                if info['statename'] != S.APP_STOPPED:
+                    return step, None
+            elif step == S.START:
+                client.call('supvisors.start_application', action.strategy, action.name, wait)
+            elif step == S.STOP:
+                client.call('supvisors.stop_application', action.name, wait)
+            elif step == S.RESTART:
+                client.call('supvisors.restart_application', action.strategy, action.name, wait)
+        except SupervisorFault as fault:
+            if step == S.START and fault.is_('ALREADY_STARTED'):
+                continue  # started meanwhile (by Supvisors' own start sequence)
+            if step == S.STOP and fault.is_('NOT_RUNNING'):
+                continue  # stopped meanwhile
+            if fault.is_('NOT_RUNNING', 'STILL_RUNNING', 'ABNORMAL_TERMINATION'):
+                return step, fault
+            raise
+    return None
+
+
+def run(module):
+    params = module.params
+    client = module.client
+    state = params['state']
+    status = read_status(client, 'supervisor.control.application')
+    fsm = status.get('fsm_statename')
+    result = {'changed': False, 'supvisors_state': fsm}
+    allowed = S.allowed_states(state)
+    if fsm not in allowed:
+        module.fail_json(msg=S.bad_state_message(fsm, allowed, 'make applications %s' % state),
+                         server_url=client.url, **result)
+
+    infos = client.call('supvisors.get_all_applications_info')
+    selected, unknown, unmanaged = S.select_applications(params['name'], infos)
+    if unknown:
+        module.fail_json(msg=S.unknown_message(unknown, infos), server_url=client.url, **result)
+    if unmanaged:
+        module.fail_json(msg=S.unmanaged_message(unmanaged), server_url=client.url, **result)
+
+    names = [i['application_name'] for i in selected]
+    rules = {}
+    if not params['strategy'] and state != 'stopped':
+        answers = client.multicall_or_raise([('supvisors.get_application_rules', [n]) for n in names])
+        rules = dict(zip(names, answers))
+    actions = S.plan_applications(selected, state, params['strategy'], rules)
+    result['changed'] = any(a.changed for a in actions)
+    for action in actions:
+        if not action.steps and state == 'started' and action.info.get('major_failure'):
+            module.warn('application %s is %s with a major failure (a required process does not run): '
+                        'state=restarted starts it again' % (action.name, action.info.get('statename')))
+
+    failures = []
+    if not module.check_mode:
+        deadline = time.time() + params['timeout']
+        for action in actions:
+            failed = carry_out(module, action, deadline)
+            if failed:
+                failures.append((action, failed[0], failed[1]))
+
+    instances, found = read_applications(client, names)
+    applications = []
+    for action in actions:
+        info, processes = found[action.name]
+        if module.check_mode:
+            info = dict(info, statename=action.expected)
+        entry = S.normalize_application(info, processes, instances)
+        entry['strategy'] = action.strategy
+        applications.append(entry)
+    result['applications'] = applications
+    if module._diff:
+        after = [dict(found[a.name][0], statename=a.expected) if module.check_mode else found[a.name][0]
+                 for a in actions]
+        result['diff'] = S.application_diff(selected, after)
+    if failures:
+        entries = [S.application_failure(action.name, step, found[action.name][0], found[action.name][1],
+                                         instances, fault) for action, step, fault in failures]
+        module.fail_json(msg='; '.join(S.failure_summary(e) for e in entries), failures=entries,
+                         server_url=client.url, **result)
+    return result
+
+
+def main():
+    module = SupervisorModule(
+        argument_spec=dict(
+            name=dict(type='list', elements='str', required=True),
+            state=dict(type='str', default='started', choices=list(S.APPLICATION_STATES)),
+            strategy=dict(type='str', choices=list(S.STARTING_STRATEGIES)),
+            wait=dict(type='bool', default=True),
+        ),
+        supports_check_mode=True,
+    )
+    module.run(lambda: run(module))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,281 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: supvisors
+short_description: Wait for, conciliate, restart or stop a Supvisors cluster
+version_added: 0.2.0
+description:
+  - Cluster-level actions on a L(Supvisors,https://github.com/julien6387/supvisors) cluster, through the
+    C(supvisors.*) XML-RPC namespace of any of its supervisord daemons.
+  - Returns the cluster facts (state, master, instances, applications, conflicts) after the action.
+  - Needs only the Python standard library on the target.
+author:
+  - supervisor.control developers (@supervisor-control)
+extends_documentation_fragment:
+  - supervisor.control.connection
+  - supervisor.control.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+options:
+  state:
+    description:
+      - V(operational) waits until the Supvisors state is OPERATION, within O(timeout) seconds. Never changes;
+        fails with the last state seen when the deadline passes.
+      - V(conciliated) applies O(strategy) to the conflicts (processes running on several instances) when
+        there are any, then waits for OPERATION. Unchanged when there is no conflict.
+      - V(restarted) stops every application and restarts Supvisors and every supervisord of the cluster
+        (C(supvisors.restart)). Always changes. With O(wait=true), waits until the cluster is back in OPERATION.
+      - V(stopped) stops every application and shuts down every supervisord of the cluster
+        (C(supvisors.shutdown)). With O(wait=true), waits until the daemon of O(server_url) is gone.
+        Unchanged when that daemon refuses connections already.
+    type: str
+    choices: [operational, conciliated, restarted, stopped]
+    default: operational
+  strategy:
+    description:
+      - The conciliation strategy for O(state=conciliated).
+      - V(SENICIDE) keeps the newest process of each conflict, V(INFANTICIDE) the oldest, V(STOP) stops them all,
+        V(RESTART) stops them all and starts one, V(RUNNING_FAILURE) applies the running failure strategy of each.
+    type: str
+    choices: [SENICIDE, INFANTICIDE, STOP, RESTART, RUNNING_FAILURE]
+    default: SENICIDE
+  end_sync:
+    description:
+      - End the synchronization phase now (C(supvisors.end_sync)) when the cluster is in SYNCHRONIZATION,
+        before doing O(state). Changes only then.
+      - Supvisors accepts it only when its C(synchro_options) include C(USER).
+    type: bool
+    default: false
+  master:
+    description:
+      - With O(end_sync=true), the Supvisors identifier (C(host:port)) or nick of the instance to elect as master;
+        Supvisors chooses when not set.
+    type: str
+  wait:
+    description:
+      - For O(state=restarted) and O(state=stopped), wait until the cluster is back in OPERATION, or the daemon is gone,
+        within O(timeout) seconds.
+    type: bool
+    default: true
+notes:
+  - O(timeout) (default 30 seconds) is also the deadline of the waits. A whole-cluster restart takes about as long
+    as its first start-up (30 s or more), so give O(state=restarted) a larger O(timeout).
+seealso:
+  - module: supervisor.control.application
+  - module: supervisor.control.info
+'''
+
+EXAMPLES = r'''
+- name: Wait until the cluster is operational
+  supervisor.control.supvisors:
+    state: operational
+    timeout: 120
+    server_url: http://node1:60000
+
+- name: Resolve conflicts by keeping the newest process
+  supervisor.control.supvisors:
+    state: conciliated
+    strategy: SENICIDE
+
+- name: End the synchronization with the instances that are up, then wait for OPERATION
+  supervisor.control.supvisors:
+    end_sync: true
+    master: node1
+    state: operational
+
+- name: Restart the whole cluster
+  supervisor.control.supvisors:
+    state: restarted
+    timeout: 180
+'''
+
+RETURN = r'''
+supvisors:
+  description: The cluster facts after the action (only RV(supvisors.state) after O(state=stopped)).
+  returned: success
+  type: dict
+  contains:
+    state:
+      description: The Supvisors state, such as C(OPERATION) or C(CONCILIATION).
+      type: str
+      sample: OPERATION
+    master:
+      description: The identifier of the master instance.
+      type: str
+      sample: alpha:60000
+    master_host:
+      description: The host of the master instance.
+      type: str
+      sample: alpha
+    instances:
+      description: Every instance with C(identifier), C(host), C(statename) and C(loading).
+      type: list
+      elements: dict
+    applications:
+      description: Every application with C(name), C(managed), C(statename), C(major_failure) and C(minor_failure).
+      type: list
+      elements: dict
+    conflicts:
+      description: The processes that run on several instances, with their C(hosts).
+      type: list
+      elements: dict
+actions:
+  description: What the task did, in order (C(end_sync), C(conciliate), C(wait_operation), C(restart), C(shutdown)).
+  returned: success
+  type: list
+  elements: str
+  sample: [conciliate, wait_operation]
+server_url:
+  description: The URL of the daemon that was used, without credentials.
+  returned: always
+  type: str
+'''
+
+import time
+
+from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S
+from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    SupervisorConnectionError,
+    SupervisorFault,
+)
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_control import read_facts, read_status
+
+POLL = 0.5
+
+
+def refused(error):
+    return isinstance(error, SupervisorConnectionError) and isinstance(error.__context__, ConnectionRefusedError)
+
+
+def read_conflicts(client, fsm):
+    if fsm not in (S.OPERATION, S.CONCILIATION, 'DISTRIBUTION'):
+        return []
+    try:
+        return client.call('supvisors.get_conflicts')
+    except SupervisorFault as fault:
+        if fault.is_('BAD_SUPVISORS_STATE'):
+            return []
+        raise
+
+
+def wait_for(client, predicate, deadline):
+    """Poll the Supvisors state until ``predicate(state_or_None)`` holds; return ``(ok, last)``.
+
+    ``None`` stands for a daemon that does not answer (it restarts, or is gone).
+    """
+    last = None
+    while True:
+        try:
+            last = client.call('supvisors.get_supvisors_state')['fsm_statename']
+        except SupervisorConnectionError as error:
+            if not refused(error):
+                if time.time() > deadline:
+                    raise
+                time.sleep(POLL)
+                continue
+            last = None
+        if predicate(last):
+            return True, last
+        if time.time() > deadline:
+            return False, last
+        time.sleep(POLL)
+
+
+def run(module):
+    params = module.params
+    client = module.client
+    state = params['state']
+    if params['master'] and not params['end_sync']:
+        module.fail_json(msg='master is only used with end_sync=true')
+    deadline = time.time() + params['timeout']
+    try:
+        status = read_status(client, 'supervisor.control.supvisors')
+    except SupervisorConnectionError as error:
+        if state == 'stopped' and refused(error):
+            return {'changed': False, 'actions': [], 'supvisors': {'state': None},
+                    'msg': 'no daemon answers at %s: the cluster is taken as stopped' % client.url}
+        raise
+    fsm = status.get('fsm_statename')
+    conflicts = read_conflicts(client, fsm) if state == 'conciliated' else []
+    actions = S.cluster_plan(state, fsm, conflicts, end_sync=params['end_sync'],
+                             master_set=bool(status.get('master_identifier')))
+    result = {'changed': S.plan_changes(actions), 'actions': actions}
+    if module.check_mode:
+        result['supvisors'] = read_facts(client, status)
+        return result
+
+    for action in actions:
+        if action == 'end_sync':
+            client.call('supvisors.end_sync', params['master'] or '')
+        elif action == 'conciliate':
+            # Supvisors enters CONCILIATION a moment after it sees a conflict.
+            ok, fsm = wait_for(client, lambda s: s == S.CONCILIATION or (
+                s == S.OPERATION and not read_conflicts(client, s)), deadline)
+            if fsm == S.CONCILIATION:
+                client.call('supvisors.conciliate', params['strategy'])
+            else:
+                result['changed'] = False
+                result['actions'] = [a for a in actions if a != 'conciliate']
+        elif action == 'wait_operation':
+            ok, fsm = wait_for(client, lambda s: s == S.OPERATION, deadline)
+            if not ok:
+                facts = read_facts(client) if fsm else {'state': None}
+                module.fail_json(
+                    msg='Supvisors is not in OPERATION after %ss: its state is %s%s' % (
+                        params['timeout'], fsm or 'unknown (the daemon does not answer)',
+                        ' (conflicts: %s)' % ', '.join(c['namespec'] for c in facts.get('conflicts') or [])
+                        if facts.get('conflicts') else ''),
+                    supvisors=facts, actions=result['actions'], server_url=client.url, changed=result['changed'])
+        elif action == 'restart':
+            client.call('supvisors.restart')
+            if params['wait']:
+                # First see it leave OPERATION (the restart is asynchronous), then come back.
+                ok, fsm = wait_for(client, lambda s: s != S.OPERATION, deadline)
+                if ok:
+                    ok, fsm = wait_for(client, lambda s: s == S.OPERATION, deadline)
+                if not ok:
+                    module.fail_json(msg='Supvisors restarted but is not back in OPERATION after %ss: its state is %s'
+                                         % (params['timeout'], fsm or 'unknown (the daemon does not answer)'),
+                                     actions=actions, server_url=client.url, changed=True)
+        elif action == 'shutdown':
+            client.call('supvisors.shutdown')
+            if params['wait']:
+                ok, fsm = wait_for(client, lambda s: s is None, deadline)
+                if not ok:
+                    module.fail_json(msg='Supvisors is shutting down but %s still answers after %ss (state %s)' % (
+                        client.url, params['timeout'], fsm), actions=actions, server_url=client.url, changed=True)
+                result['supvisors'] = {'state': None}
+            else:
+                result['supvisors'] = {'state': 'SHUTTING_DOWN'}
+            return result
+    result['supvisors'] = read_facts(client)
+    return result
+
+
+def main():
+    module = SupervisorModule(
+        argument_spec=dict(
+            state=dict(type='str', default='operational', choices=list(S.CLUSTER_STATES)),
+            strategy=dict(type='str', default='SENICIDE', choices=list(S.CONCILIATION_STRATEGIES)),
+            end_sync=dict(type='bool', default=False),
+            master=dict(type='str'),
+            wait=dict(type='bool', default=True),
+        ),
+        supports_check_mode=True,
+    )
+    module.run(lambda: run(module))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,176 @@
+"""Pure Supvisors plans and answer parsing (plugins/module_utils/supvisors.py)."""
+
+import pytest
+
+from tests.support.paths import ensure_collection_link
+
+ensure_collection_link()
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S  # noqa: E402
+
+# Answers as Supvisors 0.19.1 gives them (captured from the 3-host test cluster).
+APPS = [
+    {'application_name': 'auto', 'managed': True, 'statecode': 2, 'statename': 'RUNNING',
+     'major_failure': False, 'minor_failure': False, 'now_monotonic': 1.0},
+    {'application_name': 'broken', 'managed': True, 'statecode': 0, 'statename': 'STOPPED',
+     'major_failure': True, 'minor_failure': False, 'now_monotonic': 1.0},
+    {'application_name': 'loose', 'managed': False, 'statecode': 0, 'statename': 'STOPPED',
+     'major_failure': False, 'minor_failure': False, 'now_monotonic': 1.0},
+    {'application_name': 'web', 'managed': True, 'statecode': 0, 'statename': 'STOPPED',
+     'major_failure': False, 'minor_failure': False, 'now_monotonic': 1.0},
+]
+INSTANCES = [
+    {'identifier': 'alpha:60000', 'nick_identifier': 'alpha', 'node_name': 'alpha', 'port': 60000,
+     'statecode': 3, 'statename': 'RUNNING', 'loading': 5, 'process_failure': False},
+    {'identifier': 'gamma:60000', 'nick_identifier': 'g', 'node_name': 'gamma.example', 'port': 60000,
+     'statecode': 0, 'statename': 'STOPPED', 'loading': 0, 'process_failure': False},
+]
+STATUS = {'identifier': 'beta:60000', 'nick_identifier': 'beta', 'fsm_statecode': 4, 'fsm_statename': 'OPERATION',
+          'degraded_mode': False, 'discovery_mode': False, 'master_identifier': 'alpha:60000',
+          'starting_jobs': [], 'stopping_jobs': [],
+          'instance_states': {'alpha:60000': 'RUNNING', 'gamma:60000': 'STOPPED'}}
+FRONT = {'application_name': 'web', 'process_name': 'front', 'statecode': 20, 'statename': 'RUNNING',
+         'expected_exit': True, 'identifiers': ['alpha:60000'], 'extra_args': '', 'now_monotonic': 1.0}
+CRASHER = {'application_name': 'broken', 'process_name': 'crasher', 'statecode': 200, 'statename': 'FATAL',
+           'expected_exit': True, 'identifiers': [], 'extra_args': ''}
+
+
+@pytest.mark.parametrize('statename, state, steps', [
+    ('STOPPED', 'started', ('start',)),
+    ('RUNNING', 'started', ()),
+    ('STARTING', 'started', ()),
+    ('STOPPING', 'started', ('wait_stopped', 'start')),
+    ('STOPPED', 'stopped', ()),
+    ('RUNNING', 'stopped', ('stop',)),
+    ('STARTING', 'stopped', ('stop',)),
+    ('STOPPING', 'stopped', ('wait_stopped',)),
+    ('STOPPED', 'restarted', ('start',)),
+    ('RUNNING', 'restarted', ('restart',)),
+    ('STARTING', 'restarted', ('restart',)),
+    ('STOPPING', 'restarted', ('wait_stopped', 'start')),
+])
+def test_application_steps(statename, state, steps):
+    assert S.application_steps(statename, state) == steps
+
+
+def test_application_steps_refuses_an_unknown_state():
+    with pytest.raises(ValueError):
+        S.application_steps('RUNNING', 'paused')
+
+
+def test_plan_uses_the_strategy_asked_else_the_rules_else_config():
+    web, auto = APPS[3], APPS[0]
+    (action,) = S.plan_applications([web], 'started', 'LOCAL', {'web': {'starting_strategy': 'LESS_LOADED'}})
+    assert (action.steps, action.strategy, action.changed, action.expected) == (('start',), 'LOCAL', True, 'RUNNING')
+    (action,) = S.plan_applications([web], 'started', None, {'web': {'starting_strategy': 'LESS_LOADED'}})
+    assert action.strategy == 'LESS_LOADED'
+    (action,) = S.plan_applications([web], 'started')
+    assert action.strategy == 'CONFIG'
+    (action,) = S.plan_applications([auto], 'started', 'LOCAL')
+    assert (action.steps, action.strategy, action.changed, action.expected) == ((), None, False, 'RUNNING')
+    (action,) = S.plan_applications([auto], 'stopped')
+    assert (action.steps, action.strategy, action.expected) == (('stop',), None, 'STOPPED')
+    (action,) = S.plan_applications([dict(auto, statename='STOPPING')], 'stopped')
+    assert (action.changed, action.expected) == (False, 'STOPPED')
+
+
+def test_select_applications_names_globs_unknown_unmanaged():
+    selected, unknown, unmanaged = S.select_applications(['web', 'auto', 'web'], APPS)
+    assert [i['application_name'] for i in selected] == ['auto', 'web']
+    assert unknown == [] and unmanaged == []
+    selected, unknown, unmanaged = S.select_applications(['*o*', 'nope'], APPS)
+    assert [i['application_name'] for i in selected] == ['auto', 'broken', 'loose']
+    assert unknown == ['nope'] and unmanaged == ['loose']
+    assert S.unknown_message(['nope', 'x'], APPS) == (
+        'unknown applications nope, x: Supvisors knows auto, broken, loose, web')
+    assert S.unknown_message(['nope'], []) == 'unknown application nope: Supvisors knows no application'
+    assert S.unmanaged_message(['loose']).startswith('application loose not managed by Supvisors')
+
+
+def test_select_instances_by_host_nick_identifier_or_glob():
+    instances = [S.normalize_instance(i) for i in INSTANCES]
+    assert S.select_instances([], instances) == (instances, [])
+    selected, unknown = S.select_instances(['gamma.example', 'alpha'], instances)
+    assert [i['identifier'] for i in selected] == ['alpha:60000', 'gamma:60000'] and unknown == []
+    selected, unknown = S.select_instances(['g', '*:60000', 'nowhere'], instances)
+    assert [i['identifier'] for i in selected] == ['alpha:60000', 'gamma:60000'] and unknown == ['nowhere']
+
+
+def test_host_of_identifiers():
+    assert S.host_of('alpha:60000') == 'alpha'
+    assert S.host_of('gamma:60000', INSTANCES) == 'gamma.example'
+    assert S.host_of('[fd00::1]:60000') == 'fd00::1'
+    assert S.host_of('solo') == 'solo'
+    assert S.host_of('') is None and S.host_of(None) is None
+
+
+def test_normalize_process_and_application():
+    process = S.normalize_process(FRONT, INSTANCES)
+    assert process['namespec'] == 'web:front'
+    assert process['hosts'] == ['alpha'] and process['identifiers'] == ['alpha:60000']
+    application = S.normalize_application(APPS[3], [FRONT], INSTANCES, {'starting_strategy': 'CONFIG'})
+    assert (application['name'], application['statename'], application['managed']) == ('web', 'STOPPED', True)
+    assert application['processes'][0]['hosts'] == ['alpha']
+    assert application['starting_strategy'] == 'CONFIG'
+    assert 'processes' not in S.normalize_application(APPS[0])
+
+
+def test_cluster_facts():
+    conflict = dict(FRONT, identifiers=['alpha:60000', 'gamma:60000'])
+    facts = S.cluster_facts(STATUS, INSTANCES, APPS, [conflict])
+    assert (facts['state'], facts['master'], facts['master_host']) == ('OPERATION', 'alpha:60000', 'alpha')
+    assert [(i['host'], i['statename'], i['loading']) for i in facts['instances']] == [
+        ('alpha', 'RUNNING', 5), ('gamma.example', 'STOPPED', 0)]
+    assert [a['name'] for a in facts['applications']] == ['auto', 'broken', 'loose', 'web']
+    assert facts['conflicts'][0]['hosts'] == ['alpha', 'gamma.example']
+    early = S.cluster_facts(dict(STATUS, fsm_statename='SYNCHRONIZATION', master_identifier=''))
+    assert early['master'] is None and early['master_host'] is None
+    assert 'instances' not in early and 'applications' not in early and 'conflicts' not in early
+
+
+def test_failure_entry_and_summary():
+    entry = S.application_failure('broken', 'start', APPS[1], [CRASHER], INSTANCES, 'NOT_RUNNING: broken')
+    assert entry['statename'] == 'STOPPED' and entry['major_failure'] is True
+    assert entry['processes'][0]['namespec'] == 'broken:crasher'
+    assert S.failure_summary(entry) == ('application broken failed to start: Supvisors reports STOPPED '
+                                        '(major failure); failing processes: broken:crasher FATAL')
+    running = dict(FRONT, process_name='back', statename='STOPPED', identifiers=[])
+    fatal_on_alpha = dict(FRONT, statename='BACKOFF')
+    entry = S.application_failure('web', 'restart', dict(APPS[3], minor_failure=True),
+                                  [FRONT, running, fatal_on_alpha], INSTANCES)
+    assert [p['statename'] for p in entry['processes']] == ['BACKOFF', 'STOPPED']
+    assert S.failure_summary(entry) == (
+        'application web failed to restart: Supvisors reports STOPPED (minor failure); '
+        'failing processes: web:front BACKOFF on alpha, web:back STOPPED')
+
+
+def test_bad_state_message_and_allowed_states():
+    assert S.allowed_states('started') == ('OPERATION',)
+    assert S.allowed_states('stopped') == ('OPERATION', 'CONCILIATION')
+    assert S.bad_state_message('SYNCHRONIZATION', ('OPERATION',), 'make applications started').startswith(
+        'BAD_SUPVISORS_STATE: Supvisors is in state SYNCHRONIZATION, not OPERATION: cannot make applications')
+
+
+def test_application_diff():
+    assert S.application_diff([APPS[3]], [dict(APPS[3], statename='RUNNING')]) == {
+        'before': {'web': 'STOPPED'}, 'after': {'web': 'RUNNING'}}
+
+
+@pytest.mark.parametrize('state, fsm, conflicts, end_sync, master, actions', [
+    ('operational', 'OPERATION', [], False, True, ['wait_operation']),
+    ('operational', 'SYNCHRONIZATION', [], True, False, ['end_sync', 'wait_operation']),
+    ('operational', 'SYNCHRONIZATION', [], True, True, ['wait_operation']),   # master elected: too late
+    ('operational', 'OPERATION', [], True, True, ['wait_operation']),
+    ('conciliated', 'OPERATION', [], False, True, ['wait_operation']),
+    ('conciliated', 'OPERATION', [FRONT], False, True, ['conciliate', 'wait_operation']),
+    ('conciliated', 'CONCILIATION', [], False, True, ['conciliate', 'wait_operation']),
+    ('restarted', 'OPERATION', [], False, True, ['restart']),
+    ('stopped', 'CONCILIATION', [FRONT], False, True, ['shutdown']),
+])
+def test_cluster_plan(state, fsm, conflicts, end_sync, master, actions):
+    assert S.cluster_plan(state, fsm, conflicts, end_sync, master) == actions
+    assert S.plan_changes(actions) == (actions not in (['wait_operation'],))
+
+
+def test_cluster_plan_refuses_an_unknown_state():
+    with pytest.raises(ValueError):
+        S.cluster_plan('paused', 'OPERATION', [])
