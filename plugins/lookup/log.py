@@ -106,29 +106,14 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
-from ansible.utils.display import Display
 
-from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient, to_builtin
+from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
+from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 from ansible_collections.supervisor.control.plugins.module_utils import logs
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 
-display = Display()
-
-CONNECTION_OPTIONS = ('server_url', 'username', 'password', 'config', 'timeout', 'validate_certs', 'ca_path')
 DEFAULT_LINES = 100
-
-
-def connect(plugin):
-    """A SupervisorClient from the lookup's connection options (same rules as the modules)."""
-    options = dict((name, plugin.get_option(name)) for name in CONNECTION_OPTIONS)
-    client = SupervisorClient.from_options(**options)
-    settings = client.settings
-    if settings.scheme == 'https' and not settings.validate_certs:
-        display.warning('validate_certs=false: the certificate of %s is not checked' % settings.url)
-    if settings.scheme == 'http' and settings.password and not settings.is_loopback():
-        display.warning('credentials are sent in clear text to %s: use https:// or a unix socket' % settings.url)
-    return client
 
 
 class LookupModule(LookupBase):

@@ -91,6 +91,19 @@ class ConnectionSettings(object):
         return host in ('localhost', '::1') or host.startswith('127.')
 
 
+CONNECTION_OPTIONS = ('server_url', 'username', 'password', 'config', 'timeout', 'validate_certs', 'ca_path')
+
+
+def connection_warnings(settings):
+    """What a user should be told about these settings before anything is sent."""
+    warnings = []
+    if settings.scheme == 'https' and not settings.validate_certs:
+        warnings.append('validate_certs=false: the certificate of %s is not checked' % settings.url)
+    if settings.scheme == 'http' and settings.password and not settings.is_loopback():
+        warnings.append('credentials are sent in clear text to %s: use https:// or a unix socket' % settings.url)
+    return warnings
+
+
 def mask_url(url):
     """Hide the password of a ``scheme://user:pass@host`` URL."""
     if not url:

@@ -14,6 +14,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.connection impo
     ENV_PASSWORD,
     ENV_SERVER_URL,
     ENV_USERNAME,
+    connection_warnings,
     mask_url,
     resolve_settings,
 )
@@ -61,10 +62,8 @@ class SupervisorModule(AnsibleModule):
                 self.fail_json(msg=str(exc))
             for secret in settings.secrets:
                 self.no_log_values.add(secret)
-            if settings.scheme == 'https' and not settings.validate_certs:
-                self.warn('validate_certs=false: the certificate of %s is not checked' % settings.url)
-            if settings.scheme == 'http' and settings.password and not settings.is_loopback():
-                self.warn('credentials are sent in clear text to %s: use https:// or a unix socket' % settings.url)
+            for warning in connection_warnings(settings):
+                self.warn(warning)
             self._client = SupervisorClient(settings)
         return self._client
 

@@ -1,0 +1,26 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the lookups share on the controller: a client from their connection options."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.utils.display import Display
+
+from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
+from ansible_collections.supervisor.control.plugins.module_utils.connection import (
+    CONNECTION_OPTIONS,
+    connection_warnings,
+)
+
+display = Display()
+
+
+def connect(plugin):
+    """A SupervisorClient from a lookup's connection options (the same rules as the modules)."""
+    client = SupervisorClient.from_options(**dict((name, plugin.get_option(name)) for name in CONNECTION_OPTIONS))
+    for warning in connection_warnings(client.settings):
+        display.warning(warning)
+    return client
