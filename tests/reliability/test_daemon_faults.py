@@ -13,6 +13,24 @@ PROGRAMS = {
 }
 
 
+def start_slowstart_and(fault, daemon, tmp_path, timeout):
+    """Run a play that starts slowstart; call ``fault()`` while it waits; return the run."""
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(run=run_playbook(
+        [sv_task('process', 'start', daemon, name='slowstart', state='started', timeout=timeout)], tmp_path)))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while daemon.info('slowstart:slowstart')['statename'] != 'STARTING':
+            assert time.monotonic() < deadline, 'the play never started the process'
+            time.sleep(0.05)
+        fault()
+    finally:
+        worker.join(timeout=120)
+    assert not worker.is_alive()
+    return outcome['run']
+
+
 def test_daemon_killed_between_tasks_then_next_run_converges(tmp_path):
     daemon = Supervisord(str(tmp_path / 'd'), programs=PROGRAMS)
     os.makedirs(daemon.directory)
@@ -41,23 +59,9 @@ def test_daemon_killed_during_a_wait_fails_with_connection_lost(tmp_path):
     os.makedirs(daemon.directory)
     try:
         daemon.start()
-        outcome = {}
-
-        def play():
-            outcome['run'] = run_playbook(
-                [sv_task('process', 'start', daemon, name='slowstart', state='started', timeout=20)], tmp_path)
-
-        worker = threading.Thread(target=play)
-        worker.start()
-        deadline = time.monotonic() + 60
-        while daemon.info('slowstart:slowstart')['statename'] != 'STARTING':
-            assert time.monotonic() < deadline, 'the play never started the process'
-            time.sleep(0.05)
-        daemon.kill()
-        worker.join(timeout=120)
-        assert not worker.is_alive()
-        result = outcome['run'].task('start')
-        assert result['status'] == 'failed', outcome['run']
+        run = start_slowstart_and(daemon.kill, daemon, tmp_path, timeout=20)
+        result = run.task('start')
+        assert result['status'] == 'failed', run
         assert result['result']['msg'].startswith(
             'connection lost to unix://%s while waiting for slowstart:slowstart: ' % daemon.socket), result
         daemon.proc = None
@@ -73,24 +77,12 @@ def test_shutdown_state_and_reload_during_wait(tmp_path):
     os.makedirs(daemon.directory)
     try:
         daemon.start()
-        outcome = {}
-
-        def play():
-            outcome['run'] = run_playbook(
-                [sv_task('process', 'start', daemon, name='slowstart', state='started', timeout=30)], tmp_path)
-
-        worker = threading.Thread(target=play)
-        worker.start()
-        deadline = time.monotonic() + 60
-        while daemon.info('slowstart:slowstart')['statename'] != 'STARTING':
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        daemon.rpc('supervisor.restart')  # what `supervisorctl reload` does
-        worker.join(timeout=120)
-        result = outcome['run'].task('start')
+        # supervisor.restart is what `supervisorctl reload` does
+        run = start_slowstart_and(lambda: daemon.rpc('supervisor.restart'), daemon, tmp_path, timeout=30)
+        result = run.task('start')
         # The module notices: the process it waited for was stopped by the restart,
         # or the daemon went away for a moment. Either way the task says so.
-        assert result['status'] == 'failed', outcome['run']
+        assert result['status'] == 'failed', run
         msg = result['result']['msg']
         assert (msg.startswith('connection lost to unix://%s while waiting for slowstart:slowstart' % daemon.socket)
                 or msg == ('supervisord at unix://%s began to shut down or restart while waiting for '
