@@ -1,7 +1,9 @@
 """Run real ansible-playbook against the collection and read its results."""
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -11,6 +13,9 @@ import yaml
 from tests.support.paths import REPO, VENV_BIN, ensure_collection_link
 
 CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_plugins')
+# ansible's controller-side temp dir: one per test session, removed at exit.
+LOCAL_TEMP = tempfile.mkdtemp(prefix='ansible-local-tests-')
+atexit.register(shutil.rmtree, LOCAL_TEMP, True)
 
 
 class PlaybookRun(object):
@@ -58,7 +63,7 @@ def ansible_env(extra=None):
         'ANSIBLE_RETRY_FILES_ENABLED': 'False',
         'ANSIBLE_NOCOLOR': '1',
         'ANSIBLE_FORCE_COLOR': '0',
-        'ANSIBLE_LOCAL_TEMP': os.path.join(tempfile.gettempdir(), 'ansible-local-tests'),
+        'ANSIBLE_LOCAL_TEMP': LOCAL_TEMP,
         'ANSIBLE_DEPRECATION_WARNINGS': 'False',
         'PATH': VENV_BIN + os.pathsep + env.get('PATH', ''),
     })
