@@ -142,13 +142,3 @@ class SupervisorClient(object):
             if isinstance(value, (SupervisorFault, SupervisorConnectionError)):
                 raise value
         return results
-
-    def list_methods(self):
-        return self.call('system.listMethods')
-
-    def has_namespace(self, namespace):
-        prefix = namespace + '.'
-        try:
-            return any(m.startswith(prefix) for m in self.list_methods())
-        except SupervisorFault:
-            return False

@@ -9,9 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
-import textwrap
 import time
 
 from tests.support.paths import VENV_BIN, ensure_collection_link
@@ -250,7 +248,3 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
-
-
-def print_config(daemon):  # debugging aid for failing tests
-    sys.stderr.write(textwrap.indent(open(daemon.conf).read(), '  '))
