@@ -11,11 +11,13 @@ DOCUMENTATION = r'''
 ---
 short_description: Poll supervisord daemons and emit an event for every process state change.
 description:
-  - For hosts that run plain supervisord (without Supvisors). Every O(interval) seconds, each daemon is asked
+  - >-
+    For hosts that run plain supervisord (without Supvisors). Every O(interval) seconds, each daemon is asked
     for its own state and the state of all its processes in one C(system.multicall), and an event is emitted
     for every process whose state changed. Each daemon is polled on its own schedule: one that is down or
     hangs (up to O(timeout)) delays no event of the others.
-  - Process events, C({"supervisord": {"type": "process", "host": HOST, "server_url": URL, "data": PROCESS,
+  - >-
+    Process events, C({"supervisord": {"type": "process", "host": HOST, "server_url": URL, "data": PROCESS,
     "previous": {"statename": ..., "state": ...}}, "meta": {"hosts": [HOST]}}). C(data) is the process as
     the C(supervisor.control.process) module returns it (C(name), C(group), C(fullname), C(statename),
     C(state), C(pid), C(start), C(stop), C(exitstatus), C(spawnerr), ...). C(meta) is only present when a
@@ -31,7 +33,8 @@ description:
   - Processes that appear or disappear (C(supervisorctl update), C(add), C(remove)) give events whose
     C(data.statename) is V(ADDED) or V(REMOVED) (and C(data.state) is null). An added process that is
     not STOPPED is followed by an ordinary event with C(previous.statename=ADDED).
-  - Daemon events, C({"supervisord": {"type": "daemon", "host": ..., "server_url": ..., "data": {"reachable":
+  - >-
+    Daemon events, C({"supervisord": {"type": "daemon", "host": ..., "server_url": ..., "data": {"reachable":
     BOOL, "statename": ..., "state": ..., "error": ...}, "previous": {...}}}), when a daemon becomes
     unreachable, reachable again, or changes its own state (C(RUNNING), C(RESTARTING), C(SHUTDOWN)).
     No exit is inferred across a period where the daemon could not be reached.
@@ -154,7 +157,8 @@ LOGGER = logging.getLogger('supervisor.control.supervisord')
 
 CONNECTION_KEYS = ('server_url', 'username', 'password', 'config', 'timeout', 'validate_certs', 'ca_path')
 RUNNING = 'RUNNING'
-EXITED, EXITED_CODE = 'EXITED', 100
+EXITED = 'EXITED'
+EXITED_CODE = 100
 # After RUNNING, these states are reached without an exit that the poll could miss:
 # a stop (STOPPING, STOPPED), or the exit itself (EXITED).
 NO_HIDDEN_EXIT = ('STOPPING', 'STOPPED', EXITED)

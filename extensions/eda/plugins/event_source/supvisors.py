@@ -13,18 +13,22 @@ short_description: Receive the state changes that a Supvisors cluster publishes.
 description:
   - Subscribes to the event publisher of one Supvisors instance (the C(event_link) and C(event_port)
     of its C([rpcinterface:supvisors]) section) and turns every message into an event.
-  - Every event has the same shape, C({"supvisors": {"type": HEADER, "data": BODY}, "meta": {"hosts": [...]}}).
+  - >-
+    Every event has the same shape, C({"supvisors": {"type": HEADER, "data": BODY}, "meta": {"hosts": [...]}}).
     C(type) is the message header (V(supvisors), V(instance), V(application), V(process), V(event),
     V(hstats), V(pstats)) and C(data) its JSON body, unchanged.
   - C(meta.hosts) names the nodes that the message concerns, when its body says so (the C(node_name) of an
     instance, the host part of C(identifier) or C(identifiers)), so that C(run_playbook) and C(run_module)
     run on those hosts; the inventory must know the Supvisors nodes by these names. A process status for a
     process that stopped names the host it last ran on. When no host is known, C(meta.hosts) is left out.
-  - Messages in the format of older Supvisors versions (header C(address), body with C(address_name)) are
-    delivered as type V(instance) with C(identifier), C(node_name) and C(statename) filled in.
+  - Messages in the format of Supvisors 0.10 and older (header C(address), body with C(address_name);
+    process statuses with C(addresses)), which Supvisors 0.11 renamed C(instance), C(identifier) and
+    C(identifiers), are delivered as type V(instance) with C(identifier), C(node_name) and C(statename)
+    filled in.
   - Malformed messages (wrong number of frames, invalid UTF-8, a body that is not a JSON object,
     an unknown header) are skipped and counted; the first of each kind is logged, then every power of ten.
-  - After O(heartbeat) seconds without any message, the source emits
+  - >-
+    After O(heartbeat) seconds without any message, the source emits
     C({"supvisors": {"type": "link", "data": {"state": "lost", "since": EPOCH}}}), and
     C({"state": "restored"}) when messages come back. Supvisors sends an C(instance) message about every
     5 seconds for every instance, so silence means that the publisher is gone.
@@ -171,7 +175,7 @@ LOGGER = logging.getLogger('supervisor.control.supvisors')
 
 HEADERS = ('supvisors', 'instance', 'application', 'process', 'event', 'hstats', 'pstats')
 DEFAULT_TYPES = ('supvisors', 'instance', 'application', 'process', 'event')
-LEGACY_HEADERS = {'address': 'instance'}     # Supvisors before 0.7 published ``address`` messages
+LEGACY_HEADERS = {'address': 'instance'}     # Supvisors up to 0.10 published ``address`` messages
 SNAPSHOT_CALLS = (('instance', 'supvisors.get_all_instances_info'),
                   ('application', 'supvisors.get_all_applications_info'),
                   ('process', 'supvisors.get_all_process_info'))
