@@ -3,6 +3,10 @@
 from tests.support.ansible import run_playbook, sv_task
 
 
+# the groups of the standard programs (tests/support/supervisord.py)
+STANDARD_GROUPS = {'crasher', 'dier', 'idle', 'sleeper', 'web', 'worker'}
+
+
 def task(title, daemon, **args):
     return sv_task('group', title, daemon, **args)
 
@@ -14,7 +18,7 @@ def test_present_adds_then_is_unchanged_then_updates_a_changed_group(fresh_daemo
         task('check add', daemon, name='newprog'),
     ], tmp_path, check=True)
     assert run.task('check add')['status'] == 'changed', run
-    assert 'newprog' not in {i['group'] for i in daemon.rpc('supervisor.getAllProcessInfo')}
+    assert {i['group'] for i in daemon.rpc('supervisor.getAllProcessInfo')} == STANDARD_GROUPS
 
     run = run_playbook([
         task('add', daemon, name='newprog'),
@@ -45,8 +49,7 @@ def test_present_only_touches_named_groups(fresh_daemon, tmp_path):
     daemon.write_program('two', dict(command='sleep 100000', startsecs=0))
     run = run_playbook([task('one', daemon, name='one')], tmp_path)
     assert run.task('one')['result']['groups_added'] == ['one']
-    groups = {i['group'] for i in daemon.rpc('supervisor.getAllProcessInfo')}
-    assert 'one' in groups and 'two' not in groups
+    assert {i['group'] for i in daemon.rpc('supervisor.getAllProcessInfo')} == STANDARD_GROUPS | {'one'}
 
 
 def test_absent_stops_and_removes_and_unknown_fails(fresh_daemon, tmp_path):
@@ -59,9 +62,10 @@ def test_absent_stops_and_removes_and_unknown_fails(fresh_daemon, tmp_path):
     ], tmp_path)
     assert run.task('absent')['result']['groups_removed'] == ['web'], run
     assert run.task('absent again')['status'] == 'ok'
-    assert 'web' not in {i['group'] for i in daemon.rpc('supervisor.getAllProcessInfo')}
-    msg = run.task('unknown present')['result']['msg']
-    assert msg.startswith('group nope is not in the configuration files of supervisord (known: ')
+    assert {i['group'] for i in daemon.rpc('supervisor.getAllProcessInfo')} == STANDARD_GROUPS - {'web'}
+    assert run.task('unknown present')['result']['msg'] == (
+        'group nope is not in the configuration files of supervisord (known: crasher, dier, idle, sleeper, web, '
+        'worker)')
     assert run.task('unknown started')['result']['msg'] == (
         'group nope is not loaded in supervisord: add it with state=present first')
     # The file is still on disk: present brings it back, as supervisorctl update would.
@@ -93,5 +97,7 @@ def test_syntax_error_in_config_fails_with_supervisords_message(fresh_daemon, tm
     run = run_playbook([task('broken', daemon, name='broken')], tmp_path, check=True)
     result = run.task('broken')
     assert result['status'] == 'failed'
-    assert 'CANT_REREAD' in result['result']['msg'] and 'broken.conf' in result['result']['msg'], result
+    assert result['result']['msg'] == (
+        "supervisor.reloadConfig failed with CANT_REREAD: invalid literal for int() with base 10: 'notanumber' "
+        "in section 'program:broken' (file: '%s/broken.conf')" % daemon.confd), result
     assert 'Traceback' not in run.output
