@@ -1,5 +1,6 @@
 """Connection options and every way of failing to connect, against real daemons."""
 
+import json
 import os
 import pwd
 import shutil
@@ -63,6 +64,9 @@ def test_unix_socket_auth_from_environment(auth_daemon, tmp_path):
                        tmp_path, verbosity=3,
                        extra_env={'SUPERVISOR_USERNAME': 'admin', 'SUPERVISOR_PASSWORD': SECRET})
     assert run.task('env')['status'] == 'ok', run
+    # an empty password counts as not given: the environment's is used
+    assert run.task('env no password')['status'] == 'ok', run
+    assert run.result('env no password')['supervisord']['state'] == 'RUNNING'
     assert SECRET not in run.output
 
 
@@ -108,8 +112,12 @@ def test_connection_failures_are_one_line_messages(tmp_path):
     assert run.result('malformed scheme')['msg'] == (
         "malformed server_url 'ftp://host:21': expected unix:///path/to/supervisor.sock, http://host:port or "
         "https://host:port")
-    assert 'needs an absolute path' in run.result('malformed unix')['msg']
-    assert run.result('malformed port')['msg'].startswith("malformed server_url 'http://127.0.0.1:notaport'")
+    assert run.result('malformed unix')['msg'] == (
+        "malformed server_url 'unix://relative.sock': a unix socket URL needs an absolute path, such as "
+        "unix:///var/run/supervisor.sock")
+    assert run.result('malformed port')['msg'] == (
+        "malformed server_url 'http://127.0.0.1:notaport' (Port could not be cast to integer value as 'notaport'): "
+        "expected unix:///path/to/supervisor.sock, http://host:port or https://host:port")
     assert run.result('process missing socket')['msg'] == run.result('missing socket')['msg']
     assert 'Traceback' not in run.output
 
@@ -158,7 +166,11 @@ def test_socket_without_permission():
                               check=False)
         out = proc.stdout + proc.stderr
         assert proc.returncode != 0, out
-        assert 'permission denied on socket %s (mode 0770, owner root:root)' % daemon.socket in out, out
+        failure = [line for line in out.splitlines() if line.startswith('fatal: [localhost]: FAILED! => ')]
+        assert len(failure) == 1, out
+        assert json.loads(failure[0].split(' => ', 1)[1])['msg'] == (
+            'permission denied on socket %s (mode 0770, owner root:root): run as a user who may open it '
+            '(become: true), or set chmod/chown in [unix_http_server]' % daemon.socket), out
     finally:
         daemon.cleanup()
         shutil.rmtree(top, ignore_errors=True)
