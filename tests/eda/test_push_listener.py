@@ -1,0 +1,290 @@
+"""The push listener (roles/supervisord/files/supervisor_control_push.py).
+
+First its parts (protocol, payloads, spool), then the listener run by a real
+supervisord, posting to a bare HTTP receiver.
+"""
+
+import importlib.util
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.support.push import (LISTENER, SYSTEM_PYTHON, TOKEN, Receiver, listener_section, of_process,
+                                wait_until)
+from tests.support.supervisord import SLEEPER, Supervisord
+
+spec = importlib.util.spec_from_file_location('supervisor_control_push', LISTENER)
+listener = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(listener)
+
+
+def header(serial, eventname, payload, poolserial=None):
+    return 'ver:3.0 server:supervisor serial:%d pool:push poolserial:%d eventname:%s len:%d\n' % (
+        serial, serial if poolserial is None else poolserial, eventname, len(payload))
+
+
+def record(serial, boot='b1'):
+    return {'format': listener.FORMAT, 'host': 'h', 'boot': boot, 'serial': serial, 'poolserial': serial,
+            'eventname': 'PROCESS_STATE_RUNNING', 'payload': {'processname': 'p', 'groupname': 'p'}}
+
+
+# ---------------------------------------------------------------------------
+# Parts
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize('eventname, payload, expected', [
+    ('PROCESS_STATE_EXITED', 'processname:cat groupname:web from_state:RUNNING expected:0 pid:2766',
+     {'processname': 'cat', 'groupname': 'web', 'from_state': 'RUNNING', 'expected': 0, 'pid': 2766}),
+    ('PROCESS_STATE_STARTING', 'processname:cat groupname:cat from_state:BACKOFF tries:2',
+     {'processname': 'cat', 'groupname': 'cat', 'from_state': 'BACKOFF', 'tries': 2}),
+    ('PROCESS_GROUP_ADDED', 'groupname:web\n', {'groupname': 'web'}),
+    ('SUPERVISOR_STATE_CHANGE_RUNNING', '', {}),
+    ('TICK_60', 'when:1201063880', {'when': 1201063880}),
+    ('PROCESS_COMMUNICATION_STDOUT', 'processname:cat groupname:cat pid:7\nhello\nworld',
+     {'processname': 'cat', 'groupname': 'cat', 'pid': 7, 'data': 'hello\nworld'}),
+])
+def test_payloads(eventname, payload, expected):
+    assert listener.parse_payload(eventname, payload) == expected
+
+
+def test_a_payload_that_is_not_key_value_tokens_is_refused():
+    with pytest.raises(ValueError, match="not a key:value token: 'garbage'"):
+        listener.parse_payload('PROCESS_STATE_RUNNING', 'processname:x garbage')
+
+
+def test_the_protocol_exactly(tmp_path):
+    """READY, then for each event exactly RESULT 2\\nOK and READY again; len counts characters."""
+    payloads = [('PROCESS_STATE_RUNNING', 'processname:caf\u00e9 groupname:caf\u00e9 from_state:STARTING pid:42'),
+                ('SUPERVISOR_STATE_CHANGE_RUNNING', ''),
+                ('PROCESS_GROUP_REMOVED', 'groupname:web\n')]
+    stream = ''.join(header(i, name, payload) + payload for i, (name, payload) in enumerate(payloads))
+    receiver = Receiver()
+    spool = tmp_path / 'spool.jsonl'
+    token = tmp_path / 'token'
+    token.write_text(TOKEN + '\n')
+    try:
+        proc = subprocess.run(
+            [SYSTEM_PYTHON, LISTENER, '--url', receiver.url, '--host', 'app1', '--token-file', str(token),
+             '--spool', str(spool)],
+            input=stream.encode('utf-8'), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == b'READY\n' + b'RESULT 2\nOKREADY\n' * 3
+        # Spooled before the acknowledgement, so all three are in the file even if none was posted yet.
+        lines = [json.loads(line) for line in spool.read_text().splitlines()]
+        assert [r['serial'] for r in lines[-3:]] == [0, 1, 2]
+        first = lines[-3]
+        assert first['payload'] == {'processname': 'caf\u00e9', 'groupname': 'caf\u00e9',
+                                    'from_state': 'STARTING', 'pid': 42}
+        assert (first['host'], first['server'], first['pool'], first['format']) == (
+            'app1', 'supervisor', 'push', 'supervisor.control.push/1')
+    finally:
+        receiver.close()
+
+
+def test_a_header_without_len_ends_the_listener_with_a_message(tmp_path):
+    proc = subprocess.run([SYSTEM_PYTHON, LISTENER, '--url', 'http://127.0.0.1:9/'],
+                          input=b'ver:3.0 serial:1\n', stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    assert proc.returncode == 1
+    assert proc.stdout == b'READY\n'
+    assert proc.stderr.decode().splitlines()[-1] == "supervisor_control_push: unreadable event header: 'len'"
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--url', 'ftp://x/'], "cannot start: --url must be an http:// or https:// URL, got 'ftp://x/'"),
+    (['--url', 'http://x/', '--token-file', '/nonexistent/token'],
+     "cannot start: [Errno 2] No such file or directory: '/nonexistent/token'"),
+])
+def test_bad_options_end_the_listener_with_one_line(argv, message):
+    proc = subprocess.run([SYSTEM_PYTHON, LISTENER] + argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=30)
+    assert proc.returncode == 2
+    assert proc.stdout == b''    # not even READY: supervisord must not send it events
+    assert proc.stderr.decode().strip() == 'supervisor_control_push: %s' % message
+
+
+def test_the_spool_is_bounded_and_counts_what_it_dropped():
+    spool = listener.Spool(None, max_events=3)
+    for serial in range(5):
+        spool.put(record(serial))
+    head, dropped = spool.head(timeout=0)
+    assert [r['serial'] for r in spool.pending] == [2, 3, 4]
+    assert (head['serial'], dropped) == (2, 2)
+    spool.delivered(head, dropped)
+    assert spool.head(timeout=0)[1] == 0     # reported once, then forgotten
+    assert [r['serial'] for r in spool.pending] == [3, 4]
+
+
+def test_the_spool_file_keeps_what_was_not_delivered(tmp_path):
+    path = str(tmp_path / 'spool.jsonl')
+    spool = listener.Spool(path, max_events=10)
+    for serial in range(4):
+        spool.put(record(serial))
+    spool.delivered(spool.head(timeout=0)[0], 0)
+    # A listener killed in the middle of a write leaves half a line.
+    with open(path, 'a') as handle:
+        handle.write('{"format": "supervisor.con')
+    again = listener.Spool(path, max_events=10)
+    assert [r['serial'] for r in again.pending] == [1, 2, 3]
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    # After the reload the file holds only the pending records: a third start sees the same.
+    assert [r['serial'] for r in listener.Spool(path, max_events=10).pending] == [1, 2, 3]
+
+
+def test_a_reloaded_spool_over_its_bound_keeps_the_newest(tmp_path):
+    path = str(tmp_path / 'spool.jsonl')
+    spool = listener.Spool(path, max_events=10)
+    for serial in range(6):
+        spool.put(record(serial))
+    smaller = listener.Spool(path, max_events=4)
+    assert [r['serial'] for r in smaller.pending] == [2, 3, 4, 5]
+    assert smaller.head(timeout=0)[1] == 2
+
+
+def test_the_spool_file_stays_bounded(tmp_path):
+    path = str(tmp_path / 'spool.jsonl')
+    spool = listener.Spool(path, max_events=5)
+    for serial in range(23):
+        spool.put(record(serial))
+    with open(path) as handle:
+        assert len(handle.readlines()) < 10
+    assert [r['serial'] for r in listener.Spool(path, max_events=5).pending] == [18, 19, 20, 21, 22]
+
+
+# ---------------------------------------------------------------------------
+# Run by a real supervisord
+# ---------------------------------------------------------------------------
+
+FLAPS = 10
+# Exits 1 every 0.2 s, FLAPS times (the count is kept in a file), then stays up.
+FLAPPER = ("sh -c 'n=$(cat {count} 2>/dev/null || echo 0); echo $((n+1)) > {count}; "
+           "if [ $n -lt %d ]; then echo up; sleep 0.2; echo down; exit 1; fi; exec %s'" % (FLAPS, SLEEPER))
+LOG_STATES = [(re.compile(r"spawned: 'flapper' with pid (\d+)"), 'STARTING'),
+              (re.compile(r'success: flapper entered RUNNING state'), 'RUNNING'),
+              (re.compile(r'exited: flapper \('), 'EXITED')]
+
+
+@pytest.fixture
+def receiver():
+    instance = Receiver()
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+@pytest.fixture
+def pushing(tmp_path, receiver):
+    """Starts a supervisord whose listener posts to ``receiver``; stopped at teardown."""
+    started = []
+
+    def start(programs, **section):
+        directory = str(tmp_path / 'svd')
+        os.makedirs(directory)
+        started.append(Supervisord(directory, programs=programs,
+                                   extra_sections=listener_section(receiver.url, directory, **section)))
+        return started[-1].start()
+
+    try:
+        yield start
+    finally:
+        for daemon in started:
+            daemon.cleanup()
+
+
+def log_sequence(daemon):
+    """The flapper's transitions as supervisord's main log tells them."""
+    sequence = []
+    for line in daemon.rpc('supervisor.readLog', 0, 0).splitlines():
+        for pattern, state in LOG_STATES:
+            if pattern.search(line):
+                sequence.append(state)
+    return sequence
+
+
+def test_a_fast_flapping_process_every_transition_in_order(tmp_path, receiver, pushing):
+    count = tmp_path / 'count'
+    daemon = pushing({'flapper': dict(command=FLAPPER.format(count=count), startsecs=0, autorestart=True)})
+    records = receiver.wait_for(
+        lambda rs: len([r for r in of_process(rs, 'flapper') if r['eventname'] == 'PROCESS_STATE_RUNNING'])
+        == FLAPS + 1, timeout=60)
+    flapper = of_process(records, 'flapper')
+    states = [r['eventname'][len('PROCESS_STATE_'):] for r in flapper]
+    assert states == log_sequence(daemon)
+    assert states == ['STARTING'] + ['RUNNING', 'EXITED', 'STARTING'] * FLAPS + ['RUNNING']
+    exits = [r for r in flapper if r['eventname'] == 'PROCESS_STATE_EXITED']
+    assert [r['payload']['expected'] for r in exits] == [0] * FLAPS
+    # Each exit is of the pid that the RUNNING before it announced.
+    running = [r for r in flapper if r['eventname'] == 'PROCESS_STATE_RUNNING']
+    assert [r['payload']['pid'] for r in exits] == [r['payload']['pid'] for r in running[:-1]]
+    # One pool, nothing lost: poolserials are contiguous from the first event on.
+    assert [r['poolserial'] for r in records] == list(range(len(records)))
+    assert {r['authorization'] for r in records} == {'Bearer %s' % TOKEN}
+    assert {(r['host'], r['boot']) for r in records} == {('app1', records[0]['boot'])}
+
+
+def test_a_receiver_down_then_up_gets_everything_once(receiver, pushing):
+    daemon = pushing({'sleeper': dict(command=SLEEPER, startsecs=0)})
+    receiver.wait_for(lambda rs: of_process(rs, 'sleeper'))
+    receiver.status = 503
+    for _ in range(3):
+        daemon.stop_process('sleeper')
+        daemon.start_process('sleeper')
+    time.sleep(1)          # some retries get their 503
+    receiver.status = 200
+    records = receiver.wait_for(lambda rs: len(of_process(rs, 'sleeper')) >= 2 + 3 * 4)
+    serials = [r['poolserial'] for r in records]
+    assert serials == list(range(len(records)))
+    assert [r['eventname'] for r in of_process(records, 'sleeper')][2:] == [
+        'PROCESS_STATE_STOPPING', 'PROCESS_STATE_STOPPED', 'PROCESS_STATE_STARTING',
+        'PROCESS_STATE_RUNNING'] * 3
+    assert 'cannot deliver event' in open(os.path.join(daemon.directory, 'push.err')).read()
+
+
+def test_a_listener_killed_with_sigkill_is_restarted_and_loses_nothing(receiver, pushing):
+    daemon = pushing({'sleeper': dict(command=SLEEPER, startsecs=0)})
+    daemon.wait_state('push', 'RUNNING')
+    receiver.wait_for(lambda rs: of_process(rs, 'sleeper'))
+    receiver.status = 503             # events pile up in the spool
+    daemon.stop_process('sleeper')
+    spool = os.path.join(daemon.directory, 'push-spool.jsonl')
+    wait_until(lambda: 'PROCESS_STATE_STOPPED' in open(spool).read(), what='the stop in the spool')
+    first = daemon.info('push')['pid']
+    os.kill(first, signal.SIGKILL)
+    wait_until(lambda: daemon.info('push')['pid'] not in (0, first) and daemon.info('push')['statename'] == 'RUNNING',
+               what='a new listener')
+    receiver.status = 200
+    daemon.start_process('sleeper')
+    records = receiver.wait_for(
+        lambda rs: [r['eventname'] for r in of_process(rs, 'sleeper')][-1:] == ['PROCESS_STATE_RUNNING']
+        and len(of_process(rs, 'sleeper')) > 2)
+    assert [r['eventname'] for r in of_process(records, 'sleeper')][2:] == [
+        'PROCESS_STATE_STOPPING', 'PROCESS_STATE_STOPPED', 'PROCESS_STATE_STARTING', 'PROCESS_STATE_RUNNING']
+    serials = [r['serial'] for r in records]
+    assert sorted(set(serials)) == serials       # none twice, in order
+    # The listener's own exit and restart are events too; none is missing.
+    assert [r['poolserial'] for r in records] == list(range(len(records)))
+    exits = [r for r in of_process(records, 'push') if r['eventname'] == 'PROCESS_STATE_EXITED']
+    assert [(r['payload']['pid'], r['payload']['expected']) for r in exits] == [(first, 0)]
+
+
+def test_tick_carries_the_resident_memory_of_each_process(tmp_path):
+    """``running_processes`` against a real daemon: what TICK_60 records carry."""
+    daemon = Supervisord(str(tmp_path / 'svd'), programs={
+        'sleeper': dict(command=SLEEPER, startsecs=0), 'idle': dict(command=SLEEPER, autostart=False)},
+        groups={'web': ['sleeper']})
+    os.makedirs(daemon.directory)
+    try:
+        daemon.start()
+        daemon.wait_state('web:sleeper', 'RUNNING')
+        found = listener.running_processes(parent=daemon.proc.pid)
+        pid = daemon.info('web:sleeper')['pid']
+        assert [(p['group'], p['name'], p['pid']) for p in found] == [('web', 'sleeper', pid)]
+        with open('/proc/%d/statm' % pid) as handle:
+            assert found[0]['rss'] == int(handle.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+    finally:
+        daemon.cleanup()

@@ -1,0 +1,103 @@
+"""The push listener run by a real supervisord, and a bare HTTP receiver for it.
+
+``listener_section()`` is the ``[eventlistener:push]`` section a test passes to
+``Supervisord(extra_sections=...)``; ``Receiver`` records every POST it gets
+and answers whatever status the test sets (503 plays a receiver that is down).
+"""
+
+import http.server
+import json
+import os
+import threading
+import time
+
+from tests.support.paths import REPO
+
+LISTENER = os.path.join(REPO, 'roles', 'supervisord', 'files', 'supervisor_control_push.py')
+# The host's own python3, not the virtual environment's: the listener needs only the standard library.
+SYSTEM_PYTHON = '/usr/bin/python3'
+EVENTS = 'PROCESS_STATE,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP_ADDED,PROCESS_GROUP_REMOVED,TICK_60'
+TOKEN = 's3cret-push-token'
+
+
+def write_token(directory, token=TOKEN):
+    path = os.path.join(directory, 'push.token')
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as handle:
+        handle.write(token + '\n')
+    return path
+
+
+def listener_section(url, directory, host='app1', spool=True, extra_args='', events=EVENTS):
+    """``extra_sections`` entry for a Supervisord whose listener posts to ``url``."""
+    command = '%s %s --url %s --host %s --token-file %s --backoff-max 0.5' % (
+        SYSTEM_PYTHON, LISTENER, url, host, write_token(directory))
+    if spool:
+        command += ' --spool %s' % os.path.join(directory, 'push-spool.jsonl')
+    if extra_args:
+        command += ' ' + extra_args
+    return {'eventlistener:push': {
+        'command': command, 'events': events, 'buffer_size': 1024, 'startsecs': 0, 'autorestart': True,
+        'stdout_logfile': 'NONE', 'stderr_logfile': os.path.join(directory, 'push.err')}}
+
+
+class Receiver(object):
+    """An HTTP server on loopback that keeps the JSON bodies it accepted, in order."""
+
+    def __init__(self):
+        self.records = []
+        self.status = 200
+        self.condition = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = 'HTTP/1.1'
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
+                status = receiver.status
+                if status == 200:
+                    with receiver.condition:
+                        receiver.records.append(dict(json.loads(body), authorization=self.headers.get(
+                            'Authorization')))
+                        receiver.condition.notify_all()
+                self.send_response(status)
+                self.send_header('Content-Length', '0')
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.server.daemon_threads = True
+        self.url = 'http://127.0.0.1:%d/events' % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, predicate, timeout=30, what='records'):
+        """The records once ``predicate(records)`` holds."""
+        deadline = time.monotonic() + timeout
+        with self.condition:
+            while not predicate(self.records):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError('no matching %s within %ss; got %s' % (
+                        what, timeout, json.dumps(self.records)[-3000:]))
+                self.condition.wait(min(left, 0.5))
+            return list(self.records)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def wait_until(predicate, timeout=30, what='the condition'):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError('%s did not hold within %ss' % (what, timeout))
+        time.sleep(0.05)
+
+
+def of_process(records, name):
+    return [r for r in records if r['eventname'].startswith('PROCESS_STATE_')
+            and r['payload'].get('processname') == name]
