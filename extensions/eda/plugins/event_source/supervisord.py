@@ -38,6 +38,16 @@ description:
     BOOL, "statename": ..., "state": ..., "error": ...}, "previous": {...}}}), when a daemon becomes
     unreachable, reachable again, or changes its own state (C(RUNNING), C(RESTARTING), C(SHUTDOWN)).
     No exit is inferred across a period where the daemon could not be reached.
+  - >-
+    With O(listen), the source also (or only) receives the events that supervisord itself publishes,
+    pushed by the collection's event listener C(supervisor_control_push.py) (deployed by the
+    C(supervisor.control.supervisord) role with C(supervisord_event_push_url)): every transition, however
+    fast, in order. Pushed events have the envelope of polled ones (C(type) V(process), V(daemon), V(group)
+    or V(memory)), with C(pushed=true), C(serial), C(poolserial), C(boot), the exact C(from_state), and
+    C(expected) for exits; C(data) holds what supervisord's event says (C(name), C(group), C(fullname),
+    C(statename), C(state), C(pid)), and C(meta.hosts) is the host name the listener was given.
+    Duplicates (a resent event) are dropped; events that never arrived are counted in C(missing), and
+    events the listener's spool had to drop in C(dropped). See docs/eda.md of the collection.
 author:
   - supervisor.control developers (@supervisor-control)
 options:
@@ -78,6 +88,37 @@ options:
         envelope and C(previous) null), and one C(daemon) event per daemon.
     type: bool
     default: false
+  listen:
+    description:
+      - Receive the events pushed by C(supervisor_control_push.py) on an HTTP(S) endpoint. A request
+        without the right bearer token is answered 401, a malformed or oversized body 400; neither stops
+        the source.
+      - Can be combined with O(servers) or O(server_url) (poll for reachability and the initial table,
+        listen for transitions), or used alone.
+    type: dict
+    suboptions:
+      host:
+        description: Address to listen on.
+        type: str
+        default: 127.0.0.1
+      port:
+        description: TCP port to listen on.
+        type: int
+        required: true
+      token:
+        description: The bearer token the listeners send (C(supervisord_event_push_token) of the role).
+        type: str
+        required: true
+      certfile:
+        description: Certificate (PEM) to serve HTTPS with; without it the endpoint speaks plain HTTP.
+        type: path
+      keyfile:
+        description: Private key of O(listen.certfile), when it is not in the same file.
+        type: path
+      max_body:
+        description: Largest body accepted, in bytes.
+        type: int
+        default: 1048576
 '''
 
 EXAMPLES = r'''
@@ -106,6 +147,26 @@ EXAMPLES = r'''
             state: started
             server_url: http://localhost:9001
 
+- name: Every transition of the app servers, pushed by their event listeners
+  hosts: appservers
+  sources:
+    - supervisor.control.supervisord:
+        listen:
+          host: 0.0.0.0
+          port: 5080
+          token: "{{ push_token }}"
+          certfile: /etc/eda/tls/cert.pem
+          keyfile: /etc/eda/tls/key.pem
+  rules:
+    - name: restart what exits unexpectedly
+      condition: event.supervisord.type == "process" and event.supervisord.expected == false
+      action:
+        run_module:
+          name: supervisor.control.process
+          module_args:
+            name: "{{ event.supervisord.data.fullname }}"
+            state: started
+
 - name: Watch the local daemon
   hosts: localhost
   sources:
@@ -121,10 +182,12 @@ EXAMPLES = r'''
 
 import asyncio
 import copy
+import hmac
 import json
 import logging
 import os
 import re
+import ssl
 import sys
 import time
 
@@ -134,6 +197,7 @@ try:
     from ansible_collections.supervisor.control.plugins.module_utils.errors import (
         SupervisorConnectionError, SupervisorError, SupervisorFault)
     from ansible_collections.supervisor.control.plugins.module_utils.processes import namespec, normalize
+    from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
 except ImportError:  # loaded by file (ansible-rulebook runs sources with runpy)
     def _collections_root(path):
         # .../ansible_collections/supervisor/control/extensions/eda/plugins/event_source/supervisord.py
@@ -152,6 +216,7 @@ except ImportError:  # loaded by file (ansible-rulebook runs sources with runpy)
     from ansible_collections.supervisor.control.plugins.module_utils.errors import (
         SupervisorConnectionError, SupervisorError, SupervisorFault)
     from ansible_collections.supervisor.control.plugins.module_utils.processes import namespec, normalize
+    from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
 
 LOGGER = logging.getLogger('supervisor.control.supervisord')
 
@@ -206,6 +271,95 @@ class Daemon(object):
         return state, infos
 
 
+class PushEndpoint(object):
+    """The ``listen`` side: an HTTP(S) endpoint for what supervisor_control_push POSTs.
+
+    A bad token (401) or a bad body (400) is answered and logged; the source goes on.
+    """
+
+    KEYS = ('host', 'port', 'token', 'certfile', 'keyfile', 'max_body')
+
+    def __init__(self, source, options):
+        prefix = 'supervisor.control.supervisord: listen'
+        if not isinstance(options, dict):
+            raise ValueError('%s must be a dict with port and token' % prefix)
+        unknown = sorted(set(options) - set(self.KEYS))
+        if unknown:
+            raise ValueError('%s: unknown options %s' % (prefix, ', '.join(unknown)))
+        self.source = source
+        self.host = options.get('host') or '127.0.0.1'
+        try:
+            self.port = int(options.get('port'))
+            self.max_body = int(options.get('max_body') or 1048576)
+        except (TypeError, ValueError):
+            raise ValueError('%s: port (and max_body) must be integers, got %r' % (prefix, options.get('port')))
+        if not 0 < self.port < 65536 or self.max_body <= 0:
+            raise ValueError('%s: port must be 1-65535 and max_body more than 0' % prefix)
+        token = options.get('token')
+        if not isinstance(token, str) or not token:
+            raise ValueError('%s: token is required (the bearer token the listener sends)' % prefix)
+        self.expected = ('Bearer %s' % token).encode('utf-8')
+        self.ssl = None
+        if options.get('certfile'):
+            self.ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            try:
+                self.ssl.load_cert_chain(options['certfile'], options.get('keyfile') or None)
+            except (OSError, ssl.SSLError) as exc:
+                raise ValueError('%s: cannot load certfile/keyfile: %s' % (prefix, exc))
+        elif options.get('keyfile'):
+            raise ValueError('%s: keyfile needs certfile' % prefix)
+        self.dedup = push.Deduplicator()
+        self.url = '%s://%s:%d/' % ('https' if self.ssl else 'http', self.host, self.port)
+
+    def _refuse(self, request, status, reason):
+        from aiohttp import web
+        self.source.logger.warning('supervisor.control.supervisord: refused a push from %s: %s',
+                                   request.remote, reason)
+        return web.json_response({'error': reason}, status=status)
+
+    async def handle(self, request):
+        from aiohttp import web
+        if request.method != 'POST':
+            return self._refuse(request, 405, 'only POST is accepted')
+        if not hmac.compare_digest(request.headers.get('Authorization', '').encode('utf-8'), self.expected):
+            return self._refuse(request, 401, 'missing or wrong bearer token')
+        if (request.content_length or 0) > self.max_body:
+            return self._refuse(request, 400, 'body larger than %d bytes' % self.max_body)
+        body = bytearray()
+        while True:
+            chunk = await request.content.read(65536)
+            if not chunk:
+                break
+            body += chunk
+            if len(body) > self.max_body:
+                return self._refuse(request, 400, 'body larger than %d bytes' % self.max_body)
+        try:
+            record = push.parse_record(bytes(body))
+        except push.BadRecord as exc:
+            return self._refuse(request, 400, str(exc))
+        new, missing = self.dedup.check(record)
+        if missing:
+            self.source.logger.warning('supervisor.control.supervisord: %d events of %s never arrived',
+                                       missing, record['host'])
+        if new:
+            for event in push.events(record, missing):
+                await self.source.queue.put(event)
+        return web.json_response({'accepted': new})
+
+    async def serve(self):
+        from aiohttp import web   # ansible-rulebook's own dependency; imported only when listening
+        app = web.Application(client_max_size=self.max_body + 1)
+        app.router.add_route('*', '/{tail:.*}', self.handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self.port, ssl_context=self.ssl).start()
+            self.source.logger.info('supervisor.control.supervisord: listening on %s', self.url)
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+
 class SupervisordSource(object):
     def __init__(self, queue, args, logger=LOGGER):
         args = dict(args or {})
@@ -219,10 +373,14 @@ class SupervisordSource(object):
         if self.interval <= 0:
             raise ValueError('supervisor.control.supervisord: interval must be more than 0')
         self.initial = _boolean(args.get('initial', False))
+        self.endpoint = None if args.get('listen') is None else PushEndpoint(self, args['listen'])
         servers = args.get('servers')
         if servers is None:
             servers = [dict((k, args[k]) for k in CONNECTION_KEYS + ('host',) if args.get(k) is not None)]
-        if not isinstance(servers, list) or not servers or not all(isinstance(s, dict) for s in servers):
+            if self.endpoint and servers == [{}]:
+                servers = []     # listen only
+        if not isinstance(servers, list) or not (servers or self.endpoint) or \
+                not all(isinstance(s, dict) for s in servers):
             raise ValueError('supervisor.control.supervisord: servers must be a non-empty list of dicts')
         try:
             self.daemons = [Daemon(server, timeout) for server in servers]
@@ -371,9 +529,12 @@ class SupervisordSource(object):
             await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
 
     async def run(self):
-        self.logger.info('supervisor.control.supervisord: polling %s every %ss',
-                         ', '.join(d.url for d in self.daemons), self.interval)
+        if self.daemons:
+            self.logger.info('supervisor.control.supervisord: polling %s every %ss',
+                             ', '.join(d.url for d in self.daemons), self.interval)
         loops = [asyncio.ensure_future(self.poll_forever(daemon)) for daemon in self.daemons]
+        if self.endpoint:
+            loops.append(asyncio.ensure_future(self.endpoint.serve()))
         try:
             await asyncio.gather(*loops)
         finally:

@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the supervisord event source does with a pushed record: check it, drop duplicates, make events.
+
+A record is what roles/supervisord/files/supervisor_control_push.py POSTs for
+one supervisord event. Pure functions and one small class: no I/O.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+from ansible_collections.supervisor.control.plugins.module_utils.processes import fullname
+
+FORMAT = 'supervisor.control.push/1'
+# supervisor/states.py ProcessStates
+STATE_CODES = {'STOPPED': 0, 'STARTING': 10, 'RUNNING': 20, 'BACKOFF': 30, 'STOPPING': 40,
+               'EXITED': 100, 'FATAL': 200, 'UNKNOWN': 1000}
+PROCESS_PREFIX = 'PROCESS_STATE_'
+GROUP_EVENTS = {'PROCESS_GROUP_ADDED': 'ADDED', 'PROCESS_GROUP_REMOVED': 'REMOVED'}
+DAEMON_EVENTS = {'SUPERVISOR_STATE_CHANGE_RUNNING': ('RUNNING', 1),
+                 'SUPERVISOR_STATE_CHANGE_STOPPING': ('STOPPING', None)}
+# How many supervisord runs (boots) per host the de-duplication remembers.
+BOOTS_KEPT = 4
+
+
+class BadRecord(ValueError):
+    """The body is not a record of the listener (answered 400)."""
+
+
+def _int(record, key):
+    value = record.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadRecord('%s must be a non-negative integer' % key)
+    return value
+
+
+def parse_record(body):
+    """The record in a POST body (bytes), checked; BadRecord with a one-line reason otherwise."""
+    try:
+        record = json.loads(body.decode('utf-8'))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRecord('body is not JSON: %s' % exc)
+    if not isinstance(record, dict):
+        raise BadRecord('body is not a JSON object')
+    if record.get('format') != FORMAT:
+        raise BadRecord('format is not %s' % FORMAT)
+    for key in ('host', 'boot', 'eventname'):
+        if not isinstance(record.get(key), str) or not record[key]:
+            raise BadRecord('%s must be a non-empty string' % key)
+    for key in ('serial', 'poolserial'):
+        _int(record, key)
+    if 'dropped' in record:
+        _int(record, 'dropped')
+    if not isinstance(record.get('payload'), dict):
+        raise BadRecord('payload must be an object')
+    if 'processes' in record and not (isinstance(record['processes'], list) and all(
+            isinstance(p, dict) and isinstance(p.get('name'), str) and isinstance(p.get('group'), str)
+            for p in record['processes'])):
+        raise BadRecord('processes must be a list of objects with name and group')
+    return record
+
+
+class Deduplicator(object):
+    """Per host and supervisord run: drops what was seen, counts what is missing.
+
+    supervisord numbers events with ``serial`` (shared by all its listener pools,
+    so another pool makes holes in it) and ``poolserial`` (this pool's own
+    count, without holes): a duplicate has a serial already seen, a gap is a
+    jump in poolserial. A pool re-created by ``supervisorctl update`` starts its
+    poolserial again within the same run: no gap is counted across that.
+    """
+
+    def __init__(self):
+        self.hosts = {}     # host -> {boot: (serial, poolserial)}, oldest boot first
+
+    def check(self, record):
+        """(is_new, missing): missing is how many events of this pool never arrived before it."""
+        boots = self.hosts.setdefault(record['host'], {})
+        serial, poolserial = record['serial'], record['poolserial']
+        last = boots.get(record['boot'])
+        if last is not None and serial <= last[0]:
+            return False, 0
+        missing = poolserial - last[1] - 1 if last is not None and poolserial > last[1] else 0
+        boots.pop(record['boot'], None)
+        boots[record['boot']] = (serial, poolserial)
+        while len(boots) > BOOTS_KEPT:
+            del boots[next(iter(boots))]
+        return True, missing
+
+
+def _process_data(payload):
+    data = {'name': payload.get('processname'), 'group': payload.get('groupname')}
+    if isinstance(data['name'], str) and isinstance(data['group'], str):
+        data['fullname'] = fullname(data)
+    return data
+
+
+def events(record, missing=0):
+    """The rulebook events for one record, in the envelope of the polled ones."""
+    host, eventname, payload = record['host'], record['eventname'], record['payload']
+    common = {'host': host, 'server_url': None, 'pushed': True, 'eventname': eventname,
+              'serial': record['serial'], 'poolserial': record['poolserial'], 'boot': record['boot'],
+              'time': record.get('time')}
+    if record.get('dropped'):
+        common['dropped'] = record['dropped']
+    if missing:
+        common['missing'] = missing
+
+    def envelope(kind, data, previous=None, **extra):
+        body = dict(common, type=kind, data=data, previous=previous)
+        body.update(extra)
+        return {'supervisord': body, 'meta': {'hosts': [host]}}
+
+    if eventname.startswith(PROCESS_PREFIX):
+        statename = eventname[len(PROCESS_PREFIX):]
+        data = _process_data(payload)
+        data.update(statename=statename, state=STATE_CODES.get(statename), pid=payload.get('pid'))
+        if 'tries' in payload:
+            data['tries'] = payload['tries']
+        from_state = payload.get('from_state')
+        extra = {'from_state': from_state}
+        if statename == 'EXITED':
+            extra['expected'] = bool(payload.get('expected'))
+            data['expected'] = extra['expected']
+        previous = {'statename': from_state, 'state': STATE_CODES.get(from_state)} if from_state else None
+        return [envelope('process', data, previous, **extra)]
+    if eventname in GROUP_EVENTS:
+        return [envelope('group', {'group': payload.get('groupname'), 'statename': GROUP_EVENTS[eventname]})]
+    if eventname in DAEMON_EVENTS:
+        statename, state = DAEMON_EVENTS[eventname]
+        return [envelope('daemon', {'reachable': True, 'statename': statename, 'state': state})]
+    if eventname.startswith('TICK_') and 'processes' in record:
+        # One event per process, so that a rule's condition and throttle work on one process.
+        found = []
+        for proc in record['processes']:
+            data = dict(proc)
+            data['fullname'] = fullname(data)
+            found.append(envelope('memory', data, when=payload.get('when')))
+        return found
+    return [envelope('event', dict(payload))]

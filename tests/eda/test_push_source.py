@@ -1,0 +1,270 @@
+"""supervisor.control.supervisord with ``listen``: pushed events from a real supervisord's listener.
+
+The pure part (records to events, de-duplication) first, then the source's
+endpoint fed by the real listener run by a real supervisord.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.eda.helpers import SourceTask, load_source, run
+from tests.support.push import TOKEN, listener_section
+from tests.support.supervisord import SLEEPER, Supervisord, free_port
+
+from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
+
+source_module = load_source('supervisord')
+
+
+def record(serial, poolserial=None, boot='b1', host='app1', eventname='PROCESS_STATE_RUNNING', **payload):
+    return {'format': push.FORMAT, 'host': host, 'boot': boot, 'serial': serial,
+            'poolserial': serial if poolserial is None else poolserial, 'eventname': eventname,
+            'payload': payload or {'processname': 'web_a', 'groupname': 'web', 'from_state': 'STARTING',
+                                   'pid': 42}, 'time': 1.5}
+
+
+# ---------------------------------------------------------------------------
+# Records to events
+# ---------------------------------------------------------------------------
+
+def test_a_process_record_gives_the_envelope_of_polled_events():
+    event, = push.events(record(7))
+    assert event == {'meta': {'hosts': ['app1']}, 'supervisord': {
+        'type': 'process', 'host': 'app1', 'server_url': None, 'pushed': True,
+        'eventname': 'PROCESS_STATE_RUNNING', 'serial': 7, 'poolserial': 7, 'boot': 'b1', 'time': 1.5,
+        'data': {'name': 'web_a', 'group': 'web', 'fullname': 'web:web_a', 'statename': 'RUNNING',
+                 'state': 20, 'pid': 42},
+        'previous': {'statename': 'STARTING', 'state': 10}, 'from_state': 'STARTING'}}
+
+
+def test_an_exit_says_whether_it_was_expected():
+    event, = push.events(record(3, eventname='PROCESS_STATE_EXITED', processname='db', groupname='db',
+                                from_state='RUNNING', expected=0, pid=9))
+    body = event['supervisord']
+    assert (body['expected'], body['data']['expected'], body['data']['fullname']) == (False, False, 'db')
+    assert body['data']['statename'] == 'EXITED' and body['previous'] == {'statename': 'RUNNING', 'state': 20}
+
+
+def test_daemon_group_and_tick_records():
+    daemon, = push.events(record(1, eventname='SUPERVISOR_STATE_CHANGE_RUNNING', **{}))
+    assert (daemon['supervisord']['type'], daemon['supervisord']['data']) == (
+        'daemon', {'reachable': True, 'statename': 'RUNNING', 'state': 1})
+    group, = push.events(record(2, eventname='PROCESS_GROUP_REMOVED', groupname='web'))
+    assert (group['supervisord']['type'], group['supervisord']['data']) == (
+        'group', {'group': 'web', 'statename': 'REMOVED'})
+    tick = dict(record(3, eventname='TICK_60', when=60), processes=[
+        {'name': 'a', 'group': 'a', 'pid': 5, 'rss': 4096}, {'name': 'b', 'group': 'web', 'pid': 6, 'rss': 8192}])
+    memory = push.events(tick)
+    assert [(e['supervisord']['type'], e['supervisord']['data'], e['supervisord']['when']) for e in memory] == [
+        ('memory', {'name': 'a', 'group': 'a', 'fullname': 'a', 'pid': 5, 'rss': 4096}, 60),
+        ('memory', {'name': 'b', 'group': 'web', 'fullname': 'web:b', 'pid': 6, 'rss': 8192}, 60)]
+
+
+def test_duplicates_are_dropped_and_gaps_counted_per_host_and_run():
+    dedup = push.Deduplicator()
+    assert dedup.check(record(0)) == (True, 0)
+    assert dedup.check(record(1)) == (True, 0)
+    assert dedup.check(record(1)) == (False, 0)           # the same event again
+    assert dedup.check(record(4)) == (True, 2)            # poolserials 2 and 3 never came
+    assert dedup.check(record(5, host='app2')) == (True, 0)
+    assert dedup.check(record(0, boot='b2')) == (True, 0)  # supervisord restarted: its serials start again
+    assert dedup.check(record(9, poolserial=0)) == (True, 0)   # the pool was re-created: no gap across that
+    assert dedup.check(record(3)) == (False, 0)
+
+
+@pytest.mark.parametrize('body, message', [
+    (b'{"format": ', 'body is not JSON'),
+    (b'[1, 2]', 'body is not a JSON object'),
+    (b'{"host": "a"}', 'format is not supervisor.control.push/1'),
+    (json.dumps(dict(record(1), host='')).encode(), 'host must be a non-empty string'),
+    (json.dumps(dict(record(1), serial=-1)).encode(), 'serial must be a non-negative integer'),
+    (json.dumps(dict(record(1), poolserial='3')).encode(), 'poolserial must be a non-negative integer'),
+    (json.dumps(dict(record(1), payload=[])).encode(), 'payload must be an object'),
+    (json.dumps(dict(record(1), processes=[{'name': 'x'}])).encode(), 'processes must be a list of objects'),
+])
+def test_malformed_records_are_refused(body, message):
+    with pytest.raises(push.BadRecord, match=message):
+        push.parse_record(body)
+
+
+@pytest.mark.parametrize('listen, message', [
+    ('5000', 'listen must be a dict with port and token'),
+    ({'port': 5000, 'token': 't', 'colour': 1}, 'listen: unknown options colour'),
+    ({'port': 'high', 'token': 't'}, "port .and max_body. must be integers, got 'high'"),
+    ({'port': 70000, 'token': 't'}, 'port must be 1-65535'),
+    ({'port': 5000}, 'token is required'),
+    ({'port': 5000, 'token': 't', 'keyfile': '/k'}, 'keyfile needs certfile'),
+    ({'port': 5000, 'token': 't', 'certfile': '/nonexistent.pem'}, 'cannot load certfile/keyfile'),
+])
+def test_bad_listen_options_fail_at_start(listen, message):
+    with pytest.raises(ValueError, match=message):
+        run(source_module.main(asyncio.Queue(), {'listen': listen}))
+
+
+# ---------------------------------------------------------------------------
+# The endpoint, fed by the real listener of a real supervisord
+# ---------------------------------------------------------------------------
+
+def post(url, body, token=TOKEN, context=None):
+    """(status, JSON answer) of one POST."""
+    headers = {'Content-Type': 'application/json'}
+    if token:
+        headers['Authorization'] = 'Bearer %s' % token
+    request = urllib.request.Request(url, data=body, headers=headers, method='POST')
+    try:
+        with urllib.request.urlopen(request, timeout=30, context=context) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+async def in_thread(function, *args):
+    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+
+async def listening(task):
+    """Wait until the source's endpoint accepts connections."""
+    port = task.port
+    for _ in range(600):
+        if task.task.done():
+            task.task.result()
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=1).close()
+            return
+        except OSError:
+            await asyncio.sleep(0.05)
+    raise AssertionError('the source does not listen on %d' % port)
+
+
+def source_task(port, **extra):
+    task = SourceTask(source_module, dict({'listen': {'port': port, 'token': TOKEN}}, **extra), maxsize=100)
+    task.port = port
+    return task
+
+
+@pytest.fixture
+def pushing_daemon(tmp_path):
+    """A supervisord (not started) whose listener posts to a port of its own, host ``app1``."""
+    port = free_port()
+    directory = str(tmp_path / 'svd')
+    os.makedirs(directory)
+    daemon = Supervisord(directory, programs={
+        'sleeper': dict(command=SLEEPER, startsecs=0), 'bouncer': dict(command=SLEEPER, startsecs=0, autorestart=True)},
+        extra_sections=listener_section('http://127.0.0.1:%d/' % port, directory))
+    daemon.push_port = port
+    try:
+        yield daemon
+    finally:
+        daemon.cleanup()
+
+
+def is_process(fullname, statename):
+    return lambda e: (e['supervisord']['type'] == 'process' and e['supervisord']['data']['fullname'] == fullname
+                      and e['supervisord']['data']['statename'] == statename)
+
+
+def test_pushed_events_reach_the_source_and_kill_9_is_an_unexpected_exit(pushing_daemon):
+    async def test():
+        task = source_task(pushing_daemon.push_port)
+        try:
+            await listening(task)
+            await in_thread(pushing_daemon.start)
+            seen = await task.get_until(is_process('bouncer', 'RUNNING'))
+            assert {e['meta']['hosts'] == ['app1'] for e in seen} == {True}
+            pid = seen[-1]['supervisord']['data']['pid']
+            os.kill(pid, signal.SIGKILL)
+            seen = await task.get_until(is_process('bouncer', 'EXITED'))
+            exited = seen[-1]['supervisord']
+            assert (exited['expected'], exited['from_state'], exited['data']['pid']) == (False, 'RUNNING', pid)
+            await task.get_until(is_process('bouncer', 'RUNNING'))      # autorestart, pushed too
+            # A stop that was asked for: STOPPING then STOPPED, no exit.
+            await in_thread(pushing_daemon.stop_process, 'sleeper')
+            seen = await task.get_until(is_process('sleeper', 'STOPPED'))
+            assert [e['supervisord']['data']['statename'] for e in seen] == ['STOPPING', 'STOPPED']
+        finally:
+            await task.stop()
+    run(test(), timeout=120)
+
+
+def test_bad_pushes_are_refused_and_the_source_goes_on(pushing_daemon):
+    url = 'http://127.0.0.1:%d/' % pushing_daemon.push_port
+    good = json.dumps(record(0, host='intruder')).encode()
+
+    async def test():
+        task = source_task(pushing_daemon.push_port)
+        try:
+            await listening(task)
+            assert await in_thread(post, url, good, 'wrong-token') == (401, {'error': 'missing or wrong bearer token'})
+            assert await in_thread(post, url, good, None) == (401, {'error': 'missing or wrong bearer token'})
+            assert await in_thread(post, url, b'{"format": ') == (400, {
+                'error': 'body is not JSON: Expecting value: line 1 column 12 (char 11)'})
+            big = json.dumps(dict(record(1, host='intruder'), padding='x' * (10 * 1024 * 1024))).encode()
+            assert await in_thread(post, url, big) == (400, {'error': 'body larger than 1048576 bytes'})
+            await task.no_event(1)
+            # Still running, and it still takes the real listener's events.
+            assert not task.task.done()
+            await in_thread(pushing_daemon.start)
+            seen = await task.get_until(is_process('sleeper', 'RUNNING'))
+            assert {e['supervisord']['host'] for e in seen} == {'app1'}
+            # The right token, once: accepted; the same record again: a duplicate, not delivered.
+            assert await in_thread(post, url, good) == (200, {'accepted': True})
+            assert (await task.get())['supervisord']['host'] == 'intruder'
+            assert await in_thread(post, url, good) == (200, {'accepted': False})
+            await task.no_event(1)
+        finally:
+            await task.stop()
+    run(test(), timeout=120)
+
+
+def test_polling_and_listening_together(pushing_daemon):
+    async def test():
+        await in_thread(pushing_daemon.start)
+        await in_thread(pushing_daemon.wait_state, 'bouncer', 'RUNNING')
+        task = source_task(pushing_daemon.push_port, server_url=pushing_daemon.server_url, host='app1',
+                           initial=True, interval=30)
+        try:
+            # The poll gives the initial table...
+            seen = await task.get_until(lambda e: e['supervisord'].get('initial')
+                                        and e['supervisord']['type'] == 'process'
+                                        and e['supervisord']['data']['fullname'] == 'sleeper')
+            assert all('pushed' not in e['supervisord'] for e in seen)
+            await listening(task)
+            # ...and the push every transition long before the next poll.
+            await in_thread(pushing_daemon.stop_process, 'sleeper')
+            seen = await task.get_until(is_process('sleeper', 'STOPPED'), timeout=20)
+            assert seen[-1]['supervisord']['pushed'] is True
+            assert seen[-1]['meta'] == {'hosts': ['app1']}
+        finally:
+            await task.stop()
+    run(test(), timeout=120)
+
+
+def test_tls(pushing_daemon, tmp_path):
+    cert, key = str(tmp_path / 'cert.pem'), str(tmp_path / 'key.pem')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+                    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'],
+                   check=True, capture_output=True)
+    url = 'https://127.0.0.1:%d/' % pushing_daemon.push_port
+
+    async def test():
+        task = SourceTask(source_module, {'listen': {'port': pushing_daemon.push_port, 'token': TOKEN,
+                                                     'certfile': cert, 'keyfile': key}}, maxsize=10)
+        task.port = pushing_daemon.push_port
+        try:
+            await listening(task)
+            context = ssl.create_default_context(cafile=cert)
+            assert await in_thread(post, url, json.dumps(record(0)).encode(), TOKEN, context) == (
+                200, {'accepted': True})
+            assert (await task.get())['supervisord']['data']['fullname'] == 'web:web_a'
+        finally:
+            await task.stop()
+    run(test(), timeout=60)
