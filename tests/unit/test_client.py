@@ -81,33 +81,42 @@ def test_multicall_results_are_bare_and_faults_are_structs(server):
         client.multicall([('a', []), ('b', [])])
 
 
+NOT_SUPERVISORD = 'not a supervisord XML-RPC endpoint: http://127.0.0.1:{port}/RPC2 '
+
+
 @pytest.mark.parametrize('status, body, message', [
-    (404, b'<html>nope</html>', 'not a supervisord XML-RPC endpoint: http://127.0.0.1:{port}/RPC2 answered HTTP 404'),
-    (500, b'', 'answered HTTP 500'),
+    (404, b'<html>nope</html>', NOT_SUPERVISORD + 'answered HTTP 404 Not Found'),
+    (500, b'', NOT_SUPERVISORD + 'answered HTTP 500 Internal Server Error'),
     (401, b'', 'authentication failed for http://127.0.0.1:{port}/RPC2 (HTTP 401): check username and password'),
-    (200, b'<html><body>hello</body></html>', 'answered HTTP 200 with a body that is not XML-RPC'),
-    (200, b'<?xml version="1.0"?><rss><channel/></rss>', 'answered HTTP 200 with a body that is not XML-RPC'),
-    (200, BOMB, 'answered XML with a DOCTYPE (refused)'),
+    (200, b'<html><body>hello</body></html>', NOT_SUPERVISORD + 'answered HTTP 200 with a body that is not XML-RPC '
+                                              '(31 bytes)'),
+    (200, b'<?xml version="1.0"?><rss><channel/></rss>', NOT_SUPERVISORD + 'answered HTTP 200 with a body that is '
+                                                          'not XML-RPC (42 bytes)'),
+    (200, BOMB, NOT_SUPERVISORD + 'answered XML with a DOCTYPE (refused)'),
 ])
 def test_wrong_servers(server, status, body, message):
     client = server(status=status, body=body)
     port = client.settings.port
     with pytest.raises(SupervisorConnectionError) as err:
         client.call('supervisor.getState')
-    assert message.format(port=port) in str(err.value)
+    assert str(err.value) == message.format(port=port)
 
 
 def test_truncated_body(server):
     client = server(body=response('x')[:40], length=400)
-    with pytest.raises(SupervisorConnectionError, match='connection lost to http://127.0.0.1'):
+    with pytest.raises(SupervisorConnectionError) as err:
         client.call('supervisor.getState')
+    assert str(err.value) == ('connection lost to http://127.0.0.1:%d/RPC2: the answer was cut short (40 of 400 bytes)'
+                              % client.settings.port)
 
 
 def test_oversized_answer_is_refused(server, monkeypatch):
     monkeypatch.setattr(transport, 'MAX_RESPONSE_BYTES', 1000)
     client = server(body=response('x' * 5000))
-    with pytest.raises(SupervisorConnectionError, match='larger than 0 MiB: refused'):
+    with pytest.raises(SupervisorConnectionError) as err:
         client.call('supervisor.getState')
+    assert str(err.value) == ('the answer of http://127.0.0.1:%d/RPC2 is larger than 0 MiB: refused (not supervisord, '
+                              'or a hostile server)' % client.settings.port)
 
 
 def test_server_that_never_answers_times_out():
@@ -124,10 +133,12 @@ def test_server_that_never_answers_times_out():
         listener.close()
 
 
+@pytest.mark.xfail(strict=True, reason='connect() on a regular file fails with ECONNREFUSED on Linux, not ENOTSOCK: '
+                   'transport.py calls it a stale socket, and its "is not a socket" message is never given')
 def test_unix_socket_that_is_not_a_socket(tmp_path):
     regular = tmp_path / 'file'
     regular.write_text('x')
     client = SupervisorClient(parse_server_url('unix://%s' % regular))
     with pytest.raises(SupervisorConnectionError) as err:
         client.call('supervisor.getState')
-    assert 'connection refused on socket' in str(err.value) or 'is not a socket' in str(err.value)
+    assert str(err.value) == '%s is not a socket: check the path in server_url' % regular

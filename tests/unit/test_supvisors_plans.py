@@ -83,7 +83,9 @@ def test_select_applications_names_globs_unknown_unmanaged():
     assert S.unknown_message(['nope', 'x'], APPS) == (
         'unknown applications nope, x: Supvisors knows auto, broken, loose, web')
     assert S.unknown_message(['nope'], []) == 'unknown application nope: Supvisors knows no application'
-    assert S.unmanaged_message(['loose']).startswith('application loose not managed by Supvisors')
+    assert S.unmanaged_message(['loose']) == (
+        'application loose not managed by Supvisors (no rules in its rules files): start and stop its processes '
+        'with supervisor.control.process or supervisor.control.group')
 
 
 def test_select_instances_by_host_nick_identifier_or_glob():
@@ -146,8 +148,9 @@ def test_failure_entry_and_summary():
 def test_bad_state_message_and_allowed_states():
     assert S.allowed_states('started') == ('OPERATION',)
     assert S.allowed_states('stopped') == ('OPERATION', 'CONCILIATION')
-    assert S.bad_state_message('SYNCHRONIZATION', ('OPERATION',), 'make applications started').startswith(
-        'BAD_SUPVISORS_STATE: Supvisors is in state SYNCHRONIZATION, not OPERATION: cannot make applications')
+    assert S.bad_state_message('SYNCHRONIZATION', ('OPERATION',), 'make applications started') == (
+        'BAD_SUPVISORS_STATE: Supvisors is in state SYNCHRONIZATION, not OPERATION: cannot make applications '
+        'started now (supervisor.control.supvisors state=operational waits for OPERATION)')
 
 
 def test_application_diff():
