@@ -80,7 +80,8 @@ def test_wrong_servers_give_one_line_messages(servers, tmp_path):
     assert msg['/broken'] == prefix + '/broken answered HTTP 500 Internal Server Error'
     assert msg['/notrpc'] == prefix + '/notrpc' + not_rpc % len(CANNED['/notrpc'][1])
     assert msg['/bomb'] == prefix + '/bomb answered XML with a DOCTYPE (refused)'
-    assert msg['/truncated'].startswith('connection lost to %s/truncated: the answer was cut short' % canned)
+    assert msg['/truncated'] == 'connection lost to %s/truncated: the answer was cut short (%d of 4000 bytes)' % (
+        canned, len(CANNED['/truncated'][1]))
     assert msg['plain xmlrpc'] == (
         'not a supervisord XML-RPC endpoint: http://127.0.0.1:%d/RPC2 is an XML-RPC server without '
         'supervisor.getState' % servers['rpc'])
