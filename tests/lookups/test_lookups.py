@@ -6,6 +6,7 @@ is checked.
 """
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -21,6 +22,7 @@ QSTATE = "query('supervisor.control.state', %s)"
 
 
 IGNORED = set()
+PLUGIN_OF = {}  # failing task -> the lookup plugin its expression calls
 
 
 def facts(**exprs):
@@ -29,6 +31,7 @@ def facts(**exprs):
 
 def failing(name, expr):
     IGNORED.add(name)
+    PLUGIN_OF[name] = expr.split("'")[1]
     return {'name': name, 'ansible.builtin.debug': {'msg': '{{ %s }}' % expr}, 'ignore_errors': True}
 
 
@@ -41,7 +44,9 @@ def message(run, task):
 
 
 def assert_fails(run, task, expected):
+    """The task failed with exactly ``expected`` from its lookup plugin (ansible words the context before it)."""
     msg = message(run, task)
+    expected = "The lookup plugin '%s' failed: %s" % (PLUGIN_OF[task], expected)
     assert msg.endswith(expected), '%s\nexpected the end: %s' % (msg, expected)
 
 
@@ -230,7 +235,7 @@ def bad_run(log_daemon, tmp_path_factory):
 
 def test_unknown_names_fail_like_the_modules(bad_run):
     module_msg = bad_run.result('unknown module')['msg']
-    assert module_msg.startswith("no process matches 'web:nosuch'")
+    assert module_msg == "no process matches 'web:nosuch'; closest names: web:*"
     assert_fails(bad_run, 'unknown state', module_msg)
     assert_fails(bad_run, 'unknown log', "no process matches 'nosuch'; the daemon has no such name")
     assert_fails(bad_run, 'unknown log glob', "no process matches 'zz*'; the daemon has no such name")
@@ -242,7 +247,8 @@ def test_log_errors(bad_run):
     assert_fails(bad_run, 'no stdout log', 'nolog has no stdout log to read (stdout_logfile=NONE)')
     assert_fails(bad_run, 'no stderr log', 'redir has no stderr log to read (stderr_logfile=NONE, or '
                                            'redirect_stderr=true sends stderr to the stdout log)')
-    assert "Invalid value 'both' for config 'stream'" in message(bad_run, 'bad stream')
+    assert_fails(bad_run, 'bad stream', "Invalid value 'both' for config 'stream' for "
+                                        "'ansible_collections.supervisor.control.plugins.lookup.log' lookup plugin.")
     assert_fails(bad_run, 'zero lines', 'lines must be 1 or more, got 0')
     assert_fails(bad_run, 'lines and offset', 'lines cannot be combined with offset or length: give either '
                                               'the last lines or a byte slice')
@@ -257,8 +263,10 @@ def test_log_errors(bad_run):
 
 def test_state_and_connection_errors(bad_run):
     assert_fails(bad_run, 'supervisord with terms', 'what=supervisord takes no terms, got talker')
-    assert "Invalid value 'everything' for config 'what'" in message(bad_run, 'bad what')
-    assert 'http://127.0.0.1:1/RPC2' in message(bad_run, 'unreachable')
+    assert_fails(bad_run, 'bad what', "Invalid value 'everything' for config 'what' for "
+                                      "'ansible_collections.supervisor.control.plugins.lookup.state' lookup plugin.")
+    assert_fails(bad_run, 'unreachable', 'connection refused by http://127.0.0.1:1/RPC2: is supervisord running with an '
+                                         '[inet_http_server] on that address and port?')
     assert_fails(bad_run, 'malformed url', "malformed server_url 'ftp://example.com': expected "
                                            "unix:///path/to/supervisor.sock, http://host:port or https://host:port")
     assert_fails(bad_run, 'missing config', 'supervisord config file /nonexistent/supervisord.conf does not exist')
@@ -314,14 +322,20 @@ def test_connection_from_environment(auth_daemon, tmp_path):
 # Documentation
 # --------------------------------------------------------------------------
 
-@pytest.mark.parametrize('plugin, words', [
-    ('supervisor.control.log', ['stream', 'lines', 'offset', 'length', 'main', 'server_url', 'EXAMPLES']),
-    ('supervisor.control.state', ['what', 'until', 'server_url', 'EXAMPLES']),
+CONNECTION = ['ca_path', 'config', 'password', 'server_url', 'timeout', 'username', 'validate_certs']
+
+
+@pytest.mark.parametrize('plugin, options, example', [
+    ('supervisor.control.log', ['_terms', 'length', 'lines', 'main', 'offset', 'stream'],
+     "lookup('supervisor.control.log', main=true, lines=20)"),
+    ('supervisor.control.state', ['_terms', 'what'], "until: (query('supervisor.control.state', "),
 ])
-def test_ansible_doc_renders(plugin, words):
+def test_ansible_doc_renders(plugin, options, example):
     proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), '-t', 'lookup', plugin], env=ansible_env(),
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert 'WARNING' not in proc.stderr.upper(), proc.stderr
-    for word in words:
-        assert word in proc.stdout
+    # ansible-doc's text: top-level section headers at column 0, each option as '- name  description'
+    sections = dict(re.findall(r'^([A-Z][A-Z ]+)\b[^\n]*:\n(.*?)(?=^[A-Z]|\Z)', proc.stdout, re.M | re.S))
+    assert re.findall(r'^- (\S+)  ', sections['OPTIONS'], re.M) == sorted(options + CONNECTION), proc.stdout
+    assert example in sections['EXAMPLES'], sections['EXAMPLES']
