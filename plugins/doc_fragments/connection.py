@@ -18,10 +18,13 @@ options:
         C(http://host:port) for C([inet_http_server]) (the C(/RPC2) path is optional),
         or C(https://host:port) for supervisord behind a TLS proxy.
       - Credentials may be embedded as C(http://user:password@host:port); the password is then masked in all output.
-      - When neither O(server_url) nor O(config) is given, the environment variable E(SUPERVISOR_SERVER_URL) is used;
-        without it the configuration file is discovered the way C(supervisorctl) does
-        (C(supervisord.conf), C(etc/supervisord.conf), C(/etc/supervisord.conf), C(/etc/supervisor/supervisord.conf)),
-        then C(unix:///var/run/supervisor.sock) if that socket exists, then C(http://localhost:9001).
+      - "The daemon is chosen in this order, the same for modules, lookups and event sources: O(server_url);
+        O(config); the environment variable E(SUPERVISOR_SERVER_URL); the environment variable E(SUPERVISOR_CONFIG)
+        (a C(supervisord.conf) path); the configuration file discovered the way C(supervisorctl) does
+        (C(supervisord.conf), C(etc/supervisord.conf), C(/etc/supervisord.conf), C(/etc/supervisor/supervisord.conf));
+        C(unix:///var/run/supervisor.sock) if that socket exists; C(http://localhost:9001)."
+      - For modules the environment is the one of the host where the module runs; for lookups and event sources,
+        the controller's.
       - Modules return the URL that was used, without credentials, as C(server_url).
     type: str
   username:
@@ -45,6 +48,7 @@ options:
   timeout:
     description:
       - Seconds to wait for supervisord to answer a call, and for processes to settle when waiting.
+      - More than 0 and at most 86400 (one day); other values fail the task before anything is sent.
     type: float
     default: 30
   validate_certs:

@@ -108,7 +108,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
-from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect
+from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, set_options
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 from ansible_collections.supervisor.control.plugins.module_utils import logs
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
@@ -119,7 +119,7 @@ DEFAULT_LINES = 100
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
+        set_options(self, variables, kwargs)
         stream = self.get_option('stream')
         main = self.get_option('main')
         # plain ints: Ansible's tagged values cannot be marshalled to XML-RPC

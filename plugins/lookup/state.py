@@ -28,7 +28,8 @@ options:
     description:
       - Process specs, as C(supervisorctl) accepts them, and as the O(supervisor.control.process#module:name)
         option of the M(supervisor.control.process) module takes them.
-      - C(group:proc), C(group:*), C(proc), a group name, C(all), or shell-style globs such as C(web:worker_*).
+      - C(group:proc), C(group:*), C(proc) (the process C(proc:proc), as C(supervisorctl) reads it), a group name that
+        has no process of its own name (the whole group), C(all), or shell-style globs such as C(web:worker_*).
       - No term means every process. A list of specs counts as that many terms.
       - A spec that matches nothing fails, naming the spec and the closest existing names.
     type: list
@@ -109,7 +110,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
-from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect
+from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, set_options
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S
@@ -131,7 +132,7 @@ def _terms(terms):
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
+        set_options(self, variables, kwargs)
         what = self.get_option('what')
         specs = _terms(terms or [])
         try:

@@ -23,7 +23,9 @@ except ImportError:  # pragma: no cover
     import xmlrpclib
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    RequestError,
     SupervisorConnectionError,
+    SupervisorError,
     SupervisorFault,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.connection import resolve_settings
@@ -33,6 +35,63 @@ from ansible_collections.supervisor.control.plugins.module_utils import transpor
 CORE_METHODS = frozenset(('system.multicall', 'supervisor.getState', 'supervisor.getAllProcessInfo',
                           'supervisor.getPID', 'supervisor.getSupervisorVersion'))
 _DOCTYPE = re.compile(br'<!DOCTYPE|<!ENTITY', re.IGNORECASE)
+# Characters outside XML 1.0's Char production: supervisord's parser answers
+# HTTP 400 to a request that holds one.
+_NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
+_LOG_LINE = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d')
+UNEXPECTED = 'raised an unexpected exception'
+
+
+def find_unsendable(value, path):
+    """Why XML-RPC cannot carry ``value`` (one line naming ``path``), or None when it can."""
+    if value is None:
+        return '%s is null: XML-RPC has no null value, and supervisord accepts none' % path
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        if not xmlrpclib.MININT <= value <= xmlrpclib.MAXINT:
+            return '%s is %d, outside the 32-bit integer range of XML-RPC (%d to %d)' % (
+                path, value, xmlrpclib.MININT, xmlrpclib.MAXINT)
+        return None
+    if isinstance(value, str):
+        bad = _NOT_XML.search(value)
+        if bad:
+            return ('%s holds the character U+%04X at position %d (counting from 1), which XML 1.0, and so '
+                    'XML-RPC, cannot carry' % (path, ord(bad.group()), bad.start() + 1))
+        return None
+    if isinstance(value, (float, bytes, bytearray, datetime.datetime, xmlrpclib.DateTime, xmlrpclib.Binary)):
+        return None
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            reason = find_unsendable(item, '%s[%d]' % (path, index))
+            if reason:
+                return reason
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return '%s has the key %r, but XML-RPC structs take only string keys' % (path, key)
+            reason = find_unsendable(key, '%s key %r' % (path, key)) or find_unsendable(item, '%s.%s' % (path, key))
+            if reason:
+                return reason
+        return None
+    return '%s is a %s, which XML-RPC cannot carry' % (path, type(value).__name__)
+
+
+def last_exception(main_log, method):
+    """The exception line of supervisord's last traceback for ``method`` in its main log, or ''."""
+    lines = main_log.splitlines()
+    marker = '<methodName>%s</methodName>' % method
+    for start in range(len(lines) - 1, -1, -1):
+        if UNEXPECTED in lines[start] and marker in lines[start]:
+            found = ''
+            for line in lines[start + 1:]:
+                if _LOG_LINE.match(line):
+                    break
+                if line.strip() and not line.startswith(' ') and not line.startswith('Traceback'):
+                    found = line.strip()
+            return found
+    return ''
 
 
 def _prolog(data):
@@ -72,11 +131,18 @@ class SupervisorClient(object):
         return self.settings.url
 
     def _request(self, method, params):
+        if not method or not isinstance(method, str):
+            raise RequestError('cannot call %r: give a method name such as supervisor.getState' % (method,))
+        reason = find_unsendable(list(params), 'the parameters')
+        if reason:
+            raise RequestError('cannot call %s on %s: %s' % (method, self.url, reason))
         body = xmlrpclib.dumps(tuple(params), method, allow_none=False).encode('utf-8')
         status, reason, data = transport.post(self.settings, body)
         if status == 401:
             raise SupervisorConnectionError(
                 'authentication failed for %s (HTTP 401): check username and password' % self.url)
+        if status in (400, 500) and method != 'supervisor.readLog':
+            raise self._refused(method, status, reason)
         if status != 200:
             raise SupervisorConnectionError(
                 'not a supervisord XML-RPC endpoint: %s answered HTTP %s %s' % (self.url, status, reason))
@@ -97,6 +163,26 @@ class SupervisorClient(object):
             raise SupervisorConnectionError(
                 'not a supervisord XML-RPC endpoint: %s answered a response without one value' % self.url)
         return result[0]
+
+    def _refused(self, method, status, reason):
+        """The error for an HTTP 400/500: supervisord's own answer when it is supervisord.
+
+        supervisord answers 500 when a method raises (parameters of the wrong
+        type) and 400 to a request it cannot parse, with a bare error page; the
+        traceback is only in its main log, so it is read from there.
+        """
+        try:
+            main_log = self._request('supervisor.readLog', [-16384, 0])
+        except SupervisorError:
+            return SupervisorConnectionError(
+                'not a supervisord XML-RPC endpoint: %s answered HTTP %s %s' % (self.url, status, reason))
+        if status == 400:
+            return RequestError('supervisord at %s refused the request for %s as malformed (HTTP 400 %s)' % (
+                self.url, method, reason))
+        detail = last_exception(main_log if isinstance(main_log, str) else '', method)
+        return RequestError('supervisord at %s failed to run %s (HTTP 500 %s)%s: check the number and the types '
+                            'of its parameters' % (self.url, method, reason,
+                                                   ': %s, says its main log' % detail if detail else ''))
 
     def _fault(self, code, fault_string, method):
         fault = SupervisorFault(code, fault_string, method)

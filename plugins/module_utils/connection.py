@@ -34,6 +34,9 @@ ENV_PASSWORD = 'SUPERVISOR_PASSWORD'
 ENV_CONFIG = 'SUPERVISOR_CONFIG'
 
 DEFAULT_TIMEOUT = 30.0
+# Beyond a day a wait is a mistake, and far beyond it the platform's clock
+# arithmetic fails (1e12 s is out of time_t's range).
+MAX_TIMEOUT = 86400.0
 FALLBACK_URLS = ('unix:///var/run/supervisor.sock', 'http://localhost:9001')
 
 # supervisorctl's own search path (supervisor/options.py, Options.__init__),
@@ -92,6 +95,21 @@ class ConnectionSettings(object):
 
 
 CONNECTION_OPTIONS = ('server_url', 'username', 'password', 'config', 'timeout', 'validate_certs', 'ca_path')
+
+
+def check_timeout(value):
+    """``value`` as seconds, or DEFAULT_TIMEOUT for None; ConfigurationError when out of range."""
+    if value is None:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = None
+    # ``not 0 < x`` also refuses NaN, which every comparison fails
+    if seconds is None or not 0 < seconds <= MAX_TIMEOUT:
+        raise ConfigurationError('timeout must be a number of seconds more than 0 and at most %d (one day), '
+                                 'got %r' % (MAX_TIMEOUT, value))
+    return seconds
 
 
 def connection_warnings(settings):
@@ -222,25 +240,29 @@ def resolve_settings(server_url=None, username=None, password=None, config=None,
                      search_path=CONFIG_SEARCH_PATH):
     """Turn the user's connection options into ConnectionSettings.
 
-    Order: explicit ``server_url``; else explicit ``config``; else the
-    ``SUPERVISOR_*`` environment; else supervisorctl's config search path;
-    else the first of ``FALLBACK_URLS`` whose socket exists, else the last.
-    ``settings.source`` says which one was used.
+    Order: explicit ``server_url``; else explicit ``config``; else
+    ``SUPERVISOR_SERVER_URL``; else ``SUPERVISOR_CONFIG``; else
+    supervisorctl's config search path; else the first of ``FALLBACK_URLS``
+    whose socket exists, else the last. ``settings.source`` says which one
+    was used. Modules, lookups and event sources all come here, so the
+    environment ranks the same for all of them.
     """
     environ = os.environ if environ is None else environ
     username = username or environ.get(ENV_USERNAME) or None
     password = password or environ.get(ENV_PASSWORD) or None
-    common = dict(timeout=timeout or DEFAULT_TIMEOUT, validate_certs=validate_certs, ca_path=ca_path)
+    common = dict(timeout=check_timeout(timeout), validate_certs=validate_certs, ca_path=ca_path)
     if server_url:
         settings = parse_server_url(server_url, username, password, **common)
         settings.source = 'server_url'
         return settings
-    config = config or environ.get(ENV_CONFIG)
+    source = 'config %s' % config if config else None
     if not config and environ.get(ENV_SERVER_URL):
         settings = parse_server_url(environ[ENV_SERVER_URL], username, password, **common)
         settings.source = 'environment %s' % ENV_SERVER_URL
         return settings
-    source = 'config %s' % config if config else None
+    if not config and environ.get(ENV_CONFIG):
+        config = environ[ENV_CONFIG]
+        source = 'environment %s=%s' % (ENV_CONFIG, config)
     if not config:
         config = discover_config(search_path)
         source = 'discovered config %s' % config if config else None

@@ -33,6 +33,7 @@ HARMLESS = {
 # A process found STOPPED while we wait for it to start was stopped by another
 # client; give that client this long to start it again before failing.
 STOPPED_GRACE = 3.0
+REMOVED = 'was removed from supervisord while waiting (another client removed its group)'
 MAIN_LOG_BYTES = 32 * 1024
 STDERR_TAIL_BYTES = 2048
 _EXIT_STATUS = re.compile(r'exit status (\d+)')
@@ -83,6 +84,9 @@ class ProcessController(object):
         self.poll_interval = poll_interval
         self.clock = clock
         self.sleep = sleep
+        # Whether supervisord accepted any call that changes a process: a task
+        # whose every call was refused changed nothing, even when it fails.
+        self.acted = False
 
     def all_infos(self):
         return self.client.call('supervisor.getAllProcessInfo')
@@ -101,7 +105,9 @@ class ProcessController(object):
         failures = []
         results = self.client.multicall([(method, [a.namespec] + list(extra)) for a in actions])
         for action, result in zip(actions, results):
-            if isinstance(result, SupervisorFault) and result.name not in HARMLESS.get(method, ()):
+            if not isinstance(result, SupervisorFault):
+                self.acted = True
+            elif result.name not in HARMLESS.get(method, ()):
                 failures.append(ProcessFailure(action.info, result.message))
         return failures
 
@@ -109,10 +115,15 @@ class ProcessController(object):
         """Poll until ``settled(info)`` is True or False for each; return the infos by namespec.
 
         ``settled`` returns True (done), False (failed) or None (keep waiting).
+        Returns ``(infos, verdicts, pending, removed)``: ``removed`` holds the
+        processes that vanished from the daemon (another client removed their
+        group), which are failed at once rather than waited for until the
+        deadline.
         """
         pending = set(namespecs)
         verdicts = {}
         infos = {}
+        removed = set()
         interval = self.poll_interval
         while True:
             try:
@@ -127,20 +138,22 @@ class ProcessController(object):
                 raise SupervisorConnectionError(
                     'supervisord at %s began to shut down or restart while waiting for %s: run the task again '
                     'once it is back' % (self.client.url, ', '.join(sorted(pending))))
+            present = set()
             for info in current:
                 spec = P.namespec(info)
+                present.add(spec)
                 if spec in pending:
                     infos[spec] = info
                     verdict = settled(info)
                     if verdict is not None:
                         verdicts[spec] = verdict
                         pending.discard(spec)
-            missing = [spec for spec in pending if spec not in infos]
-            for spec in missing:
+            for spec in pending - present:
                 verdicts[spec] = False
-                pending.discard(spec)
+                removed.add(spec)
+            pending -= removed
             if not pending or self.clock() >= deadline:
-                return infos, verdicts, pending
+                return infos, verdicts, pending, removed
             self.sleep(interval)
             interval = min(interval * 1.5, 0.2)
 
@@ -164,15 +177,19 @@ class ProcessController(object):
                 if info['statename'] in P.NOT_RUNNING or (pid and pid != pids[P.namespec(info)]):
                     return True
                 return None
-            infos, verdicts, pending = self._wait(
+            infos, verdicts, pending, removed = self._wait(
                 [a.namespec for a in must_settle if a.namespec not in failed], stopped, deadline)
+            by_spec = dict((a.namespec, a.info) for a in must_settle)
+            for spec in sorted(removed):
+                failures.append(ProcessFailure(infos.get(spec, by_spec[spec]), REMOVED))
+                failed.add(spec)
             for spec in sorted(pending):
                 failures.append(ProcessFailure(infos[spec], 'still %s after %g seconds (stopwaitsecs longer than '
                                                             'timeout?)' % (infos[spec]['statename'], self.timeout)))
                 failed.add(spec)
         signalling = [a for a in actions if plans.SIGNAL in a.steps]
-        if signalling:
-            failures += self._batch('supervisor.signalProcess', signalling, [str(signal)])
+        # A refused signal says nothing about the process's exits: no logs to explain it with.
+        signal_failures = self._batch('supervisor.signalProcess', signalling, [str(signal)]) if signalling else []
         starting = [a for a in actions if plans.START in a.steps and a.namespec not in failed]
         if starting:
             start_failures = self._batch('supervisor.startProcess', starting, [False])
@@ -182,7 +199,7 @@ class ProcessController(object):
                 failures += self.wait_started([a.info for a in starting if a.namespec not in failed], deadline)
         if failures:
             self.explain(failures)
-        return failures
+        return failures + signal_failures
 
     def wait_started(self, infos, deadline=None, not_yet_spawned=False):
         """Wait until each process is RUNNING (passed startsecs); return the failures.
@@ -211,7 +228,7 @@ class ProcessController(object):
             if state in (P.FATAL, P.UNKNOWN):
                 return False
             return None
-        infos, verdicts, pending = self._wait([a.namespec for a in actions], settled, deadline)
+        infos, verdicts, pending, removed = self._wait([a.namespec for a in actions], settled, deadline)
         failures = []
         for action in actions:
             spec = action.namespec
@@ -219,8 +236,8 @@ class ProcessController(object):
             if spec in pending:
                 failures.append(ProcessFailure(info, 'still %s after %g seconds' % (info['statename'], self.timeout)))
             elif verdicts.get(spec) is False:
-                if spec not in infos:
-                    failures.append(ProcessFailure(info, 'disappeared from supervisord while starting'))
+                if spec in removed:
+                    failures.append(ProcessFailure(info, REMOVED))
                 elif info['statename'] == P.STOPPED:
                     failures.append(ProcessFailure(info, 'was stopped by someone else while starting'))
                 else:

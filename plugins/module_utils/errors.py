@@ -57,7 +57,20 @@ class SupervisorError(Exception):
 
 
 class SupervisorConnectionError(SupervisorError):
-    """The daemon could not be reached or did not answer as supervisord."""
+    """The daemon could not be reached or did not answer as supervisord.
+
+    ``nobody_listens`` is True when nothing listens at the address at all (a
+    refused connection, or a unix socket file that does not exist): for a
+    caller that wants the daemon stopped, that is success.
+    """
+
+    def __init__(self, message, nobody_listens=False):
+        super(SupervisorConnectionError, self).__init__(message)
+        self.nobody_listens = nobody_listens
+
+
+class RequestError(SupervisorError):
+    """A request that cannot be sent, or that supervisord could not run (bad parameters)."""
 
 
 class ConfigurationError(SupervisorError):

@@ -7,23 +7,24 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
 from ansible_collections.supervisor.control.plugins.module_utils.connection import (
-    ENV_PASSWORD,
-    ENV_SERVER_URL,
-    ENV_USERNAME,
+    check_timeout,
     connection_warnings,
     mask_url,
     resolve_settings,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 
+# No env_fallback here: resolve_settings reads the SUPERVISOR_* environment
+# itself, after an explicit config, as it does for lookups and event sources.
+# A fallback here would fill server_url before config could win.
 CONNECTION_ARGUMENT_SPEC = dict(
-    server_url=dict(type='str', fallback=(env_fallback, [ENV_SERVER_URL])),
-    username=dict(type='str', fallback=(env_fallback, [ENV_USERNAME])),
-    password=dict(type='str', no_log=True, fallback=(env_fallback, [ENV_PASSWORD])),
+    server_url=dict(type='str'),
+    username=dict(type='str'),
+    password=dict(type='str', no_log=True),
     config=dict(type='path'),
     timeout=dict(type='float', default=30.0),
     validate_certs=dict(type='bool', default=True),
@@ -38,6 +39,10 @@ class SupervisorModule(AnsibleModule):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec)
         super(SupervisorModule, self).__init__(argument_spec=spec, **kwargs)
+        try:
+            check_timeout(self.params.get('timeout'))
+        except SupervisorError as exc:
+            self.fail_json(msg=str(exc), changed=False)
         if self.params.get('server_url'):
             masked = mask_url(self.params['server_url'])
             if masked != self.params['server_url']:

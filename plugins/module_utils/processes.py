@@ -52,18 +52,8 @@ def is_glob(spec):
     return any(c in spec for c in GLOB_CHARS)
 
 
-def _matches(spec, info):
-    if spec in ('all', '*'):
-        return True
-    group, name = info['group'], info['name']
-    if is_glob(spec):
-        return fnmatch.fnmatchcase(namespec(info), spec) or fnmatch.fnmatchcase(fullname(info), spec)
-    if ':' in spec:
-        spec_group, spec_name = spec.split(':', 1)
-        return group == spec_group and spec_name in (name, '*', '')
-    # A bare name is a process whose group has its name (supervisorctl), or a
-    # whole group, so that numprocs programs can be named without ``:*``.
-    return group == spec
+def _glob_matches(spec, info):
+    return fnmatch.fnmatchcase(namespec(info), spec) or fnmatch.fnmatchcase(fullname(info), spec)
 
 
 def suggestions(spec, infos, limit=3):
@@ -99,14 +89,20 @@ def match(specs, infos):
         if spec in ('all', '*'):
             hits = range(len(infos))  # "every process" of an empty daemon is none
         elif is_glob(spec):
-            hits = [i for i, info in enumerate(infos) if _matches(spec, info)]
+            hits = [i for i, info in enumerate(infos) if _glob_matches(spec, info)]
         elif ':' in spec:
             group, name = spec.split(':', 1)
             if name in ('', '*'):
                 hits = by_group.get(group, [])
             else:
                 hits = [by_namespec[spec]] if spec in by_namespec else []
+        elif '%s:%s' % (spec, spec) in by_namespec:
+            # supervisorctl reads a bare name as ``name:name`` (split_namespec),
+            # even when the group also has other processes.
+            hits = [by_namespec['%s:%s' % (spec, spec)]]
         else:
+            # Our extension: a group with no process of its own name, so that
+            # numprocs programs can be named without ``:*``.
             hits = by_group.get(spec, [])
         if not hits and spec not in ('all', '*'):
             raise NameNotFoundError(spec, suggestions(spec, infos))

@@ -83,7 +83,10 @@ class SupvisorsProcesses(object):
                             failures.append((action.info, 'still STOPPING after %ss' % self.timeout))
                             break
                     elif step == plans.STOP:
-                        self.client.call('supvisors.stop_process', namespec, wait)
+                        # A start sent while Supvisors still stops the process is
+                        # refused (ALREADY_STARTED) or lost: a stop followed by a
+                        # start is always waited for, whatever ``wait`` says.
+                        self.client.call('supvisors.stop_process', namespec, wait or plans.START in action.steps)
                     elif step == plans.START:
                         self.client.call('supvisors.start_process', strategy, namespec, '', wait)
                 except SupervisorFault as fault:

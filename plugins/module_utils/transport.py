@@ -51,6 +51,13 @@ class UnixHTTPConnection(httplib.HTTPConnection):
         self.sock = sock
 
 
+def _is_socket(path):
+    try:
+        return stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _socket_description(path):
     try:
         st = os.stat(path)
@@ -90,10 +97,11 @@ def describe_os_error(settings, exc):
         if code in (errno.EACCES, errno.EPERM):
             return ('permission denied on socket %s: run as a user who may open it (become: true), '
                     'or set chmod/chown in [unix_http_server]' % _socket_description(path))
+        # Linux answers ECONNREFUSED, not ENOTSOCK, for a path that is a regular file.
+        if code == errno.ENOTSOCK or (code == errno.ECONNREFUSED and not _is_socket(path)):
+            return '%s is not a socket: check the path in server_url' % path
         if code == errno.ECONNREFUSED:
             return 'connection refused on socket %s: supervisord is not running (the socket file is stale)' % path
-        if code == errno.ENOTSOCK:
-            return '%s is not a socket: check the path in server_url' % path
     if code == errno.ECONNREFUSED:
         return ('connection refused by %s: is supervisord running with an [inet_http_server] on '
                 'that address and port?' % url)
@@ -155,6 +163,11 @@ def post(settings, body):
                 settings.url, len(data), expected))
         return response.status, response.reason, data
     except (socket.error, ssl.SSLError, httplib.HTTPException) as exc:
-        raise SupervisorConnectionError(describe_os_error(settings, exc))
+        code = getattr(exc, 'errno', None)
+        if settings.scheme == 'unix':
+            nobody = code == errno.ENOENT or (code == errno.ECONNREFUSED and _is_socket(settings.socket_path))
+        else:
+            nobody = code == errno.ECONNREFUSED
+        raise SupervisorConnectionError(describe_os_error(settings, exc), nobody_listens=nobody)
     finally:
         connection.close()

@@ -55,6 +55,8 @@ options:
   wait:
     description:
       - Wait until Supvisors reports the applications fully started or stopped (Supvisors' own C(wait)).
+      - With O(state=restarted) the stop is always waited for, so that the start that follows cannot be refused or
+        lost; V(false) then only means that the start is not waited for.
       - When an application fails to start, the task fails with the state Supvisors reports and its failing
         processes.
     type: bool
@@ -201,9 +203,18 @@ def carry_out(module, action, deadline):
             elif step == S.STOP:
                 client.call('supvisors.stop_application', action.name, wait)
             elif step == S.RESTART:
-                client.call('supvisors.restart_application', action.strategy, action.name, wait)
+                # Not supvisors.restart_application: with wait=false it returns while
+                # the stop is still going on, and the start it queues can be lost
+                # (the application ends STOPPED). The stop is always waited for;
+                # wait=false only skips waiting for the start.
+                try:
+                    client.call('supvisors.stop_application', action.name, True)
+                except SupervisorFault as fault:
+                    if not fault.is_('NOT_RUNNING'):  # stopped meanwhile: start it all the same
+                        raise
+                client.call('supvisors.start_application', action.strategy, action.name, wait)
         except SupervisorFault as fault:
-            if step == S.START and fault.is_('ALREADY_STARTED'):
+            if step in (S.START, S.RESTART) and fault.is_('ALREADY_STARTED'):
                 continue  # started meanwhile (by Supvisors' own start sequence)
             if step == S.STOP and fault.is_('NOT_RUNNING'):
                 continue  # stopped meanwhile

@@ -114,10 +114,18 @@ groups_removed:
   type: list
   elements: str
 logs_cleared:
-  description: The logs that were cleared (V(main), and the process names whose logs were cleared).
-  returned: success
+  description:
+    - With O(clear_logs=[processes]), the full names of the processes whose logs were not empty and were cleared.
+    - The main log is never listed here, even when a program is called C(main): see RV(main_log_cleared).
+  returned: when O(clear_logs) is given
   type: list
   elements: str
+  sample: [web:web_a, main]
+main_log_cleared:
+  description: With O(clear_logs=[main]), whether supervisord's main log was not empty and was cleared.
+  returned: when O(clear_logs) is given
+  type: bool
+  version_added: 0.2.0
 server_url:
   description: The URL of the daemon that was used, without credentials.
   returned: always
@@ -222,35 +230,38 @@ def reload_all(module, client):
 
 
 def clear_logs(module, client, which):
-    """Clear the requested logs that are not empty; return their names."""
+    """Clear the requested logs that are not empty; return ``(main_cleared, process fullnames)``.
+
+    The main log is kept apart from process logs by key, not by name: a
+    program may well be called ``main``.
+    """
     calls = []
-    names = []
+    keys = []
     if 'main' in which:
         calls.append(('supervisor.readLog', [-1, 0]))
-        names.append('main')
+        keys.append(None)
     if 'processes' in which:
         for info in client.call('supervisor.getAllProcessInfo'):
             for method in ('supervisor.tailProcessStdoutLog', 'supervisor.tailProcessStderrLog'):
                 calls.append((method, [P.namespec(info), 0, 0]))
-                names.append(P.fullname(info))
+                keys.append(info)
     # tail*(name, 0, 0) answers [data, size, overflow]: the size is the log's length.
+    main_cleared = False
     non_empty = []
-    for name, answer in zip(names, client.multicall(calls)):
+    for info, answer in zip(keys, client.multicall(calls)):
         if isinstance(answer, SupervisorFault):
             continue
-        size = len(answer) if name == 'main' else answer[1]
-        if size and name not in non_empty:
-            non_empty.append(name)
-    if non_empty and not module.check_mode:
-        todo = []
-        if 'main' in non_empty:
-            todo.append(('supervisor.clearLog', []))
-        todo += [('supervisor.clearProcessLogs', [n if ':' in n else '%s:%s' % (n, n)])
-                 for n in non_empty if n != 'main']
+        if info is None:
+            main_cleared = bool(answer)
+        elif answer[1] and info not in non_empty:
+            non_empty.append(info)
+    if (main_cleared or non_empty) and not module.check_mode:
+        todo = [('supervisor.clearLog', [])] if main_cleared else []
+        todo += [('supervisor.clearProcessLogs', [P.namespec(info)]) for info in non_empty]
         for answer in client.multicall(todo):
             if isinstance(answer, SupervisorFault) and not answer.is_('NO_FILE'):
                 raise answer
-    return non_empty
+    return main_cleared, [P.fullname(info) for info in non_empty]
 
 
 def run(module):
@@ -269,9 +280,10 @@ def run(module):
     else:
         result = {'changed': False}
     if module.params['clear_logs']:
-        cleared = clear_logs(module, client, module.params['clear_logs'])
+        main_cleared, cleared = clear_logs(module, client, module.params['clear_logs'])
+        result['main_log_cleared'] = main_cleared
         result['logs_cleared'] = cleared
-        result['changed'] = result['changed'] or bool(cleared)
+        result['changed'] = result['changed'] or main_cleared or bool(cleared)
     result.setdefault('supervisord', facts if module.check_mode else daemon_facts(client))
     return result
 

@@ -29,11 +29,21 @@ attributes:
 options:
   name:
     description:
-      - Process specs, as C(supervisorctl) accepts them.
-      - C(group:proc) for one process, C(group:*) for every process of a group, C(proc) for a program
-        whose group has its name, a group name alone for the whole group, C(all) for every process,
-        and shell-style globs such as C(web:worker_*).
-      - A spec that matches nothing fails the task, naming the spec and the closest existing names.
+      - Process specs, as C(supervisorctl) accepts them, plus two extensions.
+      - C(group:proc) for one process, C(group:*) or C(group:) for every process of a group, C(all) for every process.
+      - A bare name C(proc) means the process C(proc:proc), exactly as C(supervisorctl) reads it, even when the group
+        C(proc) has other processes too (C([group:db] programs=db,dbworker): V(db) is C(db:db) only; use V(db:*)
+        for the whole group). This is also the RV(processes[].fullname) the module returns.
+      - "Extension: a bare group name that has no process of its own name means the whole group, so that a
+        C(numprocs) program can be named without C(:*) (V(worker) for C(worker:worker_00), C(worker:worker_01)...);
+        C(supervisorctl) answers C(no such process) there."
+      - "Extension: shell-style globs such as C(web:worker_*) or C(*_01), matched against both C(group:proc) and the
+        short name."
+      - A spec that matches nothing fails the task before anything is done, naming the spec and the closest existing
+        names. The other specs of the list are not acted upon either (C(supervisorctl) acts on them and exits
+        non-zero); nothing is half-applied.
+      - An empty list selects nothing: the task does nothing and reports no change, like C(ansible.builtin.package)
+        with an empty O(name).
     type: list
     elements: str
     required: true
@@ -50,12 +60,16 @@ options:
   signal:
     description:
       - The signal for O(state=signalled), a name such as V(HUP) or V(SIGUSR1), or a number.
+      - Checked before anything is sent, as supervisord checks it (a name of Python's C(signal) module on the
+        target, or the number of one): an unknown signal fails the task with no change.
     type: str
   wait:
     description:
       - Wait until started processes have passed their C(startsecs) and stopped processes are stopped,
         within O(timeout) seconds.
       - Processes are waited for in parallel, not one after another.
+      - With O(state=restarted) the stop is always waited for before the start is sent; V(false) then only means
+        that the start is not waited for.
       - When a process fails to start, the task fails with its C(spawnerr), its real exit status (from the
         main log) and the last lines of its stderr log.
     type: bool
@@ -192,15 +206,25 @@ server_url:
   sample: unix:///run/supervisor.sock
 '''
 
-import re
-
 from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.control import ProcessController
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors import STARTING_STRATEGIES
 
-_SIGNAL = re.compile(r'^(SIG)?[A-Z][A-Z0-9+]*$|^[0-9]+$')
+def parse_signal(text):
+    """The signal supervisord will accept for ``text``, as it sends it (``HUP``, ``10``), or None.
+
+    supervisord's own check (``supervisor.datatypes.signal_number``): a name of
+    the ``signal`` module, ``SIG`` prefix optional, or the number of one.
+    """
+    import signal as signals
+    text = text.strip().upper()
+    known = signals.Signals
+    if text.isdigit():
+        return text if int(text) in set(s.value for s in known) else None
+    name = text if text.startswith('SIG') else 'SIG' + text
+    return name[3:] if name in known.__members__ else None
 
 
 def run(module):
@@ -210,11 +234,10 @@ def run(module):
     if state == 'signalled':
         if not signal:
             module.fail_json(msg='state=signalled needs signal, such as HUP or 10')
-        signal = signal.strip().upper()
-        if not _SIGNAL.match(signal):
-            module.fail_json(msg='invalid signal %r: give a name such as HUP or SIGUSR1, or a number' % params['signal'])
-        if signal.startswith('SIG'):
-            signal = signal[3:]
+        signal = parse_signal(params['signal'])
+        if signal is None:
+            module.fail_json(msg='invalid signal %r: give a signal name such as HUP, TERM or USR1 (SIG prefix '
+                                 'optional) or the number of one, such as 1' % params['signal'])
     elif signal:
         module.fail_json(msg='signal is only used with state=signalled')
 
@@ -238,7 +261,7 @@ def run(module):
                 msg='; '.join(f.summary() for f in failures),
                 failures=[f.as_dict() for f in failures],
                 processes=[P.normalize(i) for i in after],
-                server_url=module.server_url, changed=True)
+                server_url=module.server_url, changed=controller.acted)
     result['processes'] = [P.normalize(i) for i in after]
     if module._diff:
         result['diff'] = plans.process_diff(before, after)

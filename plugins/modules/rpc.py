@@ -39,6 +39,11 @@ options:
   params:
     description:
       - The positional parameters of the method.
+      - Strings, integers (32-bit), floats, booleans, lists and dicts with string keys; C(null) and characters that
+        XML 1.0 cannot carry (control characters but tab, newline and carriage return) fail the task before anything
+        is sent, naming the parameter.
+      - When supervisord cannot run the method with these parameters (wrong types), the task fails with the
+        exception that supervisord logged.
     type: list
     elements: raw
     default: []
@@ -93,7 +98,7 @@ server_url:
 '''
 
 from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
+from ansible_collections.supervisor.control.plugins.module_utils.client import find_unsendable, to_builtin
 
 READ_PREFIXES = ('get', 'read', 'tail', 'list')
 
@@ -113,6 +118,12 @@ def is_read_only(method, params):
 def run(module):
     method = module.params['method'].strip()
     params = module.params['params']
+    if not method:
+        module.fail_json(msg='method is empty: give a method name such as supervisor.getState or system.listMethods')
+    # Checked here too, rather than only in the client, to name the option the user wrote.
+    unsendable = find_unsendable(params, 'params')
+    if unsendable:
+        module.fail_json(msg='%s: supervisord cannot receive it' % unsendable)
     read_only = is_read_only(method, params)
     if module.check_mode and not read_only:
         return {'changed': True, 'read_only': False,

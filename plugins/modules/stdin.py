@@ -29,12 +29,15 @@ options:
   name:
     description:
       - Process specs, as in M(supervisor.control.process) (C(group:proc), C(proc), C(group:*), globs).
+      - An empty list sends nothing and reports no change.
     type: list
     elements: str
     required: true
   chars:
     description:
       - The text to send.
+      - Control characters other than tab, newline and carriage return cannot be carried by XML-RPC: the task fails
+        before sending, naming the character and its position.
     type: str
     required: true
   newline:
@@ -70,6 +73,7 @@ server_url:
 
 from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils.client import find_unsendable
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault
 
 REASONS = {
@@ -81,7 +85,12 @@ REASONS = {
 def run(module):
     client = module.client
     chars = module.params['chars'] + ('\n' if module.params['newline'] else '')
+    unsendable = find_unsendable(module.params['chars'], 'chars')
+    if unsendable:
+        module.fail_json(msg='%s: supervisord cannot receive it' % unsendable)
     targets = P.match(module.params['name'], client.call('supervisor.getAllProcessInfo'))
+    if not targets:
+        return {'changed': False, 'sent_to': []}
     idle = [P.fullname(i) for i in targets if i['statename'] not in P.SIGNALLABLE]
     if idle:
         module.fail_json(msg='cannot write to the standard input of %s: not running' % ', '.join(idle),

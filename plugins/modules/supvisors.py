@@ -155,7 +155,8 @@ POLL = 0.5
 
 
 def refused(error):
-    return isinstance(error, SupervisorConnectionError) and isinstance(error.__context__, ConnectionRefusedError)
+    # a missing unix socket too: supervisord removes it when it shuts down
+    return isinstance(error, SupervisorConnectionError) and error.nobody_listens
 
 
 def read_conflicts(client, fsm):

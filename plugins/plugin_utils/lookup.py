@@ -7,6 +7,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible.errors import AnsibleLookupError
 from ansible.utils.display import Display
 
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
@@ -24,3 +25,17 @@ def connect(plugin):
     for warning in connection_warnings(client.settings):
         display.warning(warning)
     return client
+
+
+def set_options(plugin, variables, options):
+    """``plugin.set_options``, refusing options the lookup does not have.
+
+    Ansible ignores unknown keyword options of a lookup; a typo such as
+    ``server_ur=`` would then silently read whichever daemon discovery finds.
+    """
+    plugin.set_options(var_options=variables, direct=options)
+    unknown = sorted(set(options) - set(plugin._options))
+    if unknown:
+        raise AnsibleLookupError('unknown option%s %s for lookup %s: valid options are %s' % (
+            's' if len(unknown) > 1 else '', ', '.join(unknown), plugin.ansible_name,
+            ', '.join(sorted(name for name in plugin._options if not name.startswith('_')))))

@@ -50,8 +50,10 @@ def test_clear_logs(fresh_daemon, tmp_path):
     ], tmp_path)
     assert run.task('clear')['status'] == 'changed', run
     # the other programs never wrote a byte: only talker's log had something to clear
-    assert run.result('clear')['logs_cleared'] == ['main', 'talker']
+    assert run.result('clear')['logs_cleared'] == ['talker']
+    assert run.result('clear')['main_log_cleared'] is True
     assert run.task('clear processes again')['status'] == 'ok'
+    assert run.result('clear processes again')['main_log_cleared'] is False
     assert daemon.rpc('supervisor.readProcessStdoutLog', 'talker', 0, 0) == ''
 
 

@@ -105,9 +105,12 @@ def test_signal(daemon, tmp_path):
     assert run.task('stopped one')['status'] == 'ok', run
     bad = run.task('bad signal')
     assert bad['status'] == 'failed', bad
-    assert bad['result']['msg'] == 'sleeper: supervisor.signalProcess failed with BAD_SIGNAL: NOPE'
+    assert bad['result']['msg'] == ("invalid signal 'NOPE': give a signal name such as HUP, TERM or USR1 (SIG "
+                                    "prefix optional) or the number of one, such as 1")
+    assert bad['result']['changed'] is False
     assert run.task('bad format')['result']['msg'] == (
-        "invalid signal '-9; rm': give a name such as HUP or SIGUSR1, or a number")
+        "invalid signal '-9; rm': give a signal name such as HUP, TERM or USR1 (SIG prefix optional) or the number "
+        "of one, such as 1")
     assert run.task('missing')['result']['msg'] == 'state=signalled needs signal, such as HUP or 10'
     assert run.task('usr1 by name')['status'] == 'changed'
     assert daemon.info('sleeper:sleeper')['statename'] == 'RUNNING'

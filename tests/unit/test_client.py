@@ -133,8 +133,6 @@ def test_server_that_never_answers_times_out():
         listener.close()
 
 
-@pytest.mark.xfail(strict=True, reason='connect() on a regular file fails with ECONNREFUSED on Linux, not ENOTSOCK: '
-                   'transport.py calls it a stale socket, and its "is not a socket" message is never given')
 def test_unix_socket_that_is_not_a_socket(tmp_path):
     regular = tmp_path / 'file'
     regular.write_text('x')
