@@ -113,8 +113,9 @@ def test_initial_table_then_changes(supervisord):
         started, = by_name(events, 'idle')
         assert started['supervisord']['data']['statename'] == 'RUNNING'
         assert started['supervisord']['previous'] == {'statename': 'STOPPED', 'state': 0}
-        assert set(started['supervisord']['data']) >= {'name', 'group', 'fullname', 'statename', 'state', 'pid',
-                                                       'start', 'stop', 'exitstatus', 'spawnerr'}
+        assert set(started['supervisord']['data']) == {'name', 'group', 'fullname', 'statename', 'state', 'pid',
+                                                       'description', 'start', 'stop', 'exitstatus', 'spawnerr',
+                                                       'stdout_logfile', 'stderr_logfile'}
     run(test())
 
 
@@ -249,8 +250,9 @@ def test_several_daemons_and_one_unreachable(supervisord, tmp_path):
         # The daemon that cannot be reached is reported at once; the others are quiet.
         down, = events
         assert down['supervisord']['type'] == 'daemon'
-        assert down['supervisord']['data']['reachable'] is False
-        assert 'No such file' in down['supervisord']['data']['error'] or down['supervisord']['data']['error']
+        assert down['supervisord']['data'] == {'reachable': False, 'statename': None, 'state': None, 'error': (
+            'socket %s does not exist: is supervisord running, and is this the file of its [unix_http_server] '
+            'section?' % (tmp_path / 'nobody.sock'))}
         assert down['supervisord']['previous'] is None and 'meta' not in down
         await source.poll_all()
         assert queue.take() == []          # still down: reported once
@@ -265,7 +267,9 @@ def test_several_daemons_and_one_unreachable(supervisord, tmp_path):
         await source.poll_all()
         gone, = queue.take()
         assert gone['supervisord']['type'] == 'daemon' and gone['meta'] == {'hosts': ['two']}
-        assert gone['supervisord']['data']['reachable'] is False
+        assert gone['supervisord']['data'] == {'reachable': False, 'statename': None, 'state': None, 'error': (
+            'socket %s does not exist: is supervisord running, and is this the file of its [unix_http_server] '
+            'section?' % second.socket)}
         assert gone['supervisord']['previous'] == {'reachable': True, 'statename': 'RUNNING', 'state': 1}
         second.start()
         second.wait_state('solo', 'RUNNING')
@@ -357,8 +361,9 @@ def test_a_server_with_nonsense_answers_is_unreachable_not_a_crash():
         await source.poll_all()
         event, = queue.take()
         assert event['supervisord']['type'] == 'daemon'
-        assert event['supervisord']['data']['reachable'] is False
-        assert 'unexpected answer' in event['supervisord']['data']['error']
+        url = 'http://127.0.0.1:%d/RPC2' % server.server_address[1]
+        assert event['supervisord']['data'] == {'reachable': False, 'statename': None, 'state': None,
+                                                'error': 'unexpected answer from %s to getState/getAllProcessInfo' % url}
         answers[0] = ['not a dict', 'not a list']
         await source.poll_all()
         assert queue.take() == []
