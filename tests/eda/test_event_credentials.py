@@ -49,7 +49,10 @@ def test_supervisord_source_keeps_the_password_out_of_logs_and_events(auth_daemo
     with caplog.at_level(logging.DEBUG):
         events = run(scenario())
     wrong_events = [e for e in events if e['supervisord'].get('host') == 'wrong']
-    assert wrong_events and 'HTTP 401' in str(wrong_events), events
+    assert [(e['supervisord']['type'], e['supervisord']['data']) for e in wrong_events] == [
+        ('daemon', {'reachable': False, 'statename': None, 'state': None,
+                    'error': 'authentication failed for http://127.0.0.1:%d/RPC2 (HTTP 401): check username and '
+                             'password' % auth_daemon.inet_port})], events
     assert SECRET not in str(events)
     assert SECRET not in caplog.text
     assert '127.0.0.1:%d' % auth_daemon.inet_port in caplog.text, caplog.text  # the logs do name the daemons
