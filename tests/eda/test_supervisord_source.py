@@ -366,8 +366,9 @@ def test_a_server_with_nonsense_answers_is_unreachable_not_a_crash():
         event, = queue.take()
         assert event['supervisord']['type'] == 'daemon'
         url = 'http://127.0.0.1:%d/RPC2' % server.server_address[1]
-        assert event['supervisord']['data'] == {'reachable': False, 'statename': None, 'state': None,
-                                                'error': 'unexpected answer from %s to getState/getAllProcessInfo' % url}
+        assert event['supervisord']['data'] == {
+            'reachable': False, 'statename': None, 'state': None,
+            'error': 'unexpected answer from %s to getState/getAllProcessInfo' % url}
         answers[0] = ['not a dict', 'not a list']
         await source.poll_all()
         assert queue.take() == []

@@ -177,8 +177,10 @@ def test_bad_slices(log, offset, length, message):
 def test_huge_slice_is_refused(log):
     source = log(b'x' * 10)
     source.size = lambda: logs.MAX_WINDOW * 2
-    with pytest.raises(logs.LogError, match='is 33554432 bytes: a lookup reads at most 16777216'):
+    with pytest.raises(logs.LogError) as caught:
         logs.read_slice(source, 0, 0)
+    assert str(caught.value) == (
+        'the slice of p is 33554432 bytes: a lookup reads at most 16777216; give a smaller length')
 
 
 def test_cost_depends_on_lines_not_on_size(log, tmp_path):
@@ -228,15 +230,18 @@ def test_main_log_size_and_tail(log):
 
 
 def test_lines_must_be_positive(log):
-    with pytest.raises(logs.LogError, match='lines must be 1 or more, got 0'):
+    with pytest.raises(logs.LogError) as caught:
         logs.tail_lines(log(b'x'), 0)
+    assert str(caught.value) == 'lines must be 1 or more, got 0'
 
 
 def test_many_unreadable_bytes_stay_bounded(log):
     data = b'start\n' + b'\x00' * 20000 + b'\nlast line\n'
     source = log(data)
     text = logs.read_slice(source, 0, 0)
-    assert text.endswith(u'\ufffd\nlast line\n') and u'\x00' not in text
+    # The end gets the call budget first; past it, each piece of up to 256 bytes that does not read is one
+    # U+FFFD: 'start' shares such a piece with NUL bytes, and goes with them.
+    assert text == u'\ufffd' * 1353 + u'\nlast line\n'
     assert len(source.client.calls) < logs.FALLBACK_CALLS + 4 * len(data) // logs.COARSE_PIECE + 20
     assert logs.tail_lines(log(data), 1) == u'last line\n'
 

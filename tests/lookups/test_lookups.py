@@ -265,8 +265,8 @@ def test_state_and_connection_errors(bad_run):
     assert_fails(bad_run, 'supervisord with terms', 'what=supervisord takes no terms, got talker')
     assert_fails(bad_run, 'bad what', "Invalid value 'everything' for config 'what' for "
                                       "'ansible_collections.supervisor.control.plugins.lookup.state' lookup plugin.")
-    assert_fails(bad_run, 'unreachable', 'connection refused by http://127.0.0.1:1/RPC2: is supervisord running with an '
-                                         '[inet_http_server] on that address and port?')
+    assert_fails(bad_run, 'unreachable', 'connection refused by http://127.0.0.1:1/RPC2: is supervisord running with '
+                                         'an [inet_http_server] on that address and port?')
     assert_fails(bad_run, 'malformed url', "malformed server_url 'ftp://example.com': expected "
                                            "unix:///path/to/supervisor.sock, http://host:port or https://host:port")
     assert_fails(bad_run, 'missing config', 'supervisord config file /nonexistent/supervisord.conf does not exist')

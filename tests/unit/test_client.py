@@ -75,10 +75,13 @@ def test_multicall_results_are_bare_and_faults_are_structs(server):
     state, listing, fault = client.multicall([('a', []), ('b', []), ('c', ['x'])])
     assert state == {'statename': 'RUNNING'} and listing == [1, 2]
     assert isinstance(fault, SupervisorFault) and fault.name == 'BAD_NAME' and fault.method == 'c'
-    with pytest.raises(SupervisorFault):
+    with pytest.raises(SupervisorFault) as err:
         client.multicall_or_raise([('a', []), ('b', []), ('c', ['x'])])
-    with pytest.raises(SupervisorConnectionError, match='3 results for 2 calls'):
+    assert str(err.value) == 'c failed with BAD_NAME: x'
+    with pytest.raises(SupervisorConnectionError) as err:
         client.multicall([('a', []), ('b', [])])
+    assert str(err.value) == ('unexpected system.multicall answer from http://127.0.0.1:%d/RPC2: 3 results for 2 calls'
+                              % client.settings.port)
 
 
 NOT_SUPERVISORD = 'not a supervisord XML-RPC endpoint: http://127.0.0.1:{port}/RPC2 '
