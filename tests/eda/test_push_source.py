@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from tests.eda.helpers import SourceTask, load_source, run
-from tests.support.push import TOKEN, listener_section
+from tests.support.push import NO_TICKS, TOKEN, listener_section
 from tests.support.supervisord import SLEEPER, Supervisord, free_port
 
 from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
@@ -159,7 +159,7 @@ def pushing_daemon(tmp_path):
     os.makedirs(directory)
     daemon = Supervisord(directory, programs={
         'sleeper': dict(command=SLEEPER, startsecs=0), 'bouncer': dict(command=SLEEPER, startsecs=0, autorestart=True)},
-        extra_sections=listener_section('http://127.0.0.1:%d/' % port, directory))
+        extra_sections=listener_section('http://127.0.0.1:%d/' % port, directory, events=NO_TICKS))
     daemon.push_port = port
     try:
         yield daemon

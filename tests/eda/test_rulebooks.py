@@ -26,6 +26,7 @@ VARIABLES = {
     'supvisors_host': 'supvisors01', 'supvisors_event_port': 60002, 'supvisors_http_port': 60000,
     'memmon_limit_percent': 10, 'supervisord_host': 'app1',
     'supervisord_url': 'http://app1.example.com:9001',
+    'push_port': 5080, 'push_token': 'push-token', 'memmon_limit_bytes': 209715200,
 }
 PLAYBOOKS = ('drain_host.yml',)
 RULEBOOK_FILES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(RULEBOOKS, '*.yml'))
@@ -35,7 +36,9 @@ RULEBOOK_FILES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(RULE
 def test_there_are_rulebooks_for_the_issue():
     assert set(RULEBOOK_FILES) >= {'supvisors_restart_fatal.yml', 'supvisors_application_failure.yml',
                                    'supvisors_instance_down.yml', 'supvisors_crashmail.yml',
-                                   'supvisors_memmon.yml', 'supervisord_crashes.yml'}
+                                   'supvisors_memmon.yml', 'supervisord_crashes.yml',
+                                   'supervisord_push_restart.yml', 'supervisord_push_memmon.yml',
+                                   'supervisord_push_crashmail.yml'}
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ LISTENER = os.path.join(REPO, 'roles', 'supervisord', 'files', 'supervisor_contr
 # The host's own python3, not the virtual environment's: the listener needs only the standard library.
 SYSTEM_PYTHON = '/usr/bin/python3'
 EVENTS = 'PROCESS_STATE,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP_ADDED,PROCESS_GROUP_REMOVED,TICK_60'
+# For tests that count events: a TICK_60 comes at every minute boundary.
+NO_TICKS = EVENTS.replace(',TICK_60', '')
 TOKEN = 's3cret-push-token'
 
 

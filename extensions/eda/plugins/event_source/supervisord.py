@@ -344,7 +344,23 @@ class PushEndpoint(object):
         if new:
             for event in push.events(record, missing):
                 await self.source.queue.put(event)
+            await self._drained()
         return web.json_response({'accepted': new})
+
+    async def _drained(self, bound=2.0):
+        """Wait (a while) until the rule engine took the events from the queue.
+
+        The listener forgets an event once it is answered: an event still in the
+        queue when ansible-rulebook stops would be lost.
+        """
+        waited = 0.0
+        for _ in range(10):
+            if self.source.queue.empty():
+                return
+            await asyncio.sleep(0)
+        while not self.source.queue.empty() and waited < bound:
+            await asyncio.sleep(0.005)
+            waited += 0.005
 
     async def serve(self):
         from aiohttp import web   # ansible-rulebook's own dependency; imported only when listening
