@@ -146,3 +146,14 @@ def test_a_rulebook_down_for_10_s_gets_every_change_once(bed, tmp_path):
     assert len({boot for boot, _, _ in events}) == 1
     assert [name for _, _, name in events[before:]] == [
         'PROCESS_STATE_STOPPING', 'PROCESS_STATE_STOPPED', 'PROCESS_STATE_STARTING', 'PROCESS_STATE_RUNNING'] * 2
+
+
+def test_crashmail_rulebook_reports_an_unexpected_exit_not_a_stop(bed):
+    daemon = bed.daemon({'victim': dict(command=SLEEPER, startsecs=0, autorestart=False),
+                         'stopped': dict(command=SLEEPER, startsecs=0)})
+    rulebook = bed.rulebook(os.path.join(RULEBOOKS, 'supervisord_push_crashmail.yml'))
+    daemon.stop_process('stopped')
+    pid = daemon.info('victim')['pid']
+    os.kill(pid, signal.SIGKILL)
+    rulebook.wait_for('Process victim (pid %d) on app1 exited unexpectedly (was RUNNING)' % pid)
+    assert rulebook.count('exited unexpectedly') == 1      # the stop, pushed before, is no crash
