@@ -116,11 +116,11 @@ groups_removed:
 logs_cleared:
   description:
     - With O(clear_logs=[processes]), the full names of the processes whose logs were not empty and were cleared.
-    - The main log is never listed here, even when a program is called C(main): see RV(main_log_cleared).
+    - The main log is never listed here, even when a program is called C(main); see RV(main_log_cleared).
   returned: when O(clear_logs) is given
   type: list
   elements: str
-  sample: [web:web_a, main]
+  sample: ['web:web_a', main]
 main_log_cleared:
   description: With O(clear_logs=[main]), whether supervisord's main log was not empty and was cleared.
   returned: when O(clear_logs) is given

@@ -31,9 +31,9 @@ options:
     description:
       - Process specs, as C(supervisorctl) accepts them, plus two extensions.
       - C(group:proc) for one process, C(group:*) or C(group:) for every process of a group, C(all) for every process.
-      - A bare name C(proc) means the process C(proc:proc), exactly as C(supervisorctl) reads it, even when the group
-        C(proc) has other processes too (C([group:db] programs=db,dbworker): V(db) is C(db:db) only; use V(db:*)
-        for the whole group). This is also the RV(processes[].fullname) the module returns.
+      - "A bare name C(proc) means the process C(proc:proc), exactly as C(supervisorctl) reads it, even when the group
+        C(proc) has other processes too (with C([group:db] programs=db,dbworker), V(db) is C(db:db) only; use V(db:*)
+        for the whole group). This is also the RV(processes[].fullname) the module returns."
       - "Extension: a bare group name that has no process of its own name means the whole group, so that a
         C(numprocs) program can be named without C(:*) (V(worker) for C(worker:worker_00), C(worker:worker_01)...);
         C(supervisorctl) answers C(no such process) there."
@@ -42,8 +42,8 @@ options:
       - A spec that matches nothing fails the task before anything is done, naming the spec and the closest existing
         names. The other specs of the list are not acted upon either (C(supervisorctl) acts on them and exits
         non-zero); nothing is half-applied.
-      - An empty list selects nothing: the task does nothing and reports no change, like C(ansible.builtin.package)
-        with an empty O(name).
+      - An empty list selects nothing; the task does nothing and reports no change, like C(ansible.builtin.package)
+        with an empty name list.
     type: list
     elements: str
     required: true
@@ -61,7 +61,7 @@ options:
     description:
       - The signal for O(state=signalled), a name such as V(HUP) or V(SIGUSR1), or a number.
       - Checked before anything is sent, as supervisord checks it (a name of Python's C(signal) module on the
-        target, or the number of one): an unknown signal fails the task with no change.
+        target, or the number of one); an unknown signal fails the task with no change.
     type: str
   wait:
     description:
@@ -211,6 +211,7 @@ from ansible_collections.supervisor.control.plugins.module_utils import processe
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.control import ProcessController
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors import STARTING_STRATEGIES
+
 
 def parse_signal(text):
     """The signal supervisord will accept for ``text``, as it sends it (``HUP``, ``10``), or None.

@@ -36,7 +36,7 @@ options:
   chars:
     description:
       - The text to send.
-      - Control characters other than tab, newline and carriage return cannot be carried by XML-RPC: the task fails
+      - Control characters other than tab, newline and carriage return cannot be carried by XML-RPC; the task fails
         before sending, naming the character and its position.
     type: str
     required: true
