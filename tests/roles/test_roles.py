@@ -1,7 +1,7 @@
 """The roles supervisor.control.supervisord and supervisor.control.program, for real.
 
-- Both Molecule scenarios (extensions/molecule/supervisord and .../program) run
-  in full: converge, idempotence, verify, destroy. Each gets a prefix of its own,
+- The Molecule scenarios (extensions/molecule/supervisord, .../program and
+  .../push, the event listener) run in full: converge, idempotence, verify, destroy. Each gets a prefix of its own,
   and whatever a failed run leaves behind is killed and removed here.
 - Wrong variables fail at once, before anything is installed.
 - An inet_http_server on a non-loopback address without a password is refused.
@@ -12,7 +12,7 @@
 - ansible-lint's production profile passes on the roles, playbooks, scenarios
   and rulebooks.
 
-Wall time: about 2.5 minutes on 2 cores (the two scenarios take most of it).
+Wall time: about 3.5 minutes on 2 cores (the three scenarios take most of it).
 """
 
 import json
@@ -74,12 +74,14 @@ def molecule_env(workdir, extra=None):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('scenario', ['supervisord', 'program'])
+@pytest.mark.parametrize('scenario', ['supervisord', 'program', 'push'])
 def test_molecule_scenario(scenario, workdir):
     prefix = os.path.join(workdir, 'p')
     env = molecule_env(workdir, {
         'SUPERVISOR_MOLECULE_PREFIX': prefix,
         'SUPERVISOR_MOLECULE_PASSWORD': 'pw-%s' % os.urandom(6).hex(),
+        'SUPERVISOR_MOLECULE_PUSH_PORT': str(free_port()),
+        'SUPERVISOR_MOLECULE_PUSH_TOKEN': 'tk-%s' % os.urandom(6).hex(),
     })
     proc = subprocess.run([MOLECULE, 'test', '-s', scenario], cwd=REPO, env=env,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900, check=False)
@@ -96,6 +98,9 @@ def test_molecule_scenario(scenario, workdir):
 
 # ansible's argument-spec validation words the first line of most messages
 INVALID = 'Validation of arguments failed:\n'
+
+PUSH_REFUSED = ('supervisord_event_push_url must be an http:// or https:// URL, and needs '
+                'supervisord_event_push_token and supervisord_event_push_host.')
 
 SUPERVISORD_CASES = {
     'install_method': ({'supervisord_install_method': 'conda'},
@@ -118,6 +123,12 @@ SUPERVISORD_CASES = {
     'systemd_not_running': ({'supervisord_service_manager': 'systemd'},
                             'supervisord_service_manager is systemd, but systemd is not running on this host '
                             '(no /run/systemd/system): use auto or none.'),
+    'push_no_token': ({'supervisord_event_push_url': 'http://127.0.0.1:5080/'}, PUSH_REFUSED),
+    'push_bad_url': ({'supervisord_event_push_url': 'ftp://eda.example.com/', 'supervisord_event_push_token': 't'},
+                     PUSH_REFUSED),
+    'push_max_events': ({'supervisord_event_push_max_events': 'many'},
+                        INVALID + "argument 'supervisord_event_push_max_events' is of type str and we were unable "
+                                  "to convert to int: \"'many'\" cannot be converted to an int"),
     'supvisors_link': ({'supervisord_supvisors': {'event_link': 'UDP'}},
                        INVALID + 'value of event_link must be one of: NONE, ZMQ, WS, got: UDP found in '
                                  'supervisord_supvisors'),
