@@ -70,7 +70,7 @@ def test_rpc(daemon, tmp_path):
         ' Return current state of supervisord as a struct\n\n'
         '        @return struct A struct with keys int statecode, string statename\n        ')
     answer = run.result('multicall')['result']
-    assert answer[0]['statename'] == 'RUNNING' and answer[1]['faultCode'] == 10
+    assert answer == [{'statecode': 1, 'statename': 'RUNNING'}, {'faultCode': 10, 'faultString': 'BAD_NAME: nope'}]
     assert run.task('multicall')['status'] == 'ok'
     assert run.task('event')['status'] == 'changed'
     assert run.result('fault')['msg'] == 'supervisor.getProcessInfo failed with BAD_NAME: nope'
