@@ -63,6 +63,12 @@ def local_state(cluster, host, namespec):
     return cluster.rpc(host, 'supervisor.getProcessInfo', namespec)['statename']
 
 
+def no_supvisors(daemon, needs):
+    """What the modules and lookups say of a supervisord without Supvisors."""
+    return ('%s has no Supvisors XML-RPC interface (supvisors.* methods are unknown), which %s needs: add '
+            '[rpcinterface:supvisors] to its configuration' % (daemon.server_url, needs))
+
+
 def poll(what, predicate, timeout=DEADLINE, describe=lambda: ''):
     deadline = time.monotonic() + timeout
     last = None
@@ -165,16 +171,24 @@ def test_bad_inputs_fail_with_one_line(cluster, daemon, tmp_path):
     for message in failed.values():
         assert '\n' not in message and 'Traceback' not in message
     assert failed['unknown'] == 'unknown application nope: Supvisors knows auto, broken, loose, web'
-    assert failed['unmanaged'].startswith('application loose not managed by Supvisors')
-    assert 'strategy' in failed['bad strategy'] and 'LESS_LOADED' in failed['bad strategy']
-    assert failed['broken'].startswith(
+    assert failed['unmanaged'] == (
+        'application loose not managed by Supvisors (no rules in its rules files): start and stop its processes with '
+        'supervisor.control.process or supervisor.control.group')
+    assert failed['bad strategy'] == (
+        'value of strategy must be one of: CONFIG, LESS_LOADED, MOST_LOADED, LOCAL, LESS_LOADED_NODE, '
+        'MOST_LOADED_NODE, got: FASTEST')
+    assert failed['broken'] == (
         'application broken failed to start: Supvisors reports STOPPED (major failure); '
         'failing processes: broken:crasher FATAL'), failed['broken']
-    failure = run.task('broken')['result']['failures'][0]
-    assert failure['name'] == 'broken' and failure['processes'][0]['statename'] == 'FATAL'
-    assert 'USER' in failed['bad conciliation strategy']
-    assert 'has no Supvisors XML-RPC interface' in failed['no supvisors']
-    assert 'has no Supvisors XML-RPC interface' in failed['no supvisors either']
+    (failure,) = run.task('broken')['result']['failures']
+    assert (failure['name'], failure['action'], failure['statename'], failure['fault']) == (
+        'broken', 'start', 'STOPPED', 'supvisors.start_application failed with NOT_RUNNING: broken')
+    assert [(p['namespec'], p['statename'], p['hosts']) for p in failure['processes']] == [
+        ('broken:crasher', 'FATAL', [])]
+    assert failed['bad conciliation strategy'] == (
+        'value of strategy must be one of: SENICIDE, INFANTICIDE, STOP, RESTART, RUNNING_FAILURE, got: USER')
+    assert failed['no supvisors'] == no_supvisors(daemon, 'supervisor.control.application')
+    assert failed['no supvisors either'] == no_supvisors(daemon, 'supervisor.control.supvisors')
     assert run.task('glob')['status'] == 'ok'  # broken is STOPPED already
     assert cluster.rpc('alpha', 'supvisors.get_application_info', 'web')['statename'] == 'RUNNING'
 
@@ -224,15 +238,19 @@ def test_process_with_a_strategy_and_info_with_the_cluster(cluster, daemon, tmp_
     assert stop['result']['processes'][0]['hosts'] == []
     for host in cluster.hosts:
         assert local_state(cluster, host, 'loose:idler') in ('STOPPED', 'EXITED'), host
-    assert run.task('unknown')['result']['msg'].startswith("no process matches 'loose:nope'"), run
-    assert run.task('signal')['result']['msg'].startswith('strategy is not used with state=signalled')
-    assert 'has no Supvisors XML-RPC interface' in run.task('plain supervisord')['result']['msg']
+    assert run.task('unknown')['result']['msg'] == (
+        "no process matches 'loose:nope'; closest names: loose:*, loose:idler")
+    assert run.task('signal')['result']['msg'] == (
+        'strategy is not used with state=signalled: signal processes without strategy, on the daemon where they run')
+    assert run.task('plain supervisord')['result']['msg'] == no_supvisors(daemon, 'strategy')
     info = run.task('cluster info')['result']
     assert info['supvisors']['state'] == 'OPERATION', run
     assert sorted(i['host'] for i in info['supvisors']['instances']) == ['alpha', 'beta', 'gamma']
-    assert 'web' in [a['name'] for a in info['supvisors']['applications']]
+    assert [a['name'] for a in info['supvisors']['applications']] == ['auto', 'broken', 'loose', 'web']
     assert info['supvisors']['conflicts'] == []
-    assert info['processes'] and info['supervisord']['state'] == 'RUNNING'
+    assert [p['fullname'] for p in info['processes']] == [
+        'auto:ticker', 'broken:crasher', 'loose:idler', 'web:back', 'web:front']
+    assert info['supervisord']['state'] == 'RUNNING'
     plain = run.task('plain info')
     assert plain['status'] == 'ok' and 'supvisors' not in plain['result'], run
 
@@ -271,9 +289,13 @@ def test_state_lookup_reads_applications_and_instances(cluster, daemon, tmp_path
     assert (gamma['identifier'], gamma['nick_identifier'], gamma['port']) == ('gamma:60000', 'gamma', 60000)
     errors = dict((t, run.result(t)['msg']) for t in ('unknown application', 'unknown instance', 'plain supervisord'))
     assert all(run.task(t)['status'] == 'failed' for t in errors), run
-    assert 'unknown application nope: Supvisors knows auto, broken, loose, web' in errors['unknown application']
-    assert 'no Supvisors instance matches delta; the instances are alpha, beta, gamma' in errors['unknown instance']
-    assert 'has no Supvisors XML-RPC interface' in errors['plain supervisord']
+    # ansible words the context; the lookup's own message ends it
+    lookup_failed = "The lookup plugin 'supervisor.control.state' failed: "
+    assert errors['unknown application'].endswith(
+        lookup_failed + 'unknown application nope: Supvisors knows auto, broken, loose, web'), errors
+    assert errors['unknown instance'].endswith(
+        lookup_failed + 'no Supvisors instance matches delta; the instances are alpha, beta, gamma'), errors
+    assert errors['plain supervisord'].endswith(lookup_failed + no_supvisors(daemon, 'what=instances')), errors
 
 
 def test_conflict_blocks_applications_until_conciliated(cluster, tmp_path):
@@ -291,7 +313,9 @@ def test_conflict_blocks_applications_until_conciliated(cluster, tmp_path):
         sv('conciliated again', cluster, state='conciliated'),
     ], tmp_path)
     message = run.task('start during conciliation')['result']['msg']
-    assert message.startswith('BAD_SUPVISORS_STATE: Supvisors is in state CONCILIATION, not OPERATION'), run
+    assert message == ('BAD_SUPVISORS_STATE: Supvisors is in state CONCILIATION, not OPERATION: cannot make '
+                       'applications restarted now (supervisor.control.supvisors state=operational waits for '
+                       'OPERATION)'), run
     assert run.task('start during conciliation')['result']['supvisors_state'] == 'CONCILIATION'
     waited = run.task('operational during conciliation')
     assert waited['status'] == 'failed', run
@@ -411,7 +435,8 @@ def test_a_lost_host_is_reported_and_applications_run_on_the_others(cluster, tmp
         with open(failed[0]) as handle:
             event = json.load(handle)
         assert event['supvisors']['data']['major_failure'] is True
-        assert 'meta' not in event or 'hosts' not in event['meta']
+        # only what ansible-rulebook adds to every event: no hosts
+        assert sorted(event['meta']) == ['received_at', 'source', 'uuid'], event
     finally:
         rulebook.stop()
 

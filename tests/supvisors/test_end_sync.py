@@ -52,9 +52,9 @@ def test_end_sync_ends_the_synchronization(solo, tmp_path):
         sv_task('supvisors', 'end_sync again', end_sync=True, server_url=url),
     ], tmp_path)
     too_early = run.task('application too early')['result']['msg']
-    assert too_early.startswith(
+    assert too_early == (
         'BAD_SUPVISORS_STATE: Supvisors is in state SYNCHRONIZATION, not OPERATION: cannot make applications '
-        'started now'), run
+        'started now (supervisor.control.supvisors state=operational waits for OPERATION)'), run
     assert run.task('operational too early')['result']['msg'] == (
         'Supvisors is not in OPERATION after 2.0s: its state is SYNCHRONIZATION')
     assert run.task('master without end_sync')['result']['msg'] == 'master is only used with end_sync=true'
