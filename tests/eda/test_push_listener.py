@@ -71,7 +71,7 @@ def test_the_protocol_exactly(tmp_path):
         proc = subprocess.run(
             [SYSTEM_PYTHON, LISTENER, '--url', receiver.url, '--host', 'app1', '--token-file', str(token),
              '--spool', str(spool)],
-            input=stream.encode('utf-8'), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+            input=stream.encode('utf-8'), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, check=False)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout == b'READY\n' + b'RESULT 2\nOKREADY\n' * 3
         # Spooled before the acknowledgement, so all three are in the file even if none was posted yet.
@@ -88,7 +88,7 @@ def test_the_protocol_exactly(tmp_path):
 
 def test_a_header_without_len_ends_the_listener_with_a_message(tmp_path):
     proc = subprocess.run([SYSTEM_PYTHON, LISTENER, '--url', 'http://127.0.0.1:9/'],
-                          input=b'ver:3.0 serial:1\n', stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+                          input=b'ver:3.0 serial:1\n', stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, check=False)
     assert proc.returncode == 1
     assert proc.stdout == b'READY\n'
     assert proc.stderr.decode().splitlines()[-1] == "supervisor_control_push: unreadable event header: 'len'"
@@ -101,7 +101,7 @@ def test_a_header_without_len_ends_the_listener_with_a_message(tmp_path):
 ])
 def test_bad_options_end_the_listener_with_one_line(argv, message):
     proc = subprocess.run([SYSTEM_PYTHON, LISTENER] + argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=30)
+                          stderr=subprocess.PIPE, timeout=30, check=False)
     assert proc.returncode == 2
     assert proc.stdout == b''    # not even READY: supervisord must not send it events
     assert proc.stderr.decode().strip() == 'supervisor_control_push: %s' % message
@@ -231,7 +231,7 @@ def test_a_receiver_down_then_up_gets_everything_once(receiver, pushing):
     daemon = pushing({'sleeper': dict(command=SLEEPER, startsecs=0)})
     receiver.wait_for(lambda rs: of_process(rs, 'sleeper'))
     receiver.status = 503
-    for _ in range(3):
+    for dummy in range(3):
         daemon.stop_process('sleeper')
         daemon.start_process('sleeper')
     time.sleep(1)          # some retries get their 503

@@ -142,9 +142,9 @@ def test_a_rulebook_down_for_10_s_gets_every_change_once(bed, tmp_path):
     # Two stops and two starts: STOPPING, STOPPED, STARTING, RUNNING each.
     wait_until(lambda: len(pushed([first, second])) >= before + 8, timeout=60, what='the changes made meanwhile')
     events = pushed([first, second])
-    assert [int(serial) for _, serial, _ in events] == list(range(len(events)))
-    assert len({boot for boot, _, _ in events}) == 1
-    assert [name for _, _, name in events[before:]] == [
+    assert [int(event[1]) for event in events] == list(range(len(events)))
+    assert len({event[0] for event in events}) == 1
+    assert [event[2] for event in events[before:]] == [
         'PROCESS_STATE_STOPPING', 'PROCESS_STATE_STOPPED', 'PROCESS_STATE_STARTING', 'PROCESS_STATE_RUNNING'] * 2
 
 

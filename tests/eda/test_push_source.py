@@ -134,7 +134,7 @@ async def in_thread(function, *args):
 async def listening(task):
     """Wait until the source's endpoint accepts connections."""
     port = task.port
-    for _ in range(600):
+    for dummy in range(600):
         if task.task.done():
             task.task.result()
         try:

@@ -50,14 +50,15 @@ def test_restart_rulebook_on_a_daemon_deployed_by_the_role(prefix, tmp_path):
                         variables={'push_port': port, 'push_token': token, 'supervisord_url': socket_url})
     try:
         rulebook.wait_for('Waiting for events')
-        play = [{'hosts': 'localhost', 'connection': 'local', 'gather_facts': False, 'vars': {
+        variables = {
             'supervisord_prefix': root, 'supervisord_service_manager': 'none',
             'supervisord_event_push_url': 'http://127.0.0.1:%d/' % port,
             'supervisord_event_push_token': '{{ lookup("ansible.builtin.env", "PUSH_TOKEN") }}',
             'supervisord_event_push_host': 'app1',
-            'supervisor_programs': [{'name': 'victim', 'command': 'sleep 100000', 'startsecs': 0,
-                                     'autorestart': False}]},
-            'roles': [{'role': 'supervisor.control.supervisord'}, {'role': 'supervisor.control.program'}]}]
+            'supervisor_programs': [
+                {'name': 'victim', 'command': 'sleep 100000', 'startsecs': 0, 'autorestart': False}]}
+        play = [{'hosts': 'localhost', 'connection': 'local', 'gather_facts': False, 'vars': variables,
+                 'roles': [{'role': 'supervisor.control.supervisord'}, {'role': 'supervisor.control.program'}]}]
         run = run_playbook(yaml.safe_dump(play), tmp_path, verbosity=3, extra_env={'PUSH_TOKEN': token},
                            timeout=600)
         assert run.returncode == 0, run.output[-6000:]

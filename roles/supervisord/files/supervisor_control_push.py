@@ -64,7 +64,7 @@ def parse_payload(eventname, payload):
     """The payload of the events this listener subscribes to, as a dict (ints where numeric)."""
     if eventname.startswith('PROCESS_COMMUNICATION') or eventname.startswith('PROCESS_LOG') \
             or eventname.startswith('REMOTE_COMMUNICATION'):
-        head, _, data = payload.partition('\n')
+        head, dummy, data = payload.partition('\n')
         fields = parse_tokens(head)
         fields['data'] = data
     else:
@@ -394,7 +394,7 @@ def read_token(args):
 
 
 def options(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--url', required=True, help='where to POST each event (http:// or https://)')
     parser.add_argument('--host', default=socket.gethostname(),
                         help='host name put in every event (the inventory name; default: the host name)')

@@ -354,7 +354,7 @@ class PushEndpoint(object):
         queue when ansible-rulebook stops would be lost.
         """
         waited = 0.0
-        for _ in range(10):
+        for dummy in range(10):
             if self.source.queue.empty():
                 return
             await asyncio.sleep(0)
