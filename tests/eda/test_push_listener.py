@@ -86,6 +86,25 @@ def test_the_protocol_exactly(tmp_path):
         receiver.close()
 
 
+def test_the_token_in_a_header_of_its_own(tmp_path, receiver):
+    """For an EDA controller token event stream that reads another header: the bare token."""
+    token = tmp_path / 'token'
+    token.write_text(TOKEN)
+    payload = 'processname:x groupname:x from_state:STARTING pid:1'
+    listener_process = subprocess.Popen(
+        [SYSTEM_PYTHON, LISTENER, '--url', receiver.url, '--token-file', str(token), '--token-header', 'X-Token'],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        listener_process.stdin.write((header(0, 'PROCESS_STATE_RUNNING', payload) + payload).encode())
+        listener_process.stdin.flush()
+        posted, = receiver.wait_for(lambda rs: rs)
+        assert posted['headers']['X-Token'] == TOKEN
+        assert posted['authorization'] is None
+    finally:
+        listener_process.kill()
+        listener_process.wait()
+
+
 def test_a_header_without_len_ends_the_listener_with_a_message(tmp_path):
     proc = subprocess.run([SYSTEM_PYTHON, LISTENER, '--url', 'http://127.0.0.1:9/'],
                           input=b'ver:3.0 serial:1\n', stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, check=False)

@@ -60,7 +60,7 @@ class Receiver(object):
                 if status == 200:
                     with receiver.condition:
                         receiver.records.append(dict(json.loads(body), authorization=self.headers.get(
-                            'Authorization')))
+                            'Authorization'), headers=dict(self.headers)))
                         receiver.condition.notify_all()
                 self.send_response(status)
                 self.send_header('Content-Length', '0')

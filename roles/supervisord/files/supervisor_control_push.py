@@ -315,7 +315,7 @@ class Spool(object):
 class Sender(object):
     """Posts the spool's records in order, one at a time, on a kept-alive connection."""
 
-    def __init__(self, spool, url, token, timeout=10.0, cafile=None, backoff_max=5.0):
+    def __init__(self, spool, url, token, timeout=10.0, cafile=None, backoff_max=5.0, token_header='Authorization'):
         parsed = urllib.parse.urlsplit(url)
         if parsed.scheme not in ('http', 'https') or not parsed.hostname:
             raise ValueError('--url must be an http:// or https:// URL, got %r' % url)
@@ -323,6 +323,7 @@ class Sender(object):
         self.parsed = parsed
         self.path = (parsed.path or '/') + ('?' + parsed.query if parsed.query else '')
         self.token = token
+        self.token_header = token_header
         self.timeout = timeout
         self.backoff_max = backoff_max
         self.context = ssl.create_default_context(cafile=cafile) if parsed.scheme == 'https' else None
@@ -342,7 +343,8 @@ class Sender(object):
             self.connection = self._connect()
         headers = {'Content-Type': 'application/json', 'User-Agent': 'supervisor_control_push'}
         if self.token:
-            headers['Authorization'] = 'Bearer %s' % self.token
+            bearer = self.token_header.lower() == 'authorization'
+            headers[self.token_header] = 'Bearer %s' % self.token if bearer else self.token
         try:
             self.connection.request('POST', self.path, body=body, headers=headers)
             response = self.connection.getresponse()
@@ -399,6 +401,9 @@ def options(argv):
     parser.add_argument('--host', default=socket.gethostname(),
                         help='host name put in every event (the inventory name; default: the host name)')
     parser.add_argument('--token-file', help='file holding the bearer token (else $%s)' % TOKEN_ENV)
+    parser.add_argument('--token-header', default='Authorization',
+                        help='header that carries the token: Authorization (the default) sends "Bearer TOKEN", '
+                             'any other header the bare token')
     parser.add_argument('--spool', help='file that keeps undelivered events across restarts')
     parser.add_argument('--max-events', type=int, default=10000, help='spool bound (default 10000)')
     parser.add_argument('--timeout', type=float, default=10.0, help='seconds to wait for the receiver')
@@ -412,7 +417,7 @@ def main(argv=None, stdin=None, stdout=None):
     try:
         token = read_token(args)
         spool = Spool(args.spool, args.max_events)
-        sender = Sender(spool, args.url, token, args.timeout, args.cafile, args.backoff_max)
+        sender = Sender(spool, args.url, token, args.timeout, args.cafile, args.backoff_max, args.token_header)
     except (OSError, ValueError) as exc:
         log('cannot start: %s', exc)
         return 2
