@@ -291,6 +291,38 @@ def test_a_listener_killed_with_sigkill_is_restarted_and_loses_nothing(receiver,
     assert [(r['payload']['pid'], r['payload']['expected']) for r in exits] == [(first, 0)]
 
 
+def test_a_daemon_restart_loses_nothing_that_was_spooled(tmp_path, receiver):
+    """Also the hand-written section of docs/eda.md: command= on indented lines."""
+    directory = str(tmp_path / 'svd')
+    os.makedirs(directory)
+    section = listener_section(receiver.url, directory)
+    section['eventlistener:push']['command'] = section['eventlistener:push']['command'].replace(' --', '\n    --')
+    daemon = Supervisord(directory, programs={'sleeper': dict(command=SLEEPER, startsecs=0)}, extra_sections=section)
+    try:
+        daemon.start()
+        receiver.wait_for(lambda rs: of_process(rs, 'sleeper'))
+        receiver.status = 503
+        daemon.stop_process('sleeper')
+        spool = os.path.join(directory, 'push-spool.jsonl')
+        wait_until(lambda: 'PROCESS_STATE_STOPPED' in open(spool).read(), what='the stop in the spool')
+        daemon.stop()
+        daemon.start()
+        receiver.status = 200
+        records = receiver.wait_for(lambda rs: len({r['boot'] for r in rs}) == 2 and [
+            r for r in of_process(rs, 'sleeper') if r['eventname'] == 'PROCESS_STATE_RUNNING'][1:])
+    finally:
+        daemon.cleanup()
+    first, second = records[0]['boot'], records[-1]['boot']
+    before = [r for r in records if r['boot'] == first]
+    after = [r for r in records if r['boot'] == second]
+    assert records == before + after                  # the old run's events first, then the new one's
+    assert [r['poolserial'] for r in before] == list(range(len(before)))
+    assert [r['poolserial'] for r in after] == list(range(len(after)))
+    assert [r['eventname'] for r in of_process(before, 'sleeper')][-2:] == [
+        'PROCESS_STATE_STOPPING', 'PROCESS_STATE_STOPPED']
+    assert after[0]['eventname'] == 'PROCESS_GROUP_ADDED'
+
+
 def test_tick_carries_the_resident_memory_of_each_process(tmp_path):
     """``running_processes`` against a real daemon: what TICK_60 records carry."""
     daemon = Supervisord(str(tmp_path / 'svd'), programs={
