@@ -8,6 +8,7 @@ and answers whatever status the test sets (503 plays a receiver that is down).
 import http.server
 import json
 import os
+import sys
 import threading
 import time
 
@@ -15,7 +16,7 @@ from tests.support.paths import REPO
 
 LISTENER = os.path.join(REPO, 'roles', 'supervisord', 'files', 'supervisor_control_push.py')
 # The host's own python3, not the virtual environment's: the listener needs only the standard library.
-SYSTEM_PYTHON = '/usr/bin/python3'
+SYSTEM_PYTHON = '/usr/bin/python3' if os.path.exists('/usr/bin/python3') else sys.executable
 EVENTS = 'PROCESS_STATE,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP_ADDED,PROCESS_GROUP_REMOVED,TICK_60'
 # For tests that count events: a TICK_60 comes at every minute boundary.
 NO_TICKS = EVENTS.replace(',TICK_60', '')
