@@ -108,7 +108,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
-from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, set_options
+from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, process_specs, set_options
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 from ansible_collections.supervisor.control.plugins.module_utils import logs
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
@@ -125,14 +125,7 @@ class LookupModule(LookupBase):
         # plain ints: Ansible's tagged values cannot be marshalled to XML-RPC
         lines, offset, length = [None if value is None else int(value)
                                  for value in (self.get_option(name) for name in ('lines', 'offset', 'length'))]
-        specs = []
-        flat = []
-        for term in terms or []:
-            flat.extend(term if isinstance(term, (list, tuple)) else [term])
-        for term in flat:
-            if not isinstance(term, str) or not term.strip():
-                raise AnsibleLookupError('a term must be a non-empty process spec, got %r' % (term,))
-            specs.append(term.strip())
+        specs = process_specs(terms)
         if main and specs:
             raise AnsibleLookupError('main=true reads supervisord\'s own log and takes no terms, got %s'
                                      % ', '.join(specs))

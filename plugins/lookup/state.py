@@ -110,23 +110,12 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
-from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, set_options
+from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
+from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, process_specs, set_options
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors_control
-
-
-def _terms(terms):
-    specs = []
-    flat = []
-    for term in terms:
-        flat.extend(term if isinstance(term, (list, tuple)) else [term])
-    for term in flat:
-        if not isinstance(term, str) or not term.strip():
-            raise AnsibleLookupError('a term must be a non-empty process spec, got %r' % (term,))
-        specs.append(term.strip())
-    return specs
 
 
 class LookupModule(LookupBase):
@@ -134,7 +123,7 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         set_options(self, variables, kwargs)
         what = self.get_option('what')
-        specs = _terms(terms or [])
+        specs = process_specs(terms)
         try:
             client = connect(self)
             if what == 'supervisord':
@@ -172,19 +161,4 @@ class LookupModule(LookupBase):
 
     @staticmethod
     def _daemon(client):
-        state, version, api_version, identification, pid = client.multicall_or_raise([
-            ('supervisor.getState', []),
-            ('supervisor.getSupervisorVersion', []),
-            ('supervisor.getAPIVersion', []),
-            ('supervisor.getIdentification', []),
-            ('supervisor.getPID', []),
-        ])
-        return {
-            'state': state['statename'],
-            'statecode': state['statecode'],
-            'version': version,
-            'api_version': api_version,
-            'identification': identification,
-            'pid': pid,
-            'server_url': client.url,
-        }
+        return read_daemon_facts(client)[0]

@@ -27,6 +27,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorConnectionError,
     SupervisorError,
     SupervisorFault,
+    UnparseableAnswer,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.connection import resolve_settings
 from ansible_collections.supervisor.control.plugins.module_utils import transport
@@ -156,9 +157,9 @@ class SupervisorClient(object):
         except xmlrpclib.Fault as fault:
             raise self._fault(fault.faultCode, fault.faultString, method)
         except (ExpatError, xmlrpclib.ResponseError, ValueError, TypeError, IndexError):
-            raise SupervisorConnectionError(
+            raise UnparseableAnswer(
                 'not a supervisord XML-RPC endpoint: %s answered HTTP 200 with a body that is not XML-RPC '
-                '(%d bytes)' % (self.url, len(data)))
+                '(%d bytes)' % (self.url, len(data)), data)
         if len(result) != 1:
             raise SupervisorConnectionError(
                 'not a supervisord XML-RPC endpoint: %s answered a response without one value' % self.url)

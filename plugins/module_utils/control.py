@@ -20,6 +20,7 @@ import time
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    Failure,
     SupervisorConnectionError,
     SupervisorFault,
 )
@@ -39,12 +40,12 @@ STDERR_TAIL_BYTES = 2048
 _EXIT_STATUS = re.compile(r'exit status (\d+)')
 
 
-class ProcessFailure(object):
-    """Why one process did not reach the wanted state."""
+class ProcessFailure(Failure):
+    """Why one supervisord process did not reach the wanted state, with what explains it."""
 
     def __init__(self, info, reason):
+        super(ProcessFailure, self).__init__(P.fullname(info), reason)
         self.info = info
-        self.reason = reason
         self.exitstatus = None
         self.stderr_tail = ''
         self.log_lines = []
@@ -54,18 +55,18 @@ class ProcessFailure(object):
         return P.namespec(self.info)
 
     def as_dict(self):
-        return {
-            'name': P.fullname(self.info),
-            'reason': self.reason,
+        entry = super(ProcessFailure, self).as_dict()
+        entry.update({
             'statename': self.info.get('statename'),
             'spawnerr': self.info.get('spawnerr') or '',
             'exitstatus': self.exitstatus if self.exitstatus is not None else self.info.get('exitstatus'),
             'stderr_tail': self.stderr_tail,
             'main_log': self.log_lines,
-        }
+        })
+        return entry
 
     def summary(self):
-        parts = ['%s: %s' % (P.fullname(self.info), self.reason)]
+        parts = ['%s: %s' % (self.name, self.reason)]
         if self.info.get('spawnerr'):
             parts.append(self.info['spawnerr'])
         if self.exitstatus is not None:

@@ -69,6 +69,18 @@ class SupervisorConnectionError(SupervisorError):
         self.nobody_listens = nobody_listens
 
 
+class UnparseableAnswer(SupervisorConnectionError):
+    """An HTTP 200 whose body is not XML-RPC; ``data`` is the body, for a caller that can read it otherwise.
+
+    supervisord sends log text raw, so a log holding a control character that
+    XML 1.0 forbids makes its own answer unparseable (supervisor #85, #1499).
+    """
+
+    def __init__(self, message, data):
+        super(UnparseableAnswer, self).__init__(message)
+        self.data = data
+
+
 class RequestError(SupervisorError):
     """A request that cannot be sent, or that supervisord could not run (bad parameters)."""
 
@@ -119,3 +131,47 @@ class NameNotFoundError(SupervisorError):
         else:
             text += '; the daemon has no such name'
         super(NameNotFoundError, self).__init__(text)
+
+
+class Failure(object):
+    """Why one process, group or application did not reach the wanted state.
+
+    The one shape of the per-item details of a failed task: every module
+    returns them as ``failures``, a list of ``as_dict()``, each with at least
+    ``name`` and ``reason``; ``summary()`` is its part of the task's message.
+    """
+
+    def __init__(self, name, reason, summary=None, **details):
+        self.name = name
+        self.reason = reason
+        self._summary = summary
+        self.details = details
+
+    def as_dict(self):
+        entry = {'name': self.name, 'reason': self.reason}
+        entry.update(self.details)
+        return entry
+
+    def summary(self):
+        return self._summary or '%s: %s' % (self.name, self.reason)
+
+
+class TaskFailed(SupervisorError):
+    """A module's logic fails its task.
+
+    Raised by the logic, turned into ``fail_json`` (or the in-process
+    equivalent) by the adapter that runs it: ``message`` is ``msg``,
+    ``failures`` the per-item Failures, ``result`` the other result keys
+    (``processes``, ``groups_added``...), returned with the failure.
+    """
+
+    def __init__(self, message, failures=(), changed=False, **result):
+        super(TaskFailed, self).__init__(message)
+        self.failures = list(failures)
+        self.changed = changed
+        self.result = result
+
+    @classmethod
+    def of(cls, failures, changed, **result):
+        """The failure of a task whose items failed: the message joins their summaries."""
+        return cls('; '.join(f.summary() for f in failures), failures, changed, **result)

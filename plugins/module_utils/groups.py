@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
-from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault
+from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault
 
 
 class GroupChanges(object):
@@ -49,8 +49,8 @@ def reload_config(client):
 def apply_group_plan(client, controller, plan, configured, wait=True):
     """Carry out ``{group: action}``; return ``(GroupChanges, failures)``.
 
-    ``failures`` lists ProcessFailure for processes that would not stop or
-    start, and one-line strings for groups that could not be removed or added.
+    ``failures`` lists a Failure for each process that would not stop or
+    start, and for each group that could not be removed or added.
     """
     changes = GroupChanges(plan)
     if not changes.changed:
@@ -64,12 +64,14 @@ def apply_group_plan(client, controller, plan, configured, wait=True):
         results = client.multicall([('supervisor.removeProcessGroup', [g]) for g in sorted(leaving)])
         for group, result in zip(sorted(leaving), results):
             if isinstance(result, SupervisorFault) and not result.is_('BAD_NAME'):
-                failures.append('cannot remove group %s: %s' % (group, result))
+                failures.append(Failure(group, 'cannot be removed: %s' % result,
+                                        summary='cannot remove group %s: %s' % (group, result)))
     if entering:
         results = client.multicall([('supervisor.addProcessGroup', [g]) for g in entering])
         for group, result in zip(entering, results):
             if isinstance(result, SupervisorFault) and not result.is_('ALREADY_ADDED'):
-                failures.append('cannot add group %s: %s' % (group, result))
+                failures.append(Failure(group, 'cannot be added: %s' % result,
+                                        summary='cannot add group %s: %s' % (group, result)))
         if wait:
             autostart = set()
             for group in entering:
@@ -80,11 +82,3 @@ def apply_group_plan(client, controller, plan, configured, wait=True):
             if infos:
                 failures += controller.wait_started(infos, not_yet_spawned=True)
     return changes, failures
-
-
-def failure_message(failures):
-    return '; '.join(f if isinstance(f, str) else f.summary() for f in failures)
-
-
-def failure_details(failures):
-    return [{'reason': f} if isinstance(f, str) else f.as_dict() for f in failures]

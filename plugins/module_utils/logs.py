@@ -38,11 +38,10 @@ except ImportError:  # pragma: no cover
     import xmlrpclib
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
-    SupervisorConnectionError,
     SupervisorError,
     SupervisorFault,
+    UnparseableAnswer,
 )
-from ansible_collections.supervisor.control.plugins.module_utils import transport
 
 REPLACEMENT = u'\ufffd'
 # The first window of a tail: about this many bytes per wanted line.
@@ -60,7 +59,6 @@ COARSE_PIECE = 256
 _DECODE_SPAN = re.compile(r"UnicodeDecodeError.*?in position (\d+)(?:-(\d+))?:")
 # readProcess*Log and readLog turn a UnicodeDecodeError into this (supervisor 4.x), losing the position.
 _DECODE_LOST = ("has no attribute 'utf-8'", "has no attribute 'utf8'", 'UnicodeDecodeError')
-_UNPARSEABLE = 'body that is not XML-RPC'
 
 
 # Control characters that XML 1.0 forbids and supervisord sends raw. They never occur inside a
@@ -342,31 +340,17 @@ class _XmlRpcLog(object):
         """One call through system.multicall, so that a decoding failure comes back as a fault."""
         try:
             value = self.client.multicall([(method, params)])[0]
-        except SupervisorConnectionError as exc:
-            if _UNPARSEABLE not in str(exc):
-                raise
+        except UnparseableAnswer as exc:
             if not self.lenient:
                 raise Unreadable(str(exc))
-            value = self._lenient_call(method, params)
+            # The body is a multicall answer whose log text holds raw control characters.
+            value = parse_lenient(exc.data, [method])[0]
         if isinstance(value, SupervisorFault):
             invalid = decode_failure(value)
             if invalid is not None:
                 return invalid
             self.fault(value)
         return value
-
-    def _lenient_call(self, method, params):
-        """The same call, sent with the client's settings and transport, its answer parsed leniently.
-
-        Only used after the client has already had an answer it could not parse
-        (so connection and authentication errors were its own).
-        """
-        body = xmlrpclib.dumps(([{'methodName': method, 'params': list(params)}],), 'system.multicall',
-                               allow_none=False).encode('utf-8')
-        status, _reason, data = transport.post(self.client.settings, body)
-        if status != 200:
-            raise Unreadable('HTTP %s' % status)
-        return parse_lenient(data, [method])[0]
 
     def fault(self, fault):
         raise fault

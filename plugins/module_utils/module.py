@@ -2,21 +2,16 @@
 # Copyright (c) 2026, supervisor.control developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What every module of the collection shares: connection options, client, failures."""
+"""The adapter that runs a module's logic as a shipped Ansible module: shared connection options, failures as fail_json."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
-from ansible_collections.supervisor.control.plugins.module_utils.connection import (
-    check_timeout,
-    connection_warnings,
-    mask_url,
-    resolve_settings,
-)
-from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
+from ansible_collections.supervisor.control.plugins.module_utils.connection import mask_url
+from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError, TaskFailed
+from ansible_collections.supervisor.control.plugins.module_utils.task import Task
 
 # No env_fallback here: resolve_settings reads the SUPERVISOR_* environment
 # itself, after an explicit config, as it does for lookups and event sources.
@@ -33,59 +28,36 @@ CONNECTION_ARGUMENT_SPEC = dict(
 
 
 class SupervisorModule(AnsibleModule):
-    """AnsibleModule with the shared connection options and a ``client``."""
+    """The adapter that runs a module's logic (``run(task)``) as a shipped Ansible module."""
 
     def __init__(self, argument_spec, **kwargs):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec)
         super(SupervisorModule, self).__init__(argument_spec=spec, **kwargs)
-        try:
-            check_timeout(self.params.get('timeout'))
-        except SupervisorError as exc:
-            self.fail_json(msg=str(exc), changed=False)
         if self.params.get('server_url'):
             masked = mask_url(self.params['server_url'])
             if masked != self.params['server_url']:
                 # user:pass@ in the URL: hide the password wherever Ansible echoes it
                 self.no_log_values.add(self.params['server_url'])
-        self._client = None
 
-    @property
-    def client(self):
-        if self._client is None:
-            try:
-                settings = resolve_settings(
-                    server_url=self.params.get('server_url'),
-                    username=self.params.get('username'),
-                    password=self.params.get('password'),
-                    config=self.params.get('config'),
-                    timeout=self.params.get('timeout'),
-                    validate_certs=self.params.get('validate_certs'),
-                    ca_path=self.params.get('ca_path'),
-                )
-            except SupervisorError as exc:
-                self.fail_json(msg=str(exc))
-            for secret in settings.secrets:
-                self.no_log_values.add(secret)
-            for warning in connection_warnings(settings):
-                self.warn(warning)
-            self._client = SupervisorClient(settings)
-        return self._client
-
-    @property
-    def server_url(self):
-        return self.client.url
-
-    def fail(self, error, **result):
-        """Fail the task with the one-line message of a SupervisorError."""
-        result.setdefault('server_url', self.client.url if self._client else None)
-        self.fail_json(msg=str(error), **result)
-
-    def run(self, body):
-        """Run ``body()``; any SupervisorError becomes a clean failure."""
+    def execute(self, logic):
+        """Run ``logic(task)`` and exit with its result, or fail with one message; never a traceback."""
+        task = None
         try:
-            result = body()
+            task = Task(self.params, check_mode=self.check_mode, diff=self._diff, warn=self.warn,
+                        hide=self.no_log_values.add)
+            result = logic(task)
+            result.setdefault('server_url', task.client.url)
+        except TaskFailed as exc:
+            self.fail_json(**failure_result(exc, task))
         except SupervisorError as exc:
-            self.fail(exc)
-        result.setdefault('server_url', self.client.url)
+            self.fail_json(msg=str(exc), changed=False, server_url=task.url if task else None)
         self.exit_json(**result)
+
+
+def failure_result(exc, task):
+    """The keys of a failed task, the same for every adapter."""
+    result = dict(exc.result, msg=str(exc), changed=exc.changed, server_url=task.url if task else None)
+    if exc.failures:
+        result['failures'] = [f.as_dict() for f in exc.failures]
+    return result

@@ -12,7 +12,12 @@ import time
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
-from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError, SupervisorFault
+from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    Failure,
+    SupervisorError,
+    SupervisorFault,
+    TaskFailed,
+)
 
 
 class NoSupvisorsError(SupervisorError):
@@ -50,14 +55,21 @@ def as_process_info(info):
     return dict(info, group=info.get('application_name'), name=info.get('process_name'))
 
 
-class SupvisorsProcesses(object):
-    """The process module with ``strategy``: cluster-wide processes, started where Supvisors chooses."""
+class SupvisorsProcessController(object):
+    """Cluster-wide processes, started where Supvisors chooses: ProcessController's contract for Supvisors.
 
-    def __init__(self, client, timeout, sleep=time.sleep, clock=time.time):
+    ``apply(actions, strategy, wait)`` returns the list of Failure (empty on
+    success); ``acted`` says whether Supvisors accepted any call that changes
+    a process; ``clock`` and ``sleep`` are injectable, as in ProcessController.
+    """
+
+    def __init__(self, client, timeout, poll_interval=0.3, clock=time.monotonic, sleep=time.sleep):
         self.client = client
         self.timeout = timeout
-        self.sleep = sleep
+        self.poll_interval = poll_interval
         self.clock = clock
+        self.sleep = sleep
+        self.acted = False
 
     def all_infos(self):
         return [as_process_info(i) for i in self.client.call('supvisors.get_all_process_info')]
@@ -65,12 +77,12 @@ class SupvisorsProcesses(object):
     def _wait_stopped(self, namespec, deadline):
         while True:
             (info,) = self.client.call('supvisors.get_process_info', namespec)
-            if info['statename'] not in (P.STOPPING,) or self.clock() > deadline:
+            if info['statename'] != P.STOPPING or self.clock() > deadline:
                 return info
-            self.sleep(0.3)
+            self.sleep(self.poll_interval)
 
     def apply(self, actions, strategy, wait):
-        """Carry out process plans one process at a time; return ``[(info, message)]`` failures."""
+        """Carry out process plans one process at a time; return the failures."""
         failures = []
         deadline = self.clock() + self.timeout
         for action in actions:
@@ -80,15 +92,18 @@ class SupvisorsProcesses(object):
                     if step == plans.WAIT_STOPPED:
                         info = self._wait_stopped(namespec, deadline)
                         if info['statename'] == P.STOPPING:
-                            failures.append((action.info, 'still STOPPING after %ss' % self.timeout))
+                            failures.append(Failure(P.fullname(action.info),
+                                                    'still STOPPING after %ss' % self.timeout))
                             break
                     elif step == plans.STOP:
                         # A start sent while Supvisors still stops the process is
                         # refused (ALREADY_STARTED) or lost: a stop followed by a
                         # start is always waited for, whatever ``wait`` says.
                         self.client.call('supvisors.stop_process', namespec, wait or plans.START in action.steps)
+                        self.acted = True
                     elif step == plans.START:
                         self.client.call('supvisors.start_process', strategy, namespec, '', wait)
+                        self.acted = True
                 except SupervisorFault as fault:
                     if step == plans.START and fault.is_('ALREADY_STARTED'):
                         continue
@@ -96,12 +111,96 @@ class SupvisorsProcesses(object):
                         continue
                     if fault.is_('BAD_SUPVISORS_STATE', 'INCORRECT_PARAMETERS', 'BAD_NAME', 'UNKNOWN_METHOD'):
                         raise
-                    failures.append((action.info, str(fault)))
+                    failures.append(Failure(P.fullname(action.info), str(fault)))
                     break
         return failures
 
 
-def run_process_module(module):
+class ApplicationController(object):
+    """Supvisors applications: the same contract, ``apply(actions, wait)`` returning Failures.
+
+    Each Failure carries ``action`` (the step that failed) and, when
+    Supvisors faulted, ``fault``; describe_application_failures() adds the
+    state Supvisors reports once the task has read it.
+    """
+
+    def __init__(self, client, timeout, poll_interval=0.5, clock=time.monotonic, sleep=time.sleep):
+        self.client = client
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.sleep = sleep
+        self.acted = False
+
+    def _wait_stopped(self, name, deadline):
+        while True:
+            info = self.client.call('supvisors.get_application_info', name)
+            if info['statename'] == S.APP_STOPPED or self.clock() > deadline:
+                return info
+            self.sleep(self.poll_interval)
+
+    def _restart(self, action, wait):
+        # Not supvisors.restart_application: with wait=false it returns while
+        # the stop is still going on, and the start it queues can be lost
+        # (the application ends STOPPED). The stop is always waited for;
+        # wait=false only skips waiting for the start.
+        try:
+            self.client.call('supvisors.stop_application', action.name, True)
+            self.acted = True
+        except SupervisorFault as fault:
+            if not fault.is_('NOT_RUNNING'):  # stopped meanwhile: start it all the same
+                raise
+        self.client.call('supvisors.start_application', action.strategy, action.name, wait)
+
+    def _carry_out(self, action, wait, deadline):
+        """Run the steps of one action; return a Failure or None."""
+        for step in action.steps:
+            try:
+                if step == S.WAIT_STOPPED:
+                    info = self._wait_stopped(action.name, deadline)
+                    if info['statename'] != S.APP_STOPPED:
+                        return Failure(action.name, 'still %s after %ss' % (info['statename'], self.timeout),
+                                       action=step)
+                elif step == S.START:
+                    self.client.call('supvisors.start_application', action.strategy, action.name, wait)
+                elif step == S.STOP:
+                    self.client.call('supvisors.stop_application', action.name, wait)
+                elif step == S.RESTART:
+                    self._restart(action, wait)
+                self.acted = self.acted or step != S.WAIT_STOPPED
+            except SupervisorFault as fault:
+                if step in (S.START, S.RESTART) and fault.is_('ALREADY_STARTED'):
+                    continue  # started meanwhile (by Supvisors' own start sequence)
+                if step == S.STOP and fault.is_('NOT_RUNNING'):
+                    continue  # stopped meanwhile
+                if fault.is_('NOT_RUNNING', 'STILL_RUNNING', 'ABNORMAL_TERMINATION'):
+                    return Failure(action.name, str(fault), action=step, fault=str(fault))
+                raise
+        return None
+
+    def apply(self, actions, wait):
+        deadline = self.clock() + self.timeout
+        failures = []
+        for action in actions:
+            failure = self._carry_out(action, wait, deadline)
+            if failure:
+                failures.append(failure)
+        return failures
+
+
+def describe_application_failures(failures, found, instances):
+    """Add to each application Failure what Supvisors reports of it after the task (its state, its processes)."""
+    for failure in failures:
+        info, processes = found[failure.name]
+        entry = S.application_failure(failure.name, failure.details['action'], info, processes, instances,
+                                      failure.details.get('fault'))
+        failure.details.update((k, v) for k, v in entry.items() if k != 'name')
+        failure.reason = S.failure_summary(entry)
+        failure._summary = failure.reason
+    return failures
+
+
+def run_process_task(task):
     """supervisor.control.process with ``strategy``: the whole cluster's processes, through Supvisors.
 
     Processes are matched against ``supvisors.get_all_process_info`` (every
@@ -109,23 +208,23 @@ def run_process_module(module):
     ``supvisors.start_process(strategy, ...)`` on the instance Supvisors
     chooses and stopped with ``supvisors.stop_process`` wherever they run.
     """
-    params = module.params
+    params = task.params
     state = params['state']
-    client = module.client
+    client = task.client
     if state == 'signalled':
-        module.fail_json(msg='strategy is not used with state=signalled: signal processes without strategy, '
-                             'on the daemon where they run')
+        raise TaskFailed('strategy is not used with state=signalled: signal processes without strategy, '
+                         'on the daemon where they run')
     status = read_status(client, 'strategy')
     fsm = status.get('fsm_statename')
     if fsm != S.OPERATION:
-        module.fail_json(msg=S.bad_state_message(fsm, (S.OPERATION,), 'control processes with a strategy'),
-                         supvisors_state=fsm, server_url=client.url)
-    controller = SupvisorsProcesses(client, params['timeout'])
+        raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), 'control processes with a strategy'),
+                         supvisors_state=fsm)
+    controller = SupvisorsProcessController(client, params['timeout'])
     before = P.match(params['name'], controller.all_infos())
     actions = plans.plan_processes(before, state)
     result = {'changed': any(a.changed for a in actions), 'supvisors_state': fsm}
     failures = []
-    if module.check_mode or not any(a.steps for a in actions):
+    if task.check_mode or not any(a.steps for a in actions):
         after = [dict(a.info, statename=a.expected) for a in actions]
     else:
         failures = controller.apply(actions, params['strategy'], params['wait'])
@@ -138,11 +237,9 @@ def run_process_module(module):
         entry.update(name=info['name'], group=info['group'], fullname=P.fullname(info))
         processes.append(entry)
     result['processes'] = processes
-    if module._diff:
+    if task.diff:
         result['diff'] = plans.process_diff(before, after)
     if failures:
-        module.fail_json(
-            msg='; '.join('%s: %s' % (P.fullname(info), message) for info, message in failures),
-            failures=[{'name': P.fullname(info), 'reason': message} for info, message in failures],
-            server_url=client.url, **result)
+        result['changed'] = controller.acted
+        raise TaskFailed.of(failures, **result)
     return result

@@ -156,12 +156,14 @@ server_url:
   type: str
 '''
 
-import time
-
 from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S
-from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault
-from ansible_collections.supervisor.control.plugins.module_utils.supvisors_control import read_status
+from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_control import (
+    ApplicationController,
+    describe_application_failures,
+    read_status,
+)
 
 
 def read_applications(client, names):
@@ -178,70 +180,23 @@ def read_applications(client, names):
     return instances, found
 
 
-def wait_stopped(client, name, deadline):
-    while True:
-        info = client.call('supvisors.get_application_info', name)
-        if info['statename'] == S.APP_STOPPED:
-            return info
-        if time.time() > deadline:
-            return info
-        time.sleep(0.5)
-
-
-def carry_out(module, action, deadline):
-    """Run the steps of one action; return a failure entry or None."""
-    client = module.client
-    wait = module.params['wait']
-    for step in action.steps:
-        try:
-            if step == S.WAIT_STOPPED:
-                info = wait_stopped(client, action.name, deadline)
-                if info['statename'] != S.APP_STOPPED:
-                    return step, None
-            elif step == S.START:
-                client.call('supvisors.start_application', action.strategy, action.name, wait)
-            elif step == S.STOP:
-                client.call('supvisors.stop_application', action.name, wait)
-            elif step == S.RESTART:
-                # Not supvisors.restart_application: with wait=false it returns while
-                # the stop is still going on, and the start it queues can be lost
-                # (the application ends STOPPED). The stop is always waited for;
-                # wait=false only skips waiting for the start.
-                try:
-                    client.call('supvisors.stop_application', action.name, True)
-                except SupervisorFault as fault:
-                    if not fault.is_('NOT_RUNNING'):  # stopped meanwhile: start it all the same
-                        raise
-                client.call('supvisors.start_application', action.strategy, action.name, wait)
-        except SupervisorFault as fault:
-            if step in (S.START, S.RESTART) and fault.is_('ALREADY_STARTED'):
-                continue  # started meanwhile (by Supvisors' own start sequence)
-            if step == S.STOP and fault.is_('NOT_RUNNING'):
-                continue  # stopped meanwhile
-            if fault.is_('NOT_RUNNING', 'STILL_RUNNING', 'ABNORMAL_TERMINATION'):
-                return step, fault
-            raise
-    return None
-
-
-def run(module):
-    params = module.params
-    client = module.client
+def run(task):
+    params = task.params
+    client = task.client
     state = params['state']
     status = read_status(client, 'supervisor.control.application')
     fsm = status.get('fsm_statename')
     result = {'changed': False, 'supvisors_state': fsm}
     allowed = S.allowed_states(state)
     if fsm not in allowed:
-        module.fail_json(msg=S.bad_state_message(fsm, allowed, 'make applications %s' % state),
-                         server_url=client.url, **result)
+        raise TaskFailed(S.bad_state_message(fsm, allowed, 'make applications %s' % state), **result)
 
     infos = client.call('supvisors.get_all_applications_info')
     selected, unknown, unmanaged = S.select_applications(params['name'], infos)
     if unknown:
-        module.fail_json(msg=S.unknown_message(unknown, infos), server_url=client.url, **result)
+        raise TaskFailed(S.unknown_message(unknown, infos), **result)
     if unmanaged:
-        module.fail_json(msg=S.unmanaged_message(unmanaged), server_url=client.url, **result)
+        raise TaskFailed(S.unmanaged_message(unmanaged), **result)
 
     names = [i['application_name'] for i in selected]
     rules = {}
@@ -252,50 +207,42 @@ def run(module):
     result['changed'] = any(a.changed for a in actions)
     for action in actions:
         if not action.steps and state == 'started' and action.info.get('major_failure'):
-            module.warn('application %s is %s with a major failure (a required process does not run): '
-                        'state=restarted starts it again' % (action.name, action.info.get('statename')))
+            task.warn('application %s is %s with a major failure (a required process does not run): '
+                      'state=restarted starts it again' % (action.name, action.info.get('statename')))
 
     failures = []
-    if not module.check_mode:
-        deadline = time.time() + params['timeout']
-        for action in actions:
-            failed = carry_out(module, action, deadline)
-            if failed:
-                failures.append((action, failed[0], failed[1]))
+    if not task.check_mode:
+        failures = ApplicationController(client, params['timeout']).apply(actions, params['wait'])
 
     instances, found = read_applications(client, names)
     applications = []
     for action in actions:
         info, processes = found[action.name]
-        if module.check_mode:
+        if task.check_mode:
             info = dict(info, statename=action.expected)
         entry = S.normalize_application(info, processes, instances)
         entry['strategy'] = action.strategy
         applications.append(entry)
     result['applications'] = applications
-    if module._diff:
-        after = [dict(found[a.name][0], statename=a.expected) if module.check_mode else found[a.name][0]
+    if task.diff:
+        after = [dict(found[a.name][0], statename=a.expected) if task.check_mode else found[a.name][0]
                  for a in actions]
         result['diff'] = S.application_diff(selected, after)
     if failures:
-        entries = [S.application_failure(action.name, step, found[action.name][0], found[action.name][1],
-                                         instances, fault) for action, step, fault in failures]
-        module.fail_json(msg='; '.join(S.failure_summary(e) for e in entries), failures=entries,
-                         server_url=client.url, **result)
+        raise TaskFailed.of(describe_application_failures(failures, found, instances), **result)
     return result
 
 
+ARGUMENT_SPEC = dict(
+    name=dict(type='list', elements='str', required=True),
+    state=dict(type='str', default='started', choices=list(S.APPLICATION_STATES)),
+    strategy=dict(type='str', choices=list(S.STARTING_STRATEGIES)),
+    wait=dict(type='bool', default=True),
+)
+
+
 def main():
-    module = SupervisorModule(
-        argument_spec=dict(
-            name=dict(type='list', elements='str', required=True),
-            state=dict(type='str', default='started', choices=list(S.APPLICATION_STATES)),
-            strategy=dict(type='str', choices=list(S.STARTING_STRATEGIES)),
-            wait=dict(type='bool', default=True),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(lambda: run(module))
+    SupervisorModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True).execute(run)
 
 
 if __name__ == '__main__':

@@ -95,9 +95,28 @@ supervisord:
       description: The numeric state.
       type: int
       sample: 1
+    version:
+      description: The version of supervisor.
+      type: str
+      sample: 4.3.0
+      version_added: 0.2.0
+    api_version:
+      description: The version of its XML-RPC API.
+      type: str
+      sample: '3.0'
+      version_added: 0.2.0
+    identification:
+      description: The C(identifier) of the C([supervisord]) section.
+      type: str
+      sample: supervisor
+      version_added: 0.2.0
     pid:
       description: The daemon's process id.
       type: int
+    server_url:
+      description: The URL that was used, without credentials.
+      type: str
+      version_added: 0.2.0
 groups_added:
   description: With O(state=reloaded), the groups that were added.
   returned: success
@@ -138,22 +157,21 @@ from ansible_collections.supervisor.control.plugins.module_utils.module import S
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.control import ProcessController
+from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorConnectionError,
     SupervisorFault,
+    TaskFailed,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.groups import (
     GroupChanges,
     apply_group_plan,
-    failure_details,
-    failure_message,
     reload_config,
 )
 
 
 def daemon_facts(client):
-    state, pid = client.multicall_or_raise([('supervisor.getState', []), ('supervisor.getPID', [])])
-    return {'state': state['statename'], 'statecode': state['statecode'], 'pid': pid}
+    return read_daemon_facts(client)[0]
 
 
 def wait_until(predicate, timeout, interval=0.2):
@@ -172,9 +190,9 @@ def _facts_or_none(client):
         return None
 
 
-def restart(module, client):
+def restart(task, client):
     old = daemon_facts(client)
-    if module.check_mode:
+    if task.check_mode:
         return {'changed': True, 'supervisord': old}
     client.call('supervisor.restart')
     # A soft restart keeps the pid; it goes through RESTARTING and refuses
@@ -184,52 +202,51 @@ def restart(module, client):
     def running_facts():
         facts = _facts_or_none(client)
         return facts if facts and facts['state'] == 'RUNNING' else None
-    facts = wait_until(running_facts, module.params['timeout'])
+    facts = wait_until(running_facts, task.params['timeout'])
     if not facts:
-        module.fail_json(msg='supervisord at %s did not come back RUNNING within %g seconds after restart' % (
-            client.url, module.params['timeout']), changed=True, server_url=client.url)
+        raise TaskFailed('supervisord at %s did not come back RUNNING within %g seconds after restart' % (
+            client.url, task.params['timeout']), changed=True)
     return {'changed': True, 'supervisord': facts}
 
 
-def stop(module, client):
+def stop(task, client):
     try:
         facts = daemon_facts(client)
     except SupervisorConnectionError as exc:
         return {'changed': False, 'supervisord': {}, 'msg': 'supervisord is not running: %s' % exc}
-    if module.check_mode:
+    if task.check_mode:
         return {'changed': True, 'supervisord': {}}
     try:
         client.call('supervisor.shutdown')
     except SupervisorFault as fault:
         if not fault.is_('SHUTDOWN_STATE'):
             raise
-    gone = wait_until(lambda: _facts_or_none(client) is None, module.params['timeout'])
+    gone = wait_until(lambda: _facts_or_none(client) is None, task.params['timeout'])
     if not gone:
-        module.fail_json(msg='supervisord at %s still answers %g seconds after shutdown' % (
-            client.url, module.params['timeout']), changed=True, supervisord=facts, server_url=client.url)
+        raise TaskFailed('supervisord at %s still answers %g seconds after shutdown' % (
+            client.url, task.params['timeout']), changed=True, supervisord=facts)
     return {'changed': True, 'supervisord': {}}
 
 
-def reload_all(module, client):
-    controller = ProcessController(client, module.params['timeout'])
+def reload_all(task, client):
+    controller = ProcessController(client, task.params['timeout'])
     reload_result, configured = reload_config(client)
     plan = plans.plan_update(reload_result)
     changes = GroupChanges(plan)
     result = {'changed': changes.changed}
-    if module._diff:
+    if task.diff:
         loaded = sorted(set(i['group'] for i in controller.all_infos()))
         after = sorted((set(loaded) | set(changes.added)) - set(changes.removed))
         result['diff'] = {'before': {'groups': loaded}, 'after': {'groups': after, 'updated': changes.updated}}
-    if changes.changed and not module.check_mode:
-        changes, failures = apply_group_plan(client, controller, plan, configured, wait=module.params['wait'])
+    if changes.changed and not task.check_mode:
+        changes, failures = apply_group_plan(client, controller, plan, configured, wait=task.params['wait'])
         if failures:
-            module.fail_json(msg=failure_message(failures), failures=failure_details(failures), changed=True,
-                             server_url=client.url, **changes.as_result())
+            raise TaskFailed.of(failures, True, **changes.as_result())
     result.update(changes.as_result())
     return result
 
 
-def clear_logs(module, client, which):
+def clear_logs(task, client, which):
     """Clear the requested logs that are not empty; return ``(main_cleared, process fullnames)``.
 
     The main log is kept apart from process logs by key, not by name: a
@@ -255,7 +272,7 @@ def clear_logs(module, client, which):
             main_cleared = bool(answer)
         elif answer[1] and info not in non_empty:
             non_empty.append(info)
-    if (main_cleared or non_empty) and not module.check_mode:
+    if (main_cleared or non_empty) and not task.check_mode:
         todo = [('supervisor.clearLog', [])] if main_cleared else []
         todo += [('supervisor.clearProcessLogs', [P.namespec(info)]) for info in non_empty]
         for answer in client.multicall(todo):
@@ -264,40 +281,38 @@ def clear_logs(module, client, which):
     return main_cleared, [P.fullname(info) for info in non_empty]
 
 
-def run(module):
-    client = module.client
-    state = module.params['state']
+def run(task):
+    client = task.client
+    state = task.params['state']
     if state == 'stopped':
-        return stop(module, client)
+        return stop(task, client)
     facts = daemon_facts(client)
     if facts['state'] != 'RUNNING':
-        module.fail_json(msg='supervisord at %s is %s, not RUNNING' % (client.url, facts['state']),
-                         supervisord=facts, server_url=client.url)
+        raise TaskFailed('supervisord at %s is %s, not RUNNING' % (client.url, facts['state']), supervisord=facts)
     if state == 'restarted':
-        result = restart(module, client)
+        result = restart(task, client)
     elif state == 'reloaded':
-        result = reload_all(module, client)
+        result = reload_all(task, client)
     else:
         result = {'changed': False}
-    if module.params['clear_logs']:
-        main_cleared, cleared = clear_logs(module, client, module.params['clear_logs'])
+    if task.params['clear_logs']:
+        main_cleared, cleared = clear_logs(task, client, task.params['clear_logs'])
         result['main_log_cleared'] = main_cleared
         result['logs_cleared'] = cleared
         result['changed'] = result['changed'] or main_cleared or bool(cleared)
-    result.setdefault('supervisord', facts if module.check_mode else daemon_facts(client))
+    result.setdefault('supervisord', facts if task.check_mode else daemon_facts(client))
     return result
 
 
+ARGUMENT_SPEC = dict(
+    state=dict(type='str', default='running', choices=['running', 'reloaded', 'restarted', 'stopped']),
+    clear_logs=dict(type='list', elements='str', default=[], choices=['main', 'processes']),
+    wait=dict(type='bool', default=True),
+)
+
+
 def main():
-    module = SupervisorModule(
-        argument_spec=dict(
-            state=dict(type='str', default='running', choices=['running', 'reloaded', 'restarted', 'stopped']),
-            clear_logs=dict(type='list', elements='str', default=[], choices=['main', 'processes']),
-            wait=dict(type='bool', default=True),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(lambda: run(module))
+    SupervisorModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True).execute(run)
 
 
 if __name__ == '__main__':

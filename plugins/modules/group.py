@@ -124,52 +124,37 @@ from ansible_collections.supervisor.control.plugins.module_utils.module import S
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.control import ProcessController
+from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.groups import (
     GroupChanges,
     apply_group_plan,
-    failure_details,
-    failure_message,
     reload_config,
 )
+from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state
 
-PROCESS_STATE = {'started': 'started', 'stopped': 'stopped', 'restarted': 'restarted'}
+PROCESS_STATES = ('started', 'stopped', 'restarted')
 
 
 def _group_processes(infos, names):
     return [P.normalize(i) for i in infos if i['group'] in names]
 
 
-def run(module):
-    params = module.params
+def run(task):
+    params = task.params
     names = [n.strip() for n in params['name']]
     state = params['state']
-    client = module.client
+    client = task.client
     controller = ProcessController(client, params['timeout'])
     before = controller.running_infos()
     loaded = set(i['group'] for i in before)
-    result = {'changed': False}
 
-    if state in PROCESS_STATE:
+    if state in PROCESS_STATES:
         unknown = [n for n in names if n not in loaded]
         if unknown:
-            module.fail_json(msg='group %s is not loaded in supervisord: add it with state=present first' %
-                             ', '.join(unknown), server_url=client.url)
+            raise TaskFailed('group %s is not loaded in supervisord: add it with state=present first' %
+                             ', '.join(unknown))
         targets = [i for i in before if i['group'] in names]
-        actions = plans.plan_processes(targets, PROCESS_STATE[state])
-        result['changed'] = any(a.changed for a in actions)
-        if module.check_mode or not any(a.steps for a in actions):
-            after = [dict(a.info, statename=a.expected) for a in actions]
-        else:
-            failures = controller.apply(actions, wait=params['wait'])
-            after = [i for i in controller.all_infos() if i['group'] in names]
-            if failures:
-                module.fail_json(msg=failure_message(failures), failures=failure_details(failures),
-                                 processes=[P.normalize(i) for i in after], changed=True, server_url=client.url)
-        result.update(GroupChanges({}).as_result())
-        result['processes'] = [P.normalize(i) for i in after]
-        if module._diff:
-            result['diff'] = plans.process_diff(targets, after)
-        return result
+        return bring_to_state(task, controller, targets, state, **GroupChanges({}).as_result())
 
     configured = {}
     reload_result = [[[], [], []]]
@@ -177,22 +162,20 @@ def run(module):
         reload_result, configured = reload_config(client)
     plan, unknown = plans.plan_groups(names, state, loaded, set(configured), reload_result)
     if unknown:
-        module.fail_json(msg='group %s is not in the configuration files of supervisord (known: %s)' % (
-            ', '.join(unknown), ', '.join(sorted(configured)) or 'none'), server_url=client.url)
+        raise TaskFailed('group %s is not in the configuration files of supervisord (known: %s)' % (
+            ', '.join(unknown), ', '.join(sorted(configured)) or 'none'))
     changes = GroupChanges(plan)
-    result.update(changes.as_result())
-    result['changed'] = changes.changed
-    if changes.changed and not module.check_mode:
+    result = dict(changes.as_result(), changed=changes.changed)
+    if changes.changed and not task.check_mode:
         changes, failures = apply_group_plan(client, controller, plan, configured, wait=params['wait'])
         if failures:
-            module.fail_json(msg=failure_message(failures), failures=failure_details(failures), changed=True,
-                             processes=_group_processes(controller.all_infos(), names), server_url=client.url,
-                             **changes.as_result())
+            raise TaskFailed.of(failures, True, processes=_group_processes(controller.all_infos(), names),
+                                **changes.as_result())
         after = controller.all_infos()
     else:
         after = before
     result['processes'] = _group_processes(after, names)
-    if module._diff:
+    if task.diff:
         after_groups = set(loaded)
         after_groups.update(changes.added)
         after_groups.difference_update(changes.removed)
@@ -204,17 +187,15 @@ def run(module):
     return result
 
 
+ARGUMENT_SPEC = dict(
+    name=dict(type='list', elements='str', required=True),
+    state=dict(type='str', default='present', choices=['present', 'absent', 'started', 'stopped', 'restarted']),
+    wait=dict(type='bool', default=True),
+)
+
+
 def main():
-    module = SupervisorModule(
-        argument_spec=dict(
-            name=dict(type='list', elements='str', required=True),
-            state=dict(type='str', default='present',
-                       choices=['present', 'absent', 'started', 'stopped', 'restarted']),
-            wait=dict(type='bool', default=True),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(lambda: run(module))
+    SupervisorModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True).execute(run)
 
 
 if __name__ == '__main__':

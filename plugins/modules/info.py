@@ -144,41 +144,25 @@ server_url:
 from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
+from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors_control
 
-FACT_CALLS = (
-    ('supervisor.getState', []),
-    ('supervisor.getSupervisorVersion', []),
-    ('supervisor.getAPIVersion', []),
-    ('supervisor.getIdentification', []),
-    ('supervisor.getPID', []),
-    ('supervisor.getAllProcessInfo', []),
-)
 
-
-def run(module):
-    client = module.client
-    calls = list(FACT_CALLS)
-    if 'config' in module.params['gather']:
-        calls.append(('supervisor.getAllConfigInfo', []))
-    answers = client.multicall_or_raise(calls)
-    state, version, api_version, identification, pid, infos = answers[:6]
+def run(task):
+    client = task.client
+    more = [('supervisor.getAllProcessInfo', [])]
+    if 'config' in task.params['gather']:
+        more.append(('supervisor.getAllConfigInfo', []))
+    facts, answers = read_daemon_facts(client, more)
+    infos = answers[0]
     result = {
         'changed': False,
-        'supervisord': {
-            'state': state['statename'],
-            'statecode': state['statecode'],
-            'version': version,
-            'api_version': api_version,
-            'identification': identification,
-            'pid': pid,
-            'server_url': client.url,
-        },
+        'supervisord': facts,
         'processes': [P.normalize(i) for i in infos],
         'groups': P.groups_of(infos),
     }
-    if len(answers) > 6:
-        result['config'] = to_builtin(answers[6])
+    if len(answers) > 1:
+        result['config'] = to_builtin(answers[1])
     try:
         result['supvisors'] = supvisors_control.read_facts(client, supvisors_control.read_status(client))
     except supvisors_control.NoSupvisorsError:
@@ -186,14 +170,13 @@ def run(module):
     return result
 
 
+ARGUMENT_SPEC = dict(
+    gather=dict(type='list', elements='str', default=[], choices=['config']),
+)
+
+
 def main():
-    module = SupervisorModule(
-        argument_spec=dict(
-            gather=dict(type='list', elements='str', default=[], choices=['config']),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(lambda: run(module))
+    SupervisorModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True).execute(run)
 
 
 if __name__ == '__main__':

@@ -210,6 +210,8 @@ from ansible_collections.supervisor.control.plugins.module_utils.module import S
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.control import ProcessController
+from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
+from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors import STARTING_STRATEGIES
 
 
@@ -228,59 +230,39 @@ def parse_signal(text):
     return name[3:] if name in known.__members__ else None
 
 
-def run(module):
-    params = module.params
+def run(task):
+    params = task.params
     state = params['state']
     signal = params.get('signal')
     if state == 'signalled':
         if not signal:
-            module.fail_json(msg='state=signalled needs signal, such as HUP or 10')
+            raise TaskFailed('state=signalled needs signal, such as HUP or 10')
         signal = parse_signal(params['signal'])
         if signal is None:
-            module.fail_json(msg='invalid signal %r: give a signal name such as HUP, TERM or USR1 (SIG prefix '
-                                 'optional) or the number of one, such as 1' % params['signal'])
+            raise TaskFailed('invalid signal %r: give a signal name such as HUP, TERM or USR1 (SIG prefix '
+                             'optional) or the number of one, such as 1' % params['signal'])
     elif signal:
-        module.fail_json(msg='signal is only used with state=signalled')
-
+        raise TaskFailed('signal is only used with state=signalled')
     if params.get('strategy'):
         # Imported here: the Supvisors code stays out of the common path's start-up.
         from ansible_collections.supervisor.control.plugins.module_utils import supvisors_control
-        return supvisors_control.run_process_module(module)
-    controller = ProcessController(module.client, params['timeout'])
-    before = P.match(params['name'], controller.running_infos())
-    actions = plans.plan_processes(before, state)
-    changed = any(a.changed for a in actions)
-    result = {'changed': changed}
-    if module.check_mode or not any(a.steps for a in actions):
-        after = [dict(a.info, statename=a.expected) for a in actions]
-    else:
-        failures = controller.apply(actions, wait=params['wait'], signal=signal)
-        wanted = set(P.namespec(info) for info in before)
-        after = [info for info in controller.all_infos() if P.namespec(info) in wanted]
-        if failures:
-            module.fail_json(
-                msg='; '.join(f.summary() for f in failures),
-                failures=[f.as_dict() for f in failures],
-                processes=[P.normalize(i) for i in after],
-                server_url=module.server_url, changed=controller.acted)
-    result['processes'] = [P.normalize(i) for i in after]
-    if module._diff:
-        result['diff'] = plans.process_diff(before, after)
-    return result
+        return supvisors_control.run_process_task(task)
+    controller = ProcessController(task.client, params['timeout'])
+    targets = P.match(params['name'], controller.running_infos())
+    return bring_to_state(task, controller, targets, state, signal)
+
+
+ARGUMENT_SPEC = dict(
+    name=dict(type='list', elements='str', required=True),
+    state=dict(type='str', default='started', choices=list(plans.PROCESS_STATES)),
+    signal=dict(type='str'),
+    wait=dict(type='bool', default=True),
+    strategy=dict(type='str', choices=list(STARTING_STRATEGIES)),
+)
 
 
 def main():
-    module = SupervisorModule(
-        argument_spec=dict(
-            name=dict(type='list', elements='str', required=True),
-            state=dict(type='str', default='started', choices=list(plans.PROCESS_STATES)),
-            signal=dict(type='str'),
-            wait=dict(type='bool', default=True),
-            strategy=dict(type='str', choices=list(STARTING_STRATEGIES)),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(lambda: run(module))
+    SupervisorModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True).execute(run)
 
 
 if __name__ == '__main__':

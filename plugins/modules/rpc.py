@@ -99,6 +99,7 @@ server_url:
 
 from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils.client import find_unsendable, to_builtin
+from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
 
 READ_PREFIXES = ('get', 'read', 'tail', 'list')
 
@@ -115,32 +116,31 @@ def is_read_only(method, params):
     return name.startswith(READ_PREFIXES)
 
 
-def run(module):
-    method = module.params['method'].strip()
-    params = module.params['params']
+def run(task):
+    method = task.params['method'].strip()
+    params = task.params['params']
     if not method:
-        module.fail_json(msg='method is empty: give a method name such as supervisor.getState or system.listMethods')
+        raise TaskFailed('method is empty: give a method name such as supervisor.getState or system.listMethods')
     # Checked here too, rather than only in the client, to name the option the user wrote.
     unsendable = find_unsendable(params, 'params')
     if unsendable:
-        module.fail_json(msg='%s: supervisord cannot receive it' % unsendable)
+        raise TaskFailed('%s: supervisord cannot receive it' % unsendable)
     read_only = is_read_only(method, params)
-    if module.check_mode and not read_only:
+    if task.check_mode and not read_only:
         return {'changed': True, 'read_only': False,
                 'msg': 'check mode: %s changes state and was not called' % method}
-    result = module.client.call(method, *params)
+    result = task.client.call(method, *params)
     return {'changed': not read_only, 'read_only': read_only, 'result': to_builtin(result)}
 
 
+ARGUMENT_SPEC = dict(
+    method=dict(type='str', required=True),
+    params=dict(type='list', elements='raw', default=[]),
+)
+
+
 def main():
-    module = SupervisorModule(
-        argument_spec=dict(
-            method=dict(type='str', required=True),
-            params=dict(type='list', elements='raw', default=[]),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(lambda: run(module))
+    SupervisorModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True).execute(run)
 
 
 if __name__ == '__main__':

@@ -74,7 +74,7 @@ server_url:
 from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import processes as P
 from ansible_collections.supervisor.control.plugins.module_utils.client import find_unsendable
-from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault
+from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault, TaskFailed
 
 REASONS = {
     'NOT_RUNNING': 'is not running',
@@ -82,41 +82,40 @@ REASONS = {
 }
 
 
-def run(module):
-    client = module.client
-    chars = module.params['chars'] + ('\n' if module.params['newline'] else '')
-    unsendable = find_unsendable(module.params['chars'], 'chars')
+def run(task):
+    client = task.client
+    chars = task.params['chars'] + ('\n' if task.params['newline'] else '')
+    unsendable = find_unsendable(task.params['chars'], 'chars')
     if unsendable:
-        module.fail_json(msg='%s: supervisord cannot receive it' % unsendable)
-    targets = P.match(module.params['name'], client.call('supervisor.getAllProcessInfo'))
+        raise TaskFailed('%s: supervisord cannot receive it' % unsendable)
+    targets = P.match(task.params['name'], client.call('supervisor.getAllProcessInfo'))
     if not targets:
         return {'changed': False, 'sent_to': []}
     idle = [P.fullname(i) for i in targets if i['statename'] not in P.SIGNALLABLE]
     if idle:
-        module.fail_json(msg='cannot write to the standard input of %s: not running' % ', '.join(idle),
-                         server_url=client.url)
+        raise TaskFailed('cannot write to the standard input of %s: not running' % ', '.join(idle))
     names = [P.fullname(i) for i in targets]
-    if module.check_mode:
+    if task.check_mode:
         return {'changed': True, 'sent_to': names}
     answers = client.multicall([('supervisor.sendProcessStdin', [P.namespec(i), chars]) for i in targets])
-    errors = ['%s %s' % (name, REASONS.get(a.name, 'failed: %s' % a)) for name, a in zip(names, answers)
-              if isinstance(a, SupervisorFault)]
-    if errors:
-        module.fail_json(msg='cannot write to standard input: %s' % '; '.join(errors), changed=True,
-                         server_url=client.url)
+    failures = [Failure(name, REASONS.get(a.name, 'failed: %s' % a), summary='%s %s' % (
+                name, REASONS.get(a.name, 'failed: %s' % a))) for name, a in zip(names, answers)
+                if isinstance(a, SupervisorFault)]
+    if failures:
+        raise TaskFailed('cannot write to standard input: %s' % '; '.join(f.summary() for f in failures),
+                         failures, changed=len(failures) < len(names))
     return {'changed': True, 'sent_to': names}
 
 
+ARGUMENT_SPEC = dict(
+    name=dict(type='list', elements='str', required=True),
+    chars=dict(type='str', required=True),
+    newline=dict(type='bool', default=True),
+)
+
+
 def main():
-    module = SupervisorModule(
-        argument_spec=dict(
-            name=dict(type='list', elements='str', required=True),
-            chars=dict(type='str', required=True),
-            newline=dict(type='bool', default=True),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(lambda: run(module))
+    SupervisorModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True).execute(run)
 
 
 if __name__ == '__main__':

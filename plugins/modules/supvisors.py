@@ -148,6 +148,7 @@ from ansible_collections.supervisor.control.plugins.module_utils import supvisor
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorConnectionError,
     SupervisorFault,
+    TaskFailed,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_control import read_facts, read_status
 
@@ -193,12 +194,12 @@ def wait_for(client, predicate, deadline):
         time.sleep(POLL)
 
 
-def run(module):
-    params = module.params
-    client = module.client
+def run(task):
+    params = task.params
+    client = task.client
     state = params['state']
     if params['master'] and not params['end_sync']:
-        module.fail_json(msg='master is only used with end_sync=true')
+        raise TaskFailed('master is only used with end_sync=true')
     deadline = time.time() + params['timeout']
     try:
         status = read_status(client, 'supervisor.control.supvisors')
@@ -212,7 +213,7 @@ def run(module):
     actions = S.cluster_plan(state, fsm, conflicts, end_sync=params['end_sync'],
                              master_set=bool(status.get('master_identifier')))
     result = {'changed': S.plan_changes(actions), 'actions': actions}
-    if module.check_mode:
+    if task.check_mode:
         result['supvisors'] = read_facts(client, status)
         return result
 
@@ -232,12 +233,12 @@ def run(module):
             ok, fsm = wait_for(client, lambda s: s == S.OPERATION, deadline)
             if not ok:
                 facts = read_facts(client) if fsm else {'state': None}
-                module.fail_json(
-                    msg='Supvisors is not in OPERATION after %ss: its state is %s%s' % (
+                raise TaskFailed(
+                    'Supvisors is not in OPERATION after %ss: its state is %s%s' % (
                         params['timeout'], fsm or 'unknown (the daemon does not answer)',
                         ' (conflicts: %s)' % ', '.join(c['namespec'] for c in facts.get('conflicts') or [])
                         if facts.get('conflicts') else ''),
-                    supvisors=facts, actions=result['actions'], server_url=client.url, changed=result['changed'])
+                    supvisors=facts, actions=result['actions'], changed=result['changed'])
         elif action == 'restart':
             client.call('supvisors.restart')
             if params['wait']:
@@ -246,16 +247,16 @@ def run(module):
                 if ok:
                     ok, fsm = wait_for(client, lambda s: s == S.OPERATION, deadline)
                 if not ok:
-                    module.fail_json(msg='Supvisors restarted but is not back in OPERATION after %ss: its state is %s'
-                                         % (params['timeout'], fsm or 'unknown (the daemon does not answer)'),
-                                     actions=actions, server_url=client.url, changed=True)
+                    raise TaskFailed('Supvisors restarted but is not back in OPERATION after %ss: its state is %s'
+                                     % (params['timeout'], fsm or 'unknown (the daemon does not answer)'),
+                                     actions=actions, changed=True)
         elif action == 'shutdown':
             client.call('supvisors.shutdown')
             if params['wait']:
                 ok, fsm = wait_for(client, lambda s: s is None, deadline)
                 if not ok:
-                    module.fail_json(msg='Supvisors is shutting down but %s still answers after %ss (state %s)' % (
-                        client.url, params['timeout'], fsm), actions=actions, server_url=client.url, changed=True)
+                    raise TaskFailed('Supvisors is shutting down but %s still answers after %ss (state %s)' % (
+                        client.url, params['timeout'], fsm), actions=actions, changed=True)
                 result['supvisors'] = {'state': None}
             else:
                 result['supvisors'] = {'state': 'SHUTTING_DOWN'}
@@ -264,18 +265,17 @@ def run(module):
     return result
 
 
+ARGUMENT_SPEC = dict(
+    state=dict(type='str', default='operational', choices=list(S.CLUSTER_STATES)),
+    strategy=dict(type='str', default='SENICIDE', choices=list(S.CONCILIATION_STRATEGIES)),
+    end_sync=dict(type='bool', default=False),
+    master=dict(type='str'),
+    wait=dict(type='bool', default=True),
+)
+
+
 def main():
-    module = SupervisorModule(
-        argument_spec=dict(
-            state=dict(type='str', default='operational', choices=list(S.CLUSTER_STATES)),
-            strategy=dict(type='str', default='SENICIDE', choices=list(S.CONCILIATION_STRATEGIES)),
-            end_sync=dict(type='bool', default=False),
-            master=dict(type='str'),
-            wait=dict(type='bool', default=True),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(lambda: run(module))
+    SupervisorModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True).execute(run)
 
 
 if __name__ == '__main__':

@@ -39,3 +39,16 @@ def set_options(plugin, variables, options):
         raise AnsibleLookupError('unknown option%s %s for lookup %s: valid options are %s' % (
             's' if len(unknown) > 1 else '', ', '.join(unknown), plugin.ansible_name,
             ', '.join(sorted(name for name in plugin._options if not name.startswith('_')))))
+
+
+def process_specs(terms):
+    """The terms of a lookup as process specs: lists flattened, each a non-empty string."""
+    flat = []
+    for term in terms or []:
+        flat.extend(term if isinstance(term, (list, tuple)) else [term])
+    specs = []
+    for term in flat:
+        if not isinstance(term, str) or not term.strip():
+            raise AnsibleLookupError('a term must be a non-empty process spec, got %r' % (term,))
+        specs.append(term.strip())
+    return specs

@@ -15,8 +15,8 @@ from supervisor.options import readFile, tailFile
 
 from ansible_collections.supervisor.control.plugins.module_utils import logs
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
-    SupervisorConnectionError,
     SupervisorFault,
+    UnparseableAnswer,
 )
 
 XML_ILLEGAL = re.compile(u'[\x00-\x08\x0b\x0c\x0e-\x1f]')
@@ -56,9 +56,9 @@ class FakeClient(object):
             text = value[0] if isinstance(value, list) else value
             if isinstance(text, str):
                 if XML_ILLEGAL.search(text):
-                    raise SupervisorConnectionError(
+                    raise UnparseableAnswer(
                         'not a supervisord XML-RPC endpoint: unix:///x answered HTTP 200 with a body that is not '
-                        'XML-RPC (10 bytes)')
+                        'XML-RPC (10 bytes)', multicall_answer([value]))
                 self.bytes_sent += len(text.encode('utf-8'))
             results.append(value)
         return results
@@ -83,7 +83,7 @@ def log(tmp_path):
             source = logs.MainLog(client)
         else:
             source = logs.ProcessLog(client, 'g:p', 'stdout', label='p')
-        source.lenient = False  # the fake cannot answer raw HTTP: test the splitting fallback
+        source.lenient = False  # test the splitting fallback, not the lenient parse
         return source
     return make
 
@@ -273,3 +273,14 @@ def test_parse_lenient_keeps_control_characters():
 def test_parse_lenient_refuses_what_is_not_one_answer(body):
     with pytest.raises(logs.Unreadable):
         logs.parse_lenient(body, ['supervisor.readLog'])
+
+
+def test_an_unparseable_answer_is_read_leniently_from_the_body_already_received(tmp_path):
+    path = tmp_path / 'ansi.log'
+    path.write_bytes(b'\x1b[31mred\x1b[0m nul:\x00 end\n')
+    client = FakeClient(str(path))
+    text = logs.read_slice(logs.ProcessLog(client, 'g:p', 'stdout', label='p'), 0, 0)
+    assert text == u'\x1b[31mred\x1b[0m nul:\x00 end\n'
+    # one call that sizes the log, one that reads it: no second request for the same bytes
+    assert client.calls == [('supervisor.tailProcessStdoutLog', ['g:p', 0, 0]),
+                            ('supervisor.tailProcessStdoutLog', ['g:p', 0, 23])]

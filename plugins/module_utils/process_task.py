@@ -1,0 +1,37 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Bring supervisord processes to a state: the logic the process and group modules share.
+
+Plan (plans.plan_processes, pure), carry out (control.ProcessController),
+report (processes after the action, diff, failures): one path, whichever
+module selected the processes.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
+
+
+def bring_to_state(task, controller, targets, state, signal=None, **extra):
+    """Bring ``targets`` (process infos) to ``state``; return the result, or raise TaskFailed.
+
+    ``extra`` keys are added to the result, failed or not.
+    """
+    actions = plans.plan_processes(targets, state)
+    if task.check_mode or not any(a.steps for a in actions):
+        after = [dict(a.info, statename=a.expected) for a in actions]
+    else:
+        failures = controller.apply(actions, wait=task.params['wait'], signal=signal)
+        wanted = set(P.namespec(info) for info in targets)
+        after = [info for info in controller.all_infos() if P.namespec(info) in wanted]
+        if failures:
+            raise TaskFailed.of(failures, controller.acted, processes=[P.normalize(i) for i in after], **extra)
+    result = dict(extra, changed=any(a.changed for a in actions), processes=[P.normalize(i) for i in after])
+    if task.diff:
+        result['diff'] = plans.process_diff(targets, after)
+    return result

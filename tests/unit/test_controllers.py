@@ -1,0 +1,185 @@
+"""The controllers' contract, on an injected clock: ``apply(actions) -> failures``, deadlines, ``acted``.
+
+A scripted client stands in for the daemon here only to drive time: every
+wait below would take seconds to minutes on a real supervisord, and the same
+behaviours are tested against the real one in tests/integration.
+"""
+
+from tests.support.paths import ensure_collection_link
+
+ensure_collection_link()
+from ansible_collections.supervisor.control.plugins.module_utils import plans  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.control import (  # noqa: E402
+    REMOVED,
+    ProcessController,
+)
+from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_control import (  # noqa: E402
+    ApplicationController,
+    SupvisorsProcessController,
+)
+
+
+class Clock(object):
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = 0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps += 1
+        self.now += seconds
+
+
+def info(name, statename, pid=0, group=None):
+    return {'group': group or name, 'name': name, 'statename': statename, 'pid': pid, 'start': 1}
+
+
+class ScriptedDaemon(object):
+    """A process table that changes with the clock: ``script(now, table)`` runs before every read."""
+
+    url = 'unix:///scripted.sock'
+
+    def __init__(self, clock, table, script=None, refuse=()):
+        self.clock = clock
+        self.table = table
+        self.script = script or (lambda now, table: None)
+        self.refuse = dict(refuse)
+        self.calls = []
+
+    def call(self, method, *params):
+        self.calls.append((method,) + params)
+        if method == 'supervisor.getAllProcessInfo':
+            self.script(self.clock(), self.table)
+            return [dict(i) for i in self.table.values()]
+        raise AssertionError('unexpected call %s' % method)
+
+    def multicall(self, calls):
+        answers = []
+        for method, params in calls:
+            self.calls.append((method,) + tuple(params))
+            if method in self.refuse:
+                answers.append(SupervisorFault(self.refuse[method][0], self.refuse[method][1], method))
+            elif method == 'supervisor.stopProcess':
+                self.table[params[0]]['statename'] = 'STOPPING'
+                answers.append(True)
+            elif method == 'supervisor.startProcess':
+                self.table[params[0]].update(statename='STARTING', pid=999)
+                answers.append(True)
+            else:
+                answers.append('' if method == 'supervisor.readLog' else ['', 0, False])
+        return answers
+
+
+def controller(daemon, clock, timeout=5):
+    return ProcessController(daemon, timeout, poll_interval=0.1, clock=clock, sleep=clock.sleep)
+
+
+def test_a_stop_that_never_ends_fails_at_the_deadline_of_the_clock():
+    clock = Clock()
+    daemon = ScriptedDaemon(clock, {'a:a': info('a', 'RUNNING', pid=5)})
+    ctl = controller(daemon, clock)
+    failures = ctl.apply(plans.plan_processes(list(daemon.table.values()), 'stopped'))
+    assert [f.summary() for f in failures] == [
+        'a: still STOPPING after 5 seconds (stopwaitsecs longer than timeout?)']
+    assert 5.0 <= clock.now < 5.3 and ctl.acted is True
+
+
+def test_a_process_removed_during_the_wait_fails_at_the_next_poll():
+    clock = Clock()
+
+    def remove_at_one_second(now, table):
+        if now >= 1.0:
+            table.pop('a:a', None)
+    daemon = ScriptedDaemon(clock, {'a:a': info('a', 'STOPPED')}, remove_at_one_second)
+    failures = controller(daemon, clock, timeout=60).apply(
+        plans.plan_processes(list(daemon.table.values()), 'started'))
+    assert [(f.name, f.reason) for f in failures] == [('a', REMOVED)]
+    assert clock.now < 1.3  # one poll after the removal, not the 60 s timeout
+
+
+def test_stopped_by_someone_else_while_starting_gets_a_grace_then_fails():
+    clock = Clock()
+
+    def stopped_by_another_client(now, table):
+        if now >= 0.5:
+            table['a:a']['statename'] = 'STOPPED'
+    daemon = ScriptedDaemon(clock, {'a:a': info('a', 'STOPPED')}, stopped_by_another_client)
+    failures = controller(daemon, clock, timeout=60).apply(
+        plans.plan_processes(list(daemon.table.values()), 'started'))
+    assert [f.reason for f in failures] == ['was stopped by someone else while starting']
+    assert 3.5 <= clock.now < 4.0  # STOPPED_GRACE (3 s) after it was first seen STOPPED
+
+
+def test_a_task_whose_every_call_was_refused_did_not_act():
+    clock = Clock()
+    daemon = ScriptedDaemon(clock, {'a:a': info('a', 'STOPPED')},
+                            refuse={'supervisor.startProcess': (21, 'NOT_EXECUTABLE: /bin/nope')})
+    ctl = controller(daemon, clock)
+    failures = ctl.apply(plans.plan_processes(list(daemon.table.values()), 'started'))
+    assert [f.summary() for f in failures] == ['a: supervisor.startProcess failed with NOT_EXECUTABLE: /bin/nope']
+    assert ctl.acted is False and clock.sleeps == 0
+
+
+class ScriptedSupvisors(object):
+    url = 'http://scripted:60000'
+
+    def __init__(self, clock, statenames):
+        self.clock = clock
+        self.statenames = statenames  # a function of the clock
+        self.calls = []
+
+    def call(self, method, *params):
+        self.calls.append((method,) + params)
+        if method == 'supvisors.get_application_info':
+            return {'application_name': params[0], 'statename': self.statenames(self.clock())}
+        if method == 'supvisors.get_process_info':
+            return [{'application_name': 'web', 'process_name': 'front', 'statename': self.statenames(self.clock())}]
+        return True
+
+
+def test_supvisors_processes_wait_for_the_stop_before_a_start_even_without_wait():
+    clock = Clock()
+    client = ScriptedSupvisors(clock, lambda now: 'RUNNING')
+    ctl = SupvisorsProcessController(client, 5, clock=clock, sleep=clock.sleep)
+    action = plans.plan_processes([{'group': 'web', 'name': 'front', 'statename': 'RUNNING'}], 'restarted')
+    assert ctl.apply(action, 'CONFIG', wait=False) == []
+    assert client.calls == [('supvisors.stop_process', 'web:front', True),
+                            ('supvisors.start_process', 'CONFIG', 'web:front', '', False)]
+    assert ctl.acted is True
+
+
+def test_supvisors_processes_still_stopping_at_the_deadline():
+    clock = Clock()
+    ctl = SupvisorsProcessController(ScriptedSupvisors(clock, lambda now: 'STOPPING'), 5, clock=clock,
+                                     sleep=clock.sleep)
+    action = plans.plan_processes([{'group': 'web', 'name': 'front', 'statename': 'STOPPING'}], 'started')
+    assert [f.summary() for f in ctl.apply(action, 'CONFIG', wait=True)] == ['web:front: still STOPPING after 5s']
+    assert 5.0 < clock.now < 5.5 and ctl.acted is False
+
+
+def application(statename):
+    return {'application_name': 'web', 'statename': statename, 'managed': True}
+
+
+def test_applications_restart_waits_for_the_stop_then_starts_without_waiting():
+    clock = Clock()
+    client = ScriptedSupvisors(clock, lambda now: 'RUNNING')
+    ctl = ApplicationController(client, 5, clock=clock, sleep=clock.sleep)
+    actions = S.plan_applications([application('RUNNING')], 'restarted', 'LESS_LOADED')
+    assert ctl.apply(actions, wait=False) == []
+    assert client.calls == [('supvisors.stop_application', 'web', True),
+                            ('supvisors.start_application', 'LESS_LOADED', 'web', False)]
+
+
+def test_applications_still_stopping_at_the_deadline():
+    clock = Clock()
+    client = ScriptedSupvisors(clock, lambda now: 'STOPPING')
+    ctl = ApplicationController(client, 5, clock=clock, sleep=clock.sleep)
+    (failure,) = ctl.apply(S.plan_applications([application('STOPPING')], 'stopped'), wait=True)
+    assert (failure.name, failure.reason, failure.details) == ('web', 'still STOPPING after 5s',
+                                                               {'action': S.WAIT_STOPPED})
+    assert 5.0 < clock.now < 5.6 and ctl.acted is False
