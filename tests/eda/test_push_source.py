@@ -248,23 +248,33 @@ def test_polling_and_listening_together(pushing_daemon):
     run(test(), timeout=120)
 
 
-def test_tls(pushing_daemon, tmp_path):
+def test_tls_with_the_real_listener(tmp_path):
     cert, key = str(tmp_path / 'cert.pem'), str(tmp_path / 'key.pem')
     subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
                     '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'],
                    check=True, capture_output=True)
-    url = 'https://127.0.0.1:%d/' % pushing_daemon.push_port
+    port = free_port()
+    url = 'https://127.0.0.1:%d/' % port
+    directory = str(tmp_path / 'svd')
+    os.makedirs(directory)
+    daemon = Supervisord(directory, programs={'sleeper': dict(command=SLEEPER, startsecs=0)},
+                         extra_sections=listener_section(url, directory, events=NO_TICKS,
+                                                         extra_args='--cafile %s' % cert))
 
     async def test():
-        task = SourceTask(source_module, {'listen': {'port': pushing_daemon.push_port, 'token': TOKEN,
-                                                     'certfile': cert, 'keyfile': key}}, maxsize=10)
-        task.port = pushing_daemon.push_port
+        task = source_task(port, listen={'port': port, 'token': TOKEN, 'certfile': cert, 'keyfile': key})
         try:
             await listening(task)
             context = ssl.create_default_context(cafile=cert)
-            assert await in_thread(post, url, json.dumps(record(0)).encode(), TOKEN, context) == (
+            assert await in_thread(post, url, json.dumps(record(0, host='by-hand')).encode(), TOKEN, context) == (
                 200, {'accepted': True})
-            assert (await task.get())['supervisord']['data']['fullname'] == 'web:web_a'
+            assert (await task.get())['supervisord']['host'] == 'by-hand'
+            await in_thread(daemon.start)
+            seen = await task.get_until(is_process('sleeper', 'RUNNING'))
+            assert seen[-1]['meta'] == {'hosts': ['app1']}
         finally:
             await task.stop()
-    run(test(), timeout=60)
+    try:
+        run(test(), timeout=60)
+    finally:
+        daemon.cleanup()
