@@ -3,6 +3,7 @@
 import atexit
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,33 @@ CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_p
 # ansible's controller-side temp dir: one per test session, removed at exit.
 LOCAL_TEMP = tempfile.mkdtemp(prefix='ansible-local-tests-')
 atexit.register(shutil.rmtree, LOCAL_TEMP, True)
+# The ansible-playbook that runs the plays: .venv's, or another ansible-core's
+# bin directory (tests/compat runs the module and lookup tests with the oldest
+# ansible-core that meta/runtime.yml claims).
+ANSIBLE_BIN = os.environ.get('SUPERVISOR_CONTROL_TEST_ANSIBLE_BIN') or VENV_BIN
+_VERSION = []
+
+
+def ansible_core_version():
+    """(major, minor) of the ansible-core whose ansible-playbook runs the plays."""
+    if not _VERSION:
+        out = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '--version'], capture_output=True,
+                             text=True, check=True, timeout=120).stdout
+        _VERSION.append(tuple(int(part) for part in re.search(r'\[core (\d+)\.(\d+)\.', out).groups()))
+    return _VERSION[0]
+
+
+def assert_lookup_failed(msg, plugin, message):
+    """A task's ``msg`` is exactly what lookup ``plugin`` raised, as the running ansible-core words it.
+
+    ansible-core 2.19 puts where it happened first and ends with "The lookup plugin 'P' failed:
+    MESSAGE"; 2.16 gives the plugin's message alone.
+    """
+    if ansible_core_version() >= (2, 19):
+        expected = "The lookup plugin '%s' failed: %s" % (plugin, message)
+        assert msg.endswith(': ' + expected), '%s\nexpected the end: %s' % (msg, expected)
+    else:
+        assert msg == message, '%s\nexpected: %s' % (msg, message)
 
 
 class PlaybookRun(object):
@@ -65,7 +93,7 @@ def ansible_env(extra=None):
         'ANSIBLE_FORCE_COLOR': '0',
         'ANSIBLE_LOCAL_TEMP': LOCAL_TEMP,
         'ANSIBLE_DEPRECATION_WARNINGS': 'False',
-        'PATH': VENV_BIN + os.pathsep + env.get('PATH', ''),
+        'PATH': os.pathsep.join(dict.fromkeys([ANSIBLE_BIN, VENV_BIN, env.get('PATH', '')])),
     })
     for key in ('SUPERVISOR_SERVER_URL', 'SUPERVISOR_USERNAME', 'SUPERVISOR_PASSWORD', 'SUPERVISOR_CONFIG'):
         env.pop(key, None)
@@ -74,8 +102,11 @@ def ansible_env(extra=None):
 
 
 def run_playbook(tasks, tmp_path, args=(), extra_env=None, check=False, diff=False, verbosity=0,
-                 vars=None, gather_facts=False, timeout=300):
-    """Run ``tasks`` (a list of task dicts, or a whole playbook as text) on localhost."""
+                 vars=None, gather_facts=False, timeout=300, ansible_bin=None):
+    """Run ``tasks`` (a list of task dicts, or a whole playbook as text) on localhost.
+
+    ``ansible_bin``: the bin directory of the ansible-core to run, instead of ANSIBLE_BIN.
+    """
     if isinstance(tasks, str):
         text = tasks
     else:
@@ -87,7 +118,8 @@ def run_playbook(tasks, tmp_path, args=(), extra_env=None, check=False, diff=Fal
     with os.fdopen(fd, 'w') as handle:
         handle.write(text)
     results_file = playbook + '.results.json'
-    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', playbook]
+    ansible_bin = ansible_bin or ANSIBLE_BIN
+    cmd = [os.path.join(ansible_bin, 'ansible-playbook'), '-i', 'localhost,', playbook]
     if check:
         cmd.append('--check')
     if diff:
@@ -96,6 +128,7 @@ def run_playbook(tasks, tmp_path, args=(), extra_env=None, check=False, diff=Fal
         cmd.append('-' + 'v' * verbosity)
     cmd.extend(args)
     env = ansible_env(dict(extra_env or {}, RECORD_RESULTS_FILE=results_file))
+    env['PATH'] = ansible_bin + os.pathsep + env['PATH']
     proc = subprocess.run(cmd, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=timeout,
                           check=False)
     results = []
@@ -105,4 +138,5 @@ def run_playbook(tasks, tmp_path, args=(), extra_env=None, check=False, diff=Fal
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, results)
 
 
-__all__ = ['run_playbook', 'sv_task', 'ansible_env', 'PlaybookRun', 'REPO']
+__all__ = ['run_playbook', 'sv_task', 'ansible_env', 'PlaybookRun', 'REPO', 'ansible_core_version',
+           'assert_lookup_failed']
