@@ -113,9 +113,9 @@ from ansible_collections.supervisor.control.plugins.module_utils.client import t
 from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
 from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, process_specs, set_options
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
-from ansible_collections.supervisor.control.plugins.module_utils import processes as P
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors_control
+from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
 
 
 class LookupModule(LookupBase):
@@ -145,7 +145,7 @@ class LookupModule(LookupBase):
     @staticmethod
     def _supvisors(client, what, specs):
         """Supvisors applications or instances, as the application and supvisors modules return them."""
-        supvisors_control.read_status(client, 'what=%s' % what)
+        supvisors_controller.read_status(client, 'what=%s' % what)
         if what == 'applications':
             infos = to_builtin(client.call('supvisors.get_all_applications_info'))
             selected, unknown, dummy = S.select_applications(specs or ['*'], infos)

@@ -11,7 +11,7 @@ Nothing here does I/O, so every decision is unit-tested.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 
 # Steps of a process plan, carried out in this order for all processes at once.
 WAIT_STOPPED = 'wait_stopped'

@@ -156,10 +156,10 @@ server_url:
   type: str
 '''
 
-from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S
+from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
-from ansible_collections.supervisor.control.plugins.module_utils.supvisors_control import (
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import (
     ApplicationController,
     describe_application_failures,
     read_status,

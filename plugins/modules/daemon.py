@@ -153,17 +153,17 @@ server_url:
 
 import time
 
-from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
-from ansible_collections.supervisor.control.plugins.module_utils.control import ProcessController
+from ansible_collections.supervisor.control.plugins.module_utils.process_controller import ProcessController
 from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorConnectionError,
     SupervisorFault,
     TaskFailed,
 )
-from ansible_collections.supervisor.control.plugins.module_utils.groups import (
+from ansible_collections.supervisor.control.plugins.module_utils.group_controller import (
     GroupChanges,
     apply_group_plan,
     reload_config,

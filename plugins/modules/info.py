@@ -141,11 +141,11 @@ server_url:
   type: str
 '''
 
-from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
 from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors_control
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
 
 
 def run(task):
@@ -164,8 +164,8 @@ def run(task):
     if len(answers) > 1:
         result['config'] = to_builtin(answers[1])
     try:
-        result['supvisors'] = supvisors_control.read_facts(client, supvisors_control.read_status(client))
-    except supvisors_control.NoSupvisorsError:
+        result['supvisors'] = supvisors_controller.read_facts(client, supvisors_controller.read_status(client))
+    except supvisors_controller.NoSupvisorsError:
         pass  # a plain supervisord
     return result
 

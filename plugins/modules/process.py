@@ -206,13 +206,13 @@ server_url:
   sample: unix:///run/supervisor.sock
 '''
 
-from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
-from ansible_collections.supervisor.control.plugins.module_utils.control import ProcessController
+from ansible_collections.supervisor.control.plugins.module_utils.process_controller import ProcessController
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state
-from ansible_collections.supervisor.control.plugins.module_utils.supvisors import STARTING_STRATEGIES
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import STARTING_STRATEGIES
 
 
 def parse_signal(text):
@@ -245,8 +245,8 @@ def run(task):
         raise TaskFailed('signal is only used with state=signalled')
     if params.get('strategy'):
         # Imported here: the Supvisors code stays out of the common path's start-up.
-        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_control
-        return supvisors_control.run_process_task(task)
+        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
+        return supvisors_controller.run_process_task(task)
     controller = ProcessController(task.client, params['timeout'])
     targets = P.match(params['name'], controller.running_infos())
     return bring_to_state(task, controller, targets, state, signal)

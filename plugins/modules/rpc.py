@@ -97,7 +97,7 @@ server_url:
   type: str
 '''
 
-from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils.client import find_unsendable, to_builtin
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
 

@@ -71,8 +71,8 @@ server_url:
   type: str
 '''
 
-from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils.client import find_unsendable
 from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault, TaskFailed
 

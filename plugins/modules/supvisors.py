@@ -143,14 +143,14 @@ server_url:
 
 import time
 
-from ansible_collections.supervisor.control.plugins.module_utils.module import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S
+from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorConnectionError,
     SupervisorFault,
     TaskFailed,
 )
-from ansible_collections.supervisor.control.plugins.module_utils.supvisors_control import read_facts, read_status
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import read_facts, read_status
 
 POLL = 0.5
 

@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.supervisor.control.plugins.module_utils.processes import fullname
+from ansible_collections.supervisor.control.plugins.module_utils.process_names import fullname
 
 FORMAT = 'supervisor.control.push/1'
 # supervisor/states.py ProcessStates

@@ -18,6 +18,7 @@ the flood test prints its RSS figures even under ``-q``).
 """
 
 import asyncio
+import importlib
 import json
 import logging
 import os
@@ -40,6 +41,7 @@ from tests.eda.test_supvisors_source import Publisher  # noqa: E402
 from tests.support.supervisord import SLEEPER, Supervisord, free_port  # noqa: E402
 
 supvisors = load_source('supvisors')
+events = importlib.import_module('ansible_collections.supervisor.control.plugins.plugin_utils.supvisors_events')
 supervisord_source = load_source('supervisord')
 
 PUBLISHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'publisher_process.py')
@@ -237,13 +239,13 @@ def with_publisher_result(test):
 
 def test_the_backlog_is_bounded_by_count_and_by_bytes():
     async def test():
-        backlog = supvisors.Backlog(3, max_bytes=100)
+        backlog = events.Backlog(3, max_bytes=100)
         assert [backlog.add_message([b'h', b'x' * 10]) for dummy in range(5)] == [True, True, True, False, False]
         backlog.add_link({'state': 'lost'})            # never dropped
         assert (backlog.messages, backlog.size, backlog.dropped) == (3, 33, 2)
-        by_bytes = supvisors.Backlog(0, max_bytes=100)
+        by_bytes = events.Backlog(0, max_bytes=100)
         assert [by_bytes.add_message([b'h', b'x' * 40]) for dummy in range(3)] == [True, True, False]
-        huge = supvisors.Backlog(0, max_bytes=100)
+        huge = events.Backlog(0, max_bytes=100)
         assert huge.add_message([b'h', b'x' * 1000])   # one message larger than the bound still passes
         kinds = [(await backlog.take())[0] for dummy in range(4)]
         assert kinds == ['message', 'message', 'message', 'link']
@@ -258,7 +260,7 @@ def test_the_backlog_is_bounded_by_count_and_by_bytes():
 
 # Headers that pass ZeroMQ's prefix filter (so that the garbage reaches the source), mostly exact,
 # sometimes with a random tail (an unknown header, invalid UTF-8).
-EXACT = st.sampled_from(supvisors.HEADERS + ('address',)).map(lambda h: h.encode())
+EXACT = st.sampled_from(events.HEADERS + ('address',)).map(lambda h: h.encode())
 HEADER = st.one_of(EXACT, EXACT, EXACT, st.tuples(EXACT, st.binary(min_size=1, max_size=6)).map(b''.join))
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
@@ -321,7 +323,7 @@ def test_a_fuzzed_stream_never_stops_the_source(caplog):
     async def start():
         state['publisher'] = Publisher()
         state['source'] = SourceTask(supvisors, {'host': '127.0.0.1', 'port': state['publisher'].port,
-                                                 'heartbeat': 0, 'types': list(supvisors.HEADERS)})
+                                                 'heartbeat': 0, 'types': list(events.HEADERS)})
         await state['publisher'].sync(state['source'])
 
     async def exchange(messages, marker):
@@ -363,7 +365,7 @@ def test_a_fuzzed_stream_never_stops_the_source(caplog):
     skipped = [r.getMessage() for r in caplog.records if 'skipped' in r.getMessage()]
     assert skipped and state['messages'] > state['delivered']
     # The source's safety net for messages it cannot translate was never needed.
-    assert not [m for m in skipped if supvisors.BAD_OTHER in m], skipped
+    assert not [m for m in skipped if events.BAD_OTHER in m], skipped
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Unit tests of plugins/module_utils/logs.py against a fake supervisord.
+"""Unit tests of plugins/plugin_utils/log_reader.py against a fake supervisord.
 
 The fake answers tailProcessStdoutLog, readProcessStdoutLog and readLog with
 supervisor's own readFile/tailFile on a real file, and fails the way
@@ -13,7 +13,7 @@ import re
 import pytest
 from supervisor.options import readFile, tailFile
 
-from ansible_collections.supervisor.control.plugins.module_utils import logs
+from ansible_collections.supervisor.control.plugins.plugin_utils import log_reader as logs
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorFault,
     UnparseableAnswer,

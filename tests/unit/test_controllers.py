@@ -9,13 +9,13 @@ from tests.support.paths import ensure_collection_link
 
 ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils import plans  # noqa: E402
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S  # noqa: E402
-from ansible_collections.supervisor.control.plugins.module_utils.control import (  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.process_controller import (  # noqa: E402
     REMOVED,
     ProcessController,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault  # noqa: E402
-from ansible_collections.supervisor.control.plugins.module_utils.supvisors_control import (  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import (  # noqa: E402
     ApplicationController,
     SupvisorsProcessController,
 )

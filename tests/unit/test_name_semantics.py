@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 from tests.support.paths import ensure_collection_link
 
 ensure_collection_link()
-from ansible_collections.supervisor.control.plugins.module_utils import processes as P  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import process_names as P  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import NameNotFoundError  # noqa: E402
 
 

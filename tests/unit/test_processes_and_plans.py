@@ -6,7 +6,7 @@ from tests.support.paths import ensure_collection_link
 
 ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils import plans  # noqa: E402
-from ansible_collections.supervisor.control.plugins.module_utils import processes as P  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import process_names as P  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import NameNotFoundError  # noqa: E402
 
 

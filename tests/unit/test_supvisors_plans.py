@@ -1,11 +1,11 @@
-"""Pure Supvisors plans and answer parsing (plugins/module_utils/supvisors.py)."""
+"""Pure Supvisors plans and answer parsing (plugins/module_utils/supvisors_plans.py)."""
 
 import pytest
 
 from tests.support.paths import ensure_collection_link
 
 ensure_collection_link()
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S  # noqa: E402
 
 # Answers as Supvisors 0.19.1 gives them (captured from the 3-host test cluster).
 APPS = [

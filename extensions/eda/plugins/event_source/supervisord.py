@@ -196,7 +196,7 @@ try:
     from ansible_collections.supervisor.control.plugins.module_utils.connection import mask_url
     from ansible_collections.supervisor.control.plugins.module_utils.errors import (
         SupervisorConnectionError, SupervisorError, SupervisorFault)
-    from ansible_collections.supervisor.control.plugins.module_utils.processes import namespec, normalize
+    from ansible_collections.supervisor.control.plugins.module_utils.process_names import namespec, normalize
     from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
 except ImportError:  # loaded by file (ansible-rulebook runs sources with runpy)
     def _collections_root(path):
@@ -215,7 +215,7 @@ except ImportError:  # loaded by file (ansible-rulebook runs sources with runpy)
     from ansible_collections.supervisor.control.plugins.module_utils.connection import mask_url
     from ansible_collections.supervisor.control.plugins.module_utils.errors import (
         SupervisorConnectionError, SupervisorError, SupervisorFault)
-    from ansible_collections.supervisor.control.plugins.module_utils.processes import namespec, normalize
+    from ansible_collections.supervisor.control.plugins.module_utils.process_names import namespec, normalize
     from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
 
 LOGGER = logging.getLogger('supervisor.control.supervisord')

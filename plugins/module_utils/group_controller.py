@@ -12,7 +12,7 @@ wait for the autostart processes of what was added.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault
 

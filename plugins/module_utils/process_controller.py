@@ -17,7 +17,7 @@ __metaclass__ = type
 import re
 import time
 
-from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     Failure,

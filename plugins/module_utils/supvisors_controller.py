@@ -9,8 +9,8 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors as S
-from ansible_collections.supervisor.control.plugins.module_utils import processes as P
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
+from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     Failure,
