@@ -86,7 +86,9 @@ def test_config_option_reads_supervisorctl_section_with_here(auth_daemon, tmp_pa
     ], tmp_path, extra_env={'SV_PW': SECRET})
     assert run.task('config')['status'] == 'ok', run
     assert run.result('config')['server_url'] == 'unix://%s' % sock
-    assert run.result('broken config')['msg'].startswith('cannot parse supervisord config file %s' % broken)
+    assert run.result('broken config')['msg'] == (
+        "cannot parse supervisord config file %s: File contains no section headers. file: '%s', line: 1 "
+        "'[supervisorctl\\n'" % (broken, broken))
     assert run.result('missing config')['msg'] == 'supervisord config file %s does not exist' % (
         tmp_path / 'nope.conf')
     assert SECRET not in run.output

@@ -75,7 +75,7 @@ def test_password_never_shows_in_failures_diff_or_invocation(https_daemon, tmp_p
     ], tmp_path, verbosity=4, diff=True, extra_env={'SV_PW': SECRET})
     assert run.task('embedded ok')['status'] == 'changed', run
     assert run.result('embedded ok')['server_url'] == 'http://127.0.0.1:%d/RPC2' % daemon.inet_port
-    assert run.result('embedded unknown name')['msg'].startswith("no process matches 'nope'")
+    assert run.result('embedded unknown name')['msg'] == "no process matches 'nope'; the daemon has no such name"
     assert run.result('wrong password')['msg'] == (
         'authentication failed for %s/RPC2 (HTTP 401): check username and password' % daemon.http_url)
     assert SECRET not in run.output

@@ -106,7 +106,7 @@ def test_resolution_order(tmp_path):
     from_env = resolve_settings(environ=env)
     assert from_env.url == 'http://fromenv:2/RPC2' and from_env.source == 'environment SUPERVISOR_SERVER_URL'
     discovered = resolve_settings(environ={}, search_path=[str(tmp_path / 'nope'), str(conf)])
-    assert discovered.url == 'http://fromconf:1/RPC2' and discovered.source.startswith('discovered config')
+    assert (discovered.url, discovered.source) == ('http://fromconf:1/RPC2', 'discovered config %s' % conf)
     fallback = resolve_settings(environ={}, search_path=[])
     expected = 'unix:///var/run/supervisor.sock' if os.path.exists('/var/run/supervisor.sock') \
         else 'http://localhost:9001/RPC2'
