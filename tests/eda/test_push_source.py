@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from tests.eda.helpers import SourceTask, load_source, run
-from tests.support.push import NO_TICKS, TOKEN, listener_section
+from tests.support.push import NO_TICKS, TOKEN, listener_section, wait_until
 from tests.support.supervisord import SLEEPER, Supervisord, free_port
 
 from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
@@ -278,3 +278,46 @@ def test_tls_with_the_real_listener(tmp_path):
         run(test(), timeout=60)
     finally:
         daemon.cleanup()
+
+
+def test_a_spool_overflow_is_reported_in_the_next_event(tmp_path):
+    """Nobody listens for a while and the listener keeps only 3 events: the first delivered says how many went."""
+    port = free_port()
+    directory = str(tmp_path / 'svd')
+    os.makedirs(directory)
+    daemon = Supervisord(directory, programs={'sleeper': dict(command=SLEEPER, startsecs=0)},
+                         extra_sections=listener_section('http://127.0.0.1:%d/' % port, directory, events=NO_TICKS,
+                                                         extra_args='--max-events 3'))
+    spool = os.path.join(directory, 'push-spool.jsonl')
+
+    def last_spooled():
+        with open(spool) as handle:
+            lines = handle.read().splitlines()
+        return json.loads(lines[-1]) if lines else {}
+
+    async def test():
+        task = source_task(port)
+        try:
+            await listening(task)
+            events = [await task.get() for dummy in range(3)]
+        finally:
+            await task.stop()
+        return events
+
+    try:
+        daemon.start()
+        for dummy in range(2):
+            daemon.stop_process('sleeper')
+            daemon.start_process('sleeper')
+        # The last event is the sleeper's RUNNING: once it is spooled, all are.
+        wait_until(lambda: (last_spooled().get('eventname'), last_spooled().get('payload', {}).get('processname'))
+                   == ('PROCESS_STATE_RUNNING', 'sleeper'), what='the last event spooled')
+        last = last_spooled()['poolserial']
+        events = run(test(), timeout=60)
+    finally:
+        daemon.cleanup()
+    bodies = [e['supervisord'] for e in events]
+    assert [b['poolserial'] for b in bodies] == [last - 2, last - 1, last]
+    assert bodies[0]['dropped'] == last - 2           # poolserials 0 .. last-3 never left the listener
+    assert ['dropped' in b for b in bodies[1:]] == [False, False]
+    assert (bodies[-1]['data']['fullname'], bodies[-1]['data']['statename']) == ('sleeper', 'RUNNING')

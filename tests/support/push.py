@@ -46,7 +46,7 @@ def listener_section(url, directory, host='app1', spool=True, extra_args='', eve
 class Receiver(object):
     """An HTTP server on loopback that keeps the JSON bodies it accepted, in order."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.records = []
         self.status = 200
         self.condition = threading.Condition()
@@ -70,7 +70,7 @@ class Receiver(object):
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', port), Handler)
         self.server.daemon_threads = True
         self.url = 'http://127.0.0.1:%d/events' % self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
