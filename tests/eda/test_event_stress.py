@@ -186,8 +186,10 @@ def test_after_a_burst_of_drops_the_source_says_so_and_reads_a_snapshot(caplog):
     """With ``snapshot: true``, the state that the dropped messages carried is read again."""
     caplog.set_level(logging.WARNING, logger=LOGGER)
     server = SnapshotServer()
+    where = {}
 
     async def test(publisher):
+        where['url'] = 'tcp://127.0.0.1:%d' % publisher.port
         source = SourceTask(supvisors, {'host': '127.0.0.1', 'port': publisher.port, 'heartbeat': 0.5,
                                         'high_water_mark': 10, 'snapshot': True, 'server_url': server.url})
         await publisher.sync(source)           # (the snapshot at start goes by meanwhile)
@@ -216,14 +218,17 @@ def test_after_a_burst_of_drops_the_source_says_so_and_reads_a_snapshot(caplog):
     assert snapshots and snapshots[-1] == events[-2] and snapshots[-1]['supvisors']['type'] == 'process'
     messages = [r.getMessage() for r in caplog.records]
     caught_up = [m for m in messages if 'has caught up' in m]
-    assert caught_up and all(m.endswith('; reading a snapshot') for m in caught_up), messages
+    one_burst = re.compile(r'supervisor\.control\.supvisors: the rulebook has caught up; (\d+) messages? from %s '
+                           r'were dropped meanwhile \((\d+) in all\); reading a snapshot' % re.escape(where['url']))
+    assert caught_up and all(one_burst.fullmatch(m) for m in caught_up), messages
     # (a ``restored`` would mean a pause longer than the heartbeat before the burst, on a loaded machine)
     restored = [e for e in events if e['supvisors']['data'].get('state') == 'restored']
     assert server.snapshots == 1 + len(caught_up) + len(restored)
     # Every message was read (200 fit in the publisher's high-water mark): the count is exact.
     bursts = sum(int(re.search(r'; (\d+) messages? from', m).group(1)) for m in caught_up)
     assert bursts == 200 - len(seqs), (bursts, len(seqs))
-    assert any('dropped %d messages from' % bursts in m and 'in all' in m for m in messages), messages
+    assert ('supervisor.control.supvisors: dropped %d messages from %s in all, that the rulebook could not take in '
+            'time' % (bursts, where['url'])) in messages, messages
 
 
 def with_publisher_result(test):
