@@ -19,21 +19,12 @@ from tests.support.supervisord import Supervisord  # noqa: E402
 @pytest.fixture(scope='module')
 def daemon(tmp_path_factory):
     """A real supervisord on a unix socket, with the standard programs; one per test module."""
-    instance = Supervisord(str(tmp_path_factory.mktemp('supervisord')))
-    try:
-        instance.start()
+    with Supervisord(str(tmp_path_factory.mktemp('supervisord'))) as instance:
         yield instance
-    finally:
-        instance.cleanup()
 
 
 @pytest.fixture
 def fresh_daemon(tmp_path):
     """A real supervisord for one test, for tests that change its configuration."""
-    instance = Supervisord(str(tmp_path / 'supervisord'))
-    os.makedirs(instance.directory)
-    try:
-        instance.start()
+    with Supervisord(str(tmp_path / 'supervisord')) as instance:
         yield instance
-    finally:
-        instance.cleanup()

@@ -14,11 +14,11 @@ the number of processes.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
 import time
 
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.main_log import last_exit, lines_about
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     Failure,
     SupervisorConnectionError,
@@ -37,7 +37,6 @@ STOPPED_GRACE = 3.0
 REMOVED = 'was removed from supervisord while waiting (another client removed its group)'
 MAIN_LOG_BYTES = 32 * 1024
 STDERR_TAIL_BYTES = 2048
-_EXIT_STATUS = re.compile(r'exit status (\d+)')
 
 
 class ProcessFailure(Failure):
@@ -257,12 +256,5 @@ class ProcessController(object):
         for failure, tail in zip(failures, results[1:]):
             if isinstance(tail, list) and tail and isinstance(tail[0], str):
                 failure.stderr_tail = tail[0]
-            name = failure.info['name']
-            lines = [line for line in main_log.splitlines()
-                     if (': %s ' % name) in line or (': %s\n' % name) in line + '\n']
-            failure.log_lines = lines[-5:]
-            for line in reversed(lines):
-                found = _EXIT_STATUS.search(line)
-                if found:
-                    failure.exitstatus = int(found.group(1))
-                    break
+            failure.log_lines = lines_about(main_log, failure.info['name'])[-5:]
+            failure.exitstatus = last_exit(main_log, failure.info['name'])[1]

@@ -1,7 +1,6 @@
 """Event sources never log or emit the password (issue 8, item 6)."""
 
 import logging
-import os
 
 import pytest
 
@@ -13,15 +12,10 @@ SECRET = 'eda-Pa55-93bd1f'
 
 @pytest.fixture
 def auth_daemon(tmp_path):
-    daemon = Supervisord(str(tmp_path / 'd'), programs={'idle': dict(command='sleep 100000', autostart=False,
-                                                                     startsecs=0)},
-                         username='admin', password=SECRET, inet_port=free_port())
-    os.makedirs(daemon.directory)
-    try:
-        daemon.start()
+    idle = dict(command='sleep 100000', autostart=False, startsecs=0)
+    with Supervisord(str(tmp_path / 'd'), programs={'idle': idle}, username='admin', password=SECRET,
+                     inet_port=free_port()) as daemon:
         yield daemon
-    finally:
-        daemon.cleanup()
 
 
 def test_supervisord_source_keeps_the_password_out_of_logs_and_events(auth_daemon, caplog):

@@ -225,6 +225,17 @@ class Supervisord(object):
         if self._own_dir:
             shutil.rmtree(self.directory, ignore_errors=True)
 
+    def __enter__(self):
+        """Start it; the ``with`` block's end stops it and kills whatever is left, even on failure."""
+        try:
+            return self.start()
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
 
 def kill_session(sid):
     """SIGKILL every process of session ``sid`` (the daemon and its children)."""
