@@ -275,7 +275,7 @@ def test_site_playbook(workdir):
         ('clock', 'RUNNING')]
     with open(os.path.join(prefix, 'etc', 'supervisord.conf')) as handle:
         conf = handle.read()
-    assert 'port=127.0.0.1:%d' % port in conf
+    assert '\n[inet_http_server]\nport=127.0.0.1:%d\nusername=admin\npassword=%s\n\n' % (port, password) in conf
     assert oct(os.stat(os.path.join(prefix, 'etc', 'supervisord.conf')).st_mode & 0o777) == '0o600'
     assert oct(os.stat(os.path.join(prefix, 'run', 'supervisor.sock')).st_mode & 0o777) == '0o700'
 
@@ -306,7 +306,7 @@ def test_supvisors_configuration_in_check_mode(tmp_path):
             'synchro_timeout=20\n' % prefix) in conf
     assert '[ctlplugin:supvisors]\nsupervisor.ctl_factory=supvisors.supvisorsctl:make_supvisors_controller_plugin\n' in conf
     rules = run.result('Write the Supvisors rules file')
-    assert rules['changed']
+    assert rules['changed'] is True and rules['diff'][0]['after'] == '<root/>\n'
 
 
 def test_ansible_lint_production_profile():
