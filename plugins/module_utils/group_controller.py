@@ -18,17 +18,35 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import F
 
 
 class GroupChanges(object):
-    def __init__(self, plan):
+    def __init__(self, plan, kept_stopped=None):
         self.added = sorted(g for g, a in plan.items() if a == plans.ADD)
         self.updated = sorted(g for g, a in plan.items() if a == plans.REPLACE)
         self.removed = sorted(g for g, a in plan.items() if a == plans.REMOVE)
+        self.kept_stopped = kept_stopped  # None: keep_stopped was not asked for
 
     @property
     def changed(self):
         return bool(self.added or self.updated or self.removed)
 
     def as_result(self):
-        return {'groups_added': self.added, 'groups_updated': self.updated, 'groups_removed': self.removed}
+        result = {'groups_added': self.added, 'groups_updated': self.updated, 'groups_removed': self.removed}
+        if self.kept_stopped is not None:
+            result['kept_stopped'] = self.kept_stopped
+        return result
+
+
+def planned_changes(plan, infos, configured, keep_stopped):
+    """The GroupChanges that ``plan`` makes, with the processes that keep_stopped would keep stopped."""
+    changes = GroupChanges(plan)
+    if keep_stopped:
+        changes.kept_stopped = [_fullname(spec) for spec, dummy in
+                                plans.stopped_to_keep(infos, set(changes.updated), configured)]
+    return changes
+
+
+def _fullname(spec):
+    group, name = spec.split(':', 1)
+    return name if group == name else spec
 
 
 def reload_config(client):
@@ -46,11 +64,19 @@ def reload_config(client):
     return result, configured
 
 
-def apply_group_plan(client, controller, plan, configured, wait=True):
+def apply_group_plan(client, controller, plan, configured, wait=True, keep_stopped=False):
     """Carry out ``{group: action}``; return ``(GroupChanges, failures)``.
 
     ``failures`` lists a Failure for each process that would not stop or
     start, and for each group that could not be removed or added.
+
+    ``keep_stopped``: the processes of replaced groups that were STOPPED
+    before stay STOPPED (Supervisor#214). supervisord spawns the autostart
+    processes of an added group on its next tick and has no call to add a
+    group without that; so in the multicall that adds the group, each such
+    process is started and at once stopped (it gets its stop signal within
+    milliseconds of its fork), which makes supervisord consider it started
+    once and leave it stopped.
     """
     changes = GroupChanges(plan)
     if not changes.changed:
@@ -58,8 +84,13 @@ def apply_group_plan(client, controller, plan, configured, wait=True):
     leaving = set(changes.updated + changes.removed)
     entering = changes.added + changes.updated
     failures = []
+    keep = []
     if leaving:
-        running = [i for i in controller.all_infos() if i['group'] in leaving]
+        current = controller.all_infos()
+        if keep_stopped:
+            keep = plans.stopped_to_keep(current, set(changes.updated), configured)
+            changes.kept_stopped = [_fullname(spec) for spec, dummy in keep]
+        running = [i for i in current if i['group'] in leaving]
         failures += controller.apply(plans.plan_processes(running, 'stopped'), wait=True)
         results = client.multicall([('supervisor.removeProcessGroup', [g]) for g in sorted(leaving)])
         for group, result in zip(sorted(leaving), results):
@@ -67,17 +98,26 @@ def apply_group_plan(client, controller, plan, configured, wait=True):
                 failures.append(Failure(group, 'cannot be removed: %s' % result,
                                         summary='cannot remove group %s: %s' % (group, result)))
     if entering:
-        results = client.multicall([('supervisor.addProcessGroup', [g]) for g in entering])
+        respawned = [spec for spec, autostart in keep if autostart]
+        calls = [('supervisor.addProcessGroup', [g]) for g in entering]
+        for spec in respawned:
+            calls += [('supervisor.startProcess', [spec, False]), ('supervisor.stopProcess', [spec, False])]
+        results = client.multicall(calls)
         for group, result in zip(entering, results):
             if isinstance(result, SupervisorFault) and not result.is_('ALREADY_ADDED'):
                 failures.append(Failure(group, 'cannot be added: %s' % result,
                                         summary='cannot add group %s: %s' % (group, result)))
+        if respawned:
+            # The stop must have happened, wait or not: the point is that they do not run.
+            kept = [i for i in controller.all_infos() if P.namespec(i) in set(respawned)]
+            failures += controller.apply(plans.plan_processes(kept, 'stopped'), wait=True)
         if wait:
             autostart = set()
             for group in entering:
                 for config in configured.get(group, []):
                     if config.get('autostart'):
                         autostart.add('%s:%s' % (group, config['name']))
+            autostart.difference_update(spec for spec, dummy in keep)
             infos = [i for i in controller.all_infos() if P.namespec(i) in autostart]
             if infos:
                 failures += controller.wait_started(infos, not_yet_spawned=True)

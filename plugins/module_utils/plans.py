@@ -141,3 +141,22 @@ def plan_groups(names, state, loaded, configured, reload_result):
     else:
         unknown = [name for name in names if name not in loaded]
     return plan, unknown
+
+
+def stopped_to_keep(infos, replaced, configured):
+    """The processes of ``replaced`` groups that are STOPPED now and will exist again after the update.
+
+    ``infos``: the processes before the update; ``configured``: ``{group:
+    [config infos]}`` after reloadConfig. Returns ``[(namespec, autostart)]``
+    in supervisord's order. Only STOPPED counts: that is an operator's stop
+    (or a program never started); EXITED and FATAL processes come back as
+    their new configuration says, the update being a chance to start them.
+    """
+    kept = []
+    for info in infos:
+        if info['group'] not in replaced or info['statename'] != P.STOPPED:
+            continue
+        for config in configured.get(info['group'], []):
+            if config.get('name') == info['name']:
+                kept.append((P.namespec(info), bool(config.get('autostart'))))
+    return kept

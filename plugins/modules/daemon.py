@@ -52,6 +52,21 @@ options:
       - With O(state=reloaded), wait until the processes of added and changed groups have started.
     type: bool
     default: true
+  keep_stopped:
+    description:
+      - "A group whose configuration changed on disk is replaced (stopped, removed, added again), and supervisord
+        starts its C(autostart) processes again, even those an operator had stopped on purpose (Supervisor#214).
+        With V(true), the processes of a replaced group that were STOPPED before the update are STOPPED after it,
+        and RV(kept_stopped) lists them."
+      - Only STOPPED counts; EXITED and FATAL processes come back as their new configuration says, the update being
+        the usual way to fix what made them fail.
+      - supervisord offers no call to add a group without spawning its C(autostart) processes, so each kept process
+        is started and stopped in the same multicall that adds its group; it receives its stop signal within
+        milliseconds of being forked, before anything can depend on it running.
+      - Only with O(state=reloaded). V(false) (the default) does what C(supervisorctl update) does.
+    type: bool
+    default: false
+    version_added: 0.2.0
 seealso:
   - module: supervisor.control.group
   - module: supervisor.control.info
@@ -132,6 +147,13 @@ groups_removed:
   returned: success
   type: list
   elements: str
+kept_stopped:
+  description: With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names).
+  returned: when O(keep_stopped=true)
+  type: list
+  elements: str
+  sample: ['web:web_a']
+  version_added: 0.2.0
 logs_cleared:
   description:
     - With O(clear_logs=[processes]), the full names of the processes whose logs were not empty and were cleared.
@@ -164,8 +186,8 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     TaskFailed,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.group_controller import (
-    GroupChanges,
     apply_group_plan,
+    planned_changes,
     reload_config,
 )
 
@@ -232,14 +254,16 @@ def reload_all(task, client):
     controller = ProcessController(client, task.params['timeout'])
     reload_result, configured = reload_config(client)
     plan = plans.plan_update(reload_result)
-    changes = GroupChanges(plan)
+    before = controller.all_infos()
+    changes = planned_changes(plan, before, configured, task.params['keep_stopped'])
     result = {'changed': changes.changed}
     if task.diff:
-        loaded = sorted(set(i['group'] for i in controller.all_infos()))
+        loaded = sorted(set(i['group'] for i in before))
         after = sorted((set(loaded) | set(changes.added)) - set(changes.removed))
         result['diff'] = {'before': {'groups': loaded}, 'after': {'groups': after, 'updated': changes.updated}}
     if changes.changed and not task.check_mode:
-        changes, failures = apply_group_plan(client, controller, plan, configured, wait=task.params['wait'])
+        changes, failures = apply_group_plan(client, controller, plan, configured, wait=task.params['wait'],
+                                             keep_stopped=task.params['keep_stopped'])
         if failures:
             raise TaskFailed.of(failures, True, **changes.as_result())
     result.update(changes.as_result())
@@ -308,6 +332,7 @@ ARGUMENT_SPEC = dict(
     state=dict(type='str', default='running', choices=['running', 'reloaded', 'restarted', 'stopped']),
     clear_logs=dict(type='list', elements='str', default=[], choices=['main', 'processes']),
     wait=dict(type='bool', default=True),
+    keep_stopped=dict(type='bool', default=False),
 )
 
 

@@ -52,6 +52,21 @@ options:
         of stopped or removed groups are stopped, within O(timeout) seconds.
     type: bool
     default: true
+  keep_stopped:
+    description:
+      - "A group whose configuration changed on disk is replaced (stopped, removed, added again), and supervisord
+        starts its C(autostart) processes again, even those an operator had stopped on purpose (Supervisor#214).
+        With V(true), the processes of a replaced group that were STOPPED before the update are STOPPED after it,
+        and RV(kept_stopped) lists them."
+      - Only STOPPED counts; EXITED and FATAL processes come back as their new configuration says, the update being
+        the usual way to fix what made them fail.
+      - supervisord offers no call to add a group without spawning its C(autostart) processes, so each kept process
+        is started and stopped in the same multicall that adds its group; it receives its stop signal within
+        milliseconds of being forked, before anything can depend on it running.
+      - V(false) (the default) does what C(supervisorctl update) does.
+    type: bool
+    default: false
+    version_added: 0.2.0
 seealso:
   - module: supervisor.control.daemon
   - module: supervisor.control.process
@@ -101,6 +116,13 @@ groups_removed:
   returned: success
   type: list
   elements: str
+kept_stopped:
+  description: With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names).
+  returned: when O(keep_stopped=true)
+  type: list
+  elements: str
+  sample: ['web:web_a']
+  version_added: 0.2.0
 processes:
   description:
     - The processes of the named groups after the action, in supervisord's order,
@@ -128,6 +150,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import T
 from ansible_collections.supervisor.control.plugins.module_utils.group_controller import (
     GroupChanges,
     apply_group_plan,
+    planned_changes,
     reload_config,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state
@@ -164,10 +187,11 @@ def run(task):
     if unknown:
         raise TaskFailed('group %s is not in the configuration files of supervisord (known: %s)' % (
             ', '.join(unknown), ', '.join(sorted(configured)) or 'none'))
-    changes = GroupChanges(plan)
+    changes = planned_changes(plan, before, configured, params['keep_stopped'])
     result = dict(changes.as_result(), changed=changes.changed)
     if changes.changed and not task.check_mode:
-        changes, failures = apply_group_plan(client, controller, plan, configured, wait=params['wait'])
+        changes, failures = apply_group_plan(client, controller, plan, configured, wait=params['wait'],
+                                             keep_stopped=params['keep_stopped'])
         if failures:
             raise TaskFailed.of(failures, True, processes=_group_processes(controller.all_infos(), names),
                                 **changes.as_result())
@@ -191,6 +215,7 @@ ARGUMENT_SPEC = dict(
     name=dict(type='list', elements='str', required=True),
     state=dict(type='str', default='present', choices=['present', 'absent', 'started', 'stopped', 'restarted']),
     wait=dict(type='bool', default=True),
+    keep_stopped=dict(type='bool', default=False),
 )
 
 

@@ -102,3 +102,14 @@ def test_plan_update_and_groups():
     assert plan == {'same': 'remove'} and unknown == []
     plan, unknown = plans.plan_groups(['same', 'nope'], 'started', loaded, configured, reload_result)
     assert plan == {} and unknown == ['nope']
+
+
+def test_stopped_to_keep_only_stopped_processes_of_replaced_groups_that_stay_configured():
+    infos = [info('web', 'web_a', 'STOPPED'), info('web', 'web_b', 'RUNNING'), info('web', 'web_c', 'EXITED'),
+             info('web', 'gone', 'STOPPED'), info('api', 'api', 'STOPPED')]
+    configured = {'web': [{'name': 'web_a', 'autostart': True}, {'name': 'web_b', 'autostart': True},
+                          {'name': 'web_c', 'autostart': True}],
+                  'api': [{'name': 'api', 'autostart': False}]}
+    assert plans.stopped_to_keep(infos, {'web'}, configured) == [('web:web_a', True)]
+    assert plans.stopped_to_keep(infos, {'web', 'api'}, configured) == [('web:web_a', True), ('api:api', False)]
+    assert plans.stopped_to_keep(infos, set(), configured) == []
