@@ -2,7 +2,7 @@
 # Copyright (c) 2026, supervisor.control developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What the lookups share on the controller: a client from their connection options."""
+"""What the lookups (and the inventory plugin) share on the controller: a client from their connection options."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

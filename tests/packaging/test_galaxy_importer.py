@@ -29,6 +29,7 @@ LOG_LEVEL_MAIN = INFO
 EXPECTED = {
     'module': ['application', 'daemon', 'group', 'info', 'process', 'rpc', 'stdin', 'supvisors'],
     'lookup': ['log', 'state'],
+    'inventory': ['supvisors'],
     'role': ['program', 'supervisord'],
     'eda/plugins/event_source': ['supervisord', 'supvisors'],
 }

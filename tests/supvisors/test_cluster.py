@@ -9,6 +9,7 @@ and shutdown, which end it. Every wait is a poll with a generous deadline.
 import glob
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -16,8 +17,9 @@ import pytest
 import yaml
 
 from tests.eda.helpers import Rulebook
-from tests.support.ansible import run_playbook, sv_task
+from tests.support.ansible import ansible_env, run_playbook, sv_task
 from tests.support.netns import require_root
+from tests.support.paths import VENV_BIN
 from tests.supvisors.cluster import make_cluster
 
 DEADLINE = 90  # seconds: only there to turn a hang into a failure
@@ -111,6 +113,57 @@ def test_start_with_the_rules_strategy_then_idempotent(cluster, tmp_path):
     again = run.task('again')
     assert again['status'] == 'ok', run
     assert again['result']['applications'][0]['strategy'] is None
+
+
+def inventory(path, args=()):
+    """``ansible-inventory --list`` of one inventory file: (returncode, the JSON inventory or None, stderr)."""
+    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-inventory'), '-i', str(path), '--list'] + list(args),
+                          capture_output=True, text=True, timeout=120, check=False, env=ansible_env())
+    try:
+        # Variables that come from a daemon are marked unsafe (never templated): the JSON wraps them.
+        listed = json.loads(proc.stdout, object_hook=lambda d: d['__ansible_unsafe'] if set(d) == {
+            '__ansible_unsafe'} else d)
+    except ValueError:
+        listed = None
+    return proc.returncode, listed, proc.stderr
+
+
+def test_inventory_plugin_names_the_instances_as_the_event_source_does(cluster, tmp_path):
+    """web runs front on alpha and back on beta (previous test); auto's ticker runs on alpha."""
+    source = tmp_path / 'cluster.supvisors.yml'
+    cache_dir = tmp_path / 'cache'
+    config = {'plugin': 'supervisor.control.supvisors', 'server_url': cluster.server_url('gamma'),
+              'cache': True, 'cache_plugin': 'ansible.builtin.jsonfile', 'cache_connection': str(cache_dir)}
+    source.write_text(yaml.safe_dump(config))
+    rc, listed, stderr = inventory(source)
+    assert rc == 0 and listed is not None, stderr
+    assert sorted(listed['_meta']['hostvars']) == ['alpha', 'beta', 'gamma']
+    alpha = listed['_meta']['hostvars']['alpha']
+    assert (alpha['supervisor_server_url'], alpha['supvisors_identifier'], alpha['supvisors_nick_identifier'],
+            alpha['supvisors_state']) == ('http://alpha:60000', 'alpha:60000', 'alpha', 'RUNNING')
+    assert isinstance(alpha['supvisors_load'], int)
+    assert sorted(listed['application_web']['hosts']) == ['alpha', 'beta']
+    assert listed['application_auto']['hosts'] == ['alpha']
+    assert 'application_loose' not in listed and 'application_broken' not in listed  # nothing runs there
+
+    # The same file, now pointing nowhere: the cache answers.
+    source.write_text(yaml.safe_dump(dict(config, server_url='http://127.0.0.1:9')))
+    rc, cached, stderr = inventory(source)
+    assert (rc, cached) == (0, listed), stderr
+
+    # Without cache: strict (the default) fails with the node's error, strict=false gives nothing and warns.
+    source.write_text(yaml.safe_dump({'plugin': 'supervisor.control.supvisors', 'server_url': 'http://127.0.0.1:9'}))
+    refused = ('supervisor.control.supvisors inventory: connection refused by http://127.0.0.1:9/RPC2: is '
+               'supervisord running with an [inet_http_server] on that address and port?')
+    rc, listed, stderr = inventory(source)
+    assert refused in ' '.join(stderr.split()), stderr
+    assert sorted(listed['_meta']['hostvars']) == []
+    loose = tmp_path / 'loose.supvisors.yml'
+    loose.write_text(yaml.safe_dump({'plugin': 'supervisor.control.supvisors', 'server_url': 'http://127.0.0.1:9',
+                                     'strict': False}))
+    rc, listed, stderr = inventory(loose)
+    assert rc == 0 and sorted(listed['_meta']['hostvars']) == [], stderr
+    assert refused + ' (strict=false: the inventory is empty)' in ' '.join(stderr.split()), stderr
 
 
 def test_stop_then_local_strategy_then_restart(cluster, tmp_path):
