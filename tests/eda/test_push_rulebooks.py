@@ -93,7 +93,7 @@ def test_memmon_rulebook_restarts_a_process_over_the_limit_with_a_cool_down(bed,
 
     def ticks_delivered():
         with open(spool) as handle:
-            ticks = [json.loads(line) for line in handle if '"TICK_5"' in line]
+            ticks = [json.loads(line) for line in handle if line.endswith('\n') and '"TICK_5"' in line]
         later = [t['serial'] for t in ticks if t['time'] > restarted]
         with open(spool + '.ack') as handle:
             return len(later) >= 2 and json.load(handle)['last'][1] >= later[1]

@@ -49,6 +49,7 @@ class Receiver(object):
     def __init__(self, port=0):
         self.records = []
         self.status = 200
+        self.closed = False
         self.condition = threading.Condition()
         receiver = self
 
@@ -58,6 +59,9 @@ class Receiver(object):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
                 status = receiver.status
+                if receiver.closed:
+                    # A kept-alive connection outlives the server: send the client elsewhere.
+                    status, self.close_connection = 503, True
                 if status == 200:
                     with receiver.condition:
                         receiver.records.append(dict(json.loads(body), authorization=self.headers.get(
@@ -72,6 +76,8 @@ class Receiver(object):
 
         self.server = http.server.ThreadingHTTPServer(('127.0.0.1', port), Handler)
         self.server.daemon_threads = True
+        # A client that goes away in the middle (a listener killed by the test) is no error here.
+        self.server.handle_error = lambda request, client_address: None
         self.url = 'http://127.0.0.1:%d/events' % self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -89,6 +95,7 @@ class Receiver(object):
             return list(self.records)
 
     def close(self):
+        self.closed = True
         self.server.shutdown()
         self.server.server_close()
 

@@ -339,20 +339,27 @@ class Sender(object):
 
     def post(self, body):
         """The HTTP status of one POST; raises OSError/HTTPException when there is no answer."""
-        if self.connection is None:
-            self.connection = self._connect()
         headers = {'Content-Type': 'application/json', 'User-Agent': 'supervisor_control_push'}
         if self.token:
             bearer = self.token_header.lower() == 'authorization'
             headers[self.token_header] = 'Bearer %s' % self.token if bearer else self.token
-        try:
-            self.connection.request('POST', self.path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            response.read()
-        except Exception:
-            self.connection.close()
-            self.connection = None
-            raise
+        # A kept-alive connection may have been closed by the receiver while idle: one
+        # more try on a new one (a resent event is dropped as a duplicate by the source).
+        reused = self.connection is not None
+        while True:
+            if self.connection is None:
+                self.connection = self._connect()
+            try:
+                self.connection.request('POST', self.path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                response.read()
+                break
+            except (OSError, http.client.HTTPException):
+                self.connection.close()
+                self.connection = None
+                if not reused:
+                    raise
+                reused = False
         if response.will_close:
             self.connection.close()
             self.connection = None
@@ -361,9 +368,18 @@ class Sender(object):
     def run(self):
         backoff = 0.0
         while not self.stopped.is_set():
-            record, dropped = self.spool.head(timeout=1.0)
-            if record is None:
-                continue
+            try:
+                backoff = self.send_one(backoff)
+            except Exception as exc:  # pylint: disable=broad-except
+                # This thread must not die: the main thread would go on acknowledging events.
+                backoff = min(self.backoff_max, max(0.2, backoff * 2))
+                log('sender: %s: %s', exc.__class__.__name__, exc)
+                self.stopped.wait(backoff)
+
+    def send_one(self, backoff):
+        """Try to deliver the oldest pending event; the backoff to use next."""
+        record, dropped = self.spool.head(timeout=1.0)
+        if record is not None:
             body = dict(record)
             if dropped:
                 body['dropped'] = dropped
@@ -375,15 +391,15 @@ class Sender(object):
                 reason = 'HTTP %d' % status
             if status is not None and 200 <= status < 300:
                 self.spool.delivered(record, dropped)
-                backoff = 0.0
-                continue
+                return 0.0
             if status in REJECTED:
                 log('event %s refused by the receiver (%s): dropped', record.get('serial'), reason)
                 self.spool.rejected(record)
-                continue
+                return backoff
             backoff = min(self.backoff_max, max(0.2, backoff * 2))
             log('cannot deliver event %s (%s): retrying in %.1fs', record.get('serial'), reason, backoff)
             self.stopped.wait(backoff)
+        return backoff
 
 
 # -- main -------------------------------------------------------------------------
