@@ -10,9 +10,13 @@
    (supervisord_push_restart.yml) against the polling one (supervisord_crashes.yml,
    ``interval: 1``), two identical daemons, interleaved; the ratio push / poll.
 
-Not measured here (yet): Supvisors' reaction, and 50 daemons pushing against polling 50.
+3. Fleet: 50 daemons, each with a process that exits every ~0.6 s, pushing to one
+   source (``listen``) against the same source polling all 50 (``interval: 1``):
+   events per second and the source's CPU (in a process of its own), interleaved.
 
-    .venv/bin/python tests/benchmarks/bench_push.py [--events 5000] [--repeat 3] [--crashes 5]
+Not measured here: Supvisors' reaction (bench_reaction.py has Supvisors against polling).
+
+    .venv/bin/python tests/benchmarks/bench_push.py [--events 5000] [--repeat 3] [--crashes 5] [--daemons 50]
 """
 
 import argparse
@@ -35,7 +39,7 @@ sys.path.insert(0, REPO)
 
 from tests.support.paths import ensure_collection_link  # noqa: E402
 
-ensure_collection_link()
+COLLECTIONS_ROOT = ensure_collection_link()
 from tests.eda.helpers import RULEBOOKS, Rulebook, load_source  # noqa: E402
 from tests.support.push import LISTENER, NO_TICKS, SYSTEM_PYTHON, TOKEN, Receiver, listener_section  # noqa: E402
 from tests.support.supervisord import SLEEPER, Supervisord, free_port  # noqa: E402
@@ -196,28 +200,133 @@ def reaction(directory, crashes):
     return results
 
 
+SOURCE_RUNNER = r"""
+import asyncio, json, os, signal, sys, time
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.supervisor.control.extensions.eda.plugins.event_source import supervisord
+count = 0
+
+async def main():
+    queue = asyncio.Queue(maxsize=1)
+
+    async def consume():
+        global count
+        while True:
+            await queue.get()
+            count += 1
+
+    async def report():
+        while True:
+            times = os.times()
+            print(json.dumps([time.monotonic(), count, times.user + times.system]), flush=True)
+            await asyncio.sleep(1)
+    tasks = [asyncio.ensure_future(c) for c in (consume(), report(), supervisord.main(queue, json.loads(sys.argv[2])))]
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    for task in tasks:
+        task.cancel()
+
+asyncio.run(main())
+"""
+
+
+def source_process(args, seconds, warmup=5):
+    """(events/s, CPU seconds per second) of the source in a process of its own, after a warm-up."""
+    proc = subprocess.Popen([sys.executable, '-c', SOURCE_RUNNER, COLLECTIONS_ROOT, json.dumps(args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        samples = []
+        for line in proc.stdout:
+            samples.append(json.loads(line))
+            if samples[-1][0] - samples[0][0] >= warmup + seconds:
+                break
+        start = next(sample for sample in samples if sample[0] - samples[0][0] >= warmup)
+        end = samples[-1]
+        elapsed = end[0] - start[0]
+        return (end[1] - start[1]) / elapsed, (end[2] - start[2]) / elapsed
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def fleet(directory, count, seconds, repeat):
+    """``count`` daemons, each with a process that exits every ~0.6 s: one source listening, or polling all."""
+    port = free_port()
+    daemons = []
+    results = {'push': [], 'poll': []}
+    try:
+        for index in range(count):
+            svd = os.path.join(directory, 'fleet', 'd%02d' % index)
+            os.makedirs(svd)
+            daemons.append(Supervisord(svd, programs={'flapper': dict(
+                command="sh -c 'echo up; sleep 0.5; echo down; exit 1'", startsecs=0, autorestart=True)},
+                extra_sections=listener_section('http://127.0.0.1:%d/' % port, svd, host='d%02d' % index,
+                                                spool=False, events=NO_TICKS)).start())
+        servers = [{'server_url': d.server_url, 'host': 'd%02d' % i} for i, d in enumerate(daemons)]
+        for index in range(repeat):
+            for mode in (('push', 'poll') if index % 2 == 0 else ('poll', 'push')):
+                if mode == 'push':
+                    rate, cpu = source_process({'listen': {'port': port, 'token': TOKEN}}, seconds)
+                else:
+                    # The listeners keep posting (to a bare receiver): the same load on the machine,
+                    # and no backlog for the next push measure.
+                    receiver = Receiver(port)
+                    try:
+                        rate, cpu = source_process({'servers': servers, 'interval': 1}, seconds)
+                    finally:
+                        receiver.close()
+                results[mode].append([rate, cpu])
+                print('  %-4s %6.0f events/s, source CPU %3.0f%%' % (mode, rate, 100 * cpu), flush=True)
+    finally:
+        for daemon in daemons:
+            daemon.cleanup()
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
-    parser.add_argument('--events', type=int, default=5000)
+    parser.add_argument('--events', type=int, default=5000, help='events for the throughput measure (0: skip it)')
     parser.add_argument('--repeat', type=int, default=3)
-    parser.add_argument('--crashes', type=int, default=5, help='crashes per rulebook')
+    parser.add_argument('--crashes', type=int, default=5, help='crashes per rulebook (0: skip the reaction measure)')
+    parser.add_argument('--daemons', type=int, default=50, help='daemons for the fleet measure (0: skip it)')
+    parser.add_argument('--seconds', type=float, default=15, help='length of each fleet measure')
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix='bench-push-')
     try:
-        print('throughput, %d events from the spool:' % args.events, flush=True)
-        rates = throughput(directory, args.events, args.repeat)
-        print('reaction, SIGKILL to RUNNING again:', flush=True)
-        times = reaction(directory, args.crashes)
+        rates = times = None
+        if args.events:
+            print('throughput, %d events from the spool:' % args.events, flush=True)
+            rates = throughput(directory, args.events, args.repeat)
+        if args.crashes:
+            print('reaction, SIGKILL to RUNNING again:', flush=True)
+            times = reaction(directory, args.crashes)
+        fleets = {}
+        if args.daemons:
+            print('%d daemons, one source:' % args.daemons, flush=True)
+            fleets = fleet(directory, args.daemons, args.seconds, args.repeat)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    bare, source = statistics.median(rates['bare']), statistics.median(rates['source'])
-    push, poll = statistics.median(times['push']), statistics.median(times['poll'])
     print('\n| measure | median | ratio |\n|---|---|---|')
-    print('| events/s, listener to a bare HTTP receiver | %.0f | |' % bare)
-    print('| events/s, listener to the source (listen) | %.0f | source / bare = %.2f |' % (source, source / bare))
-    print('| SIGKILL to RUNNING, push rulebook | %.2f s | |' % push)
-    print('| SIGKILL to RUNNING, polling rulebook (interval 1) | %.2f s | push / poll = %.2f |' % (poll, push / poll))
-    print(json.dumps({'throughput': rates, 'reaction': times, 'loadavg': os.getloadavg()}))
+    if rates:
+        bare, source = statistics.median(rates['bare']), statistics.median(rates['source'])
+        print('| events/s, listener to a bare HTTP receiver | %.0f | |' % bare)
+        print('| events/s, listener to the source (listen) | %.0f | source / bare = %.2f |' % (source, source / bare))
+    if times:
+        push, poll = statistics.median(times['push']), statistics.median(times['poll'])
+        print('| SIGKILL to RUNNING, push rulebook | %.2f s | |' % push)
+        print('| SIGKILL to RUNNING, polling rulebook (interval 1) | %.2f s | push / poll = %.2f |' % (
+            poll, push / poll))
+    if fleets and min(len(fleets['push']), len(fleets['poll'])):
+        medians = dict((mode, (statistics.median(r[0] for r in fleets[mode]),
+                               statistics.median(r[1] for r in fleets[mode]))) for mode in fleets)
+        print('| %d daemons pushing to one source: events/s, source CPU | %.0f, %.0f%% | |' % (
+            args.daemons, medians['push'][0], 100 * medians['push'][1]))
+        print('| one source polling the %d daemons (interval 1): events/s, source CPU | %.0f, %.0f%% | '
+              'push / poll: events %.2f, CPU per event %.2f |' % (
+                  args.daemons, medians['poll'][0], 100 * medians['poll'][1], medians['push'][0] / medians['poll'][0],
+                  (medians['push'][1] / medians['push'][0]) / (medians['poll'][1] / medians['poll'][0])))
+    print(json.dumps({'throughput': rates, 'reaction': times, 'fleet': fleets, 'loadavg': os.getloadavg()}))
 
 
 if __name__ == '__main__':
