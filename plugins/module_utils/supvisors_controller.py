@@ -200,6 +200,20 @@ def describe_application_failures(failures, found, instances):
     return failures
 
 
+def predict_process_starts(client, actions, strategy, after):
+    """Check mode: where Supvisors would start each process to be started (``supvisors.test_start_process``).
+
+    Only processes that do not run are predicted (Supvisors refuses the
+    others); a refusal leaves the process without a prediction.
+    """
+    starting = [a for a in actions if plans.START in a.steps and a.info.get('statename') in P.NOT_RUNNING]
+    if not starting:
+        return after
+    answers = client.multicall([('supvisors.test_start_process', [strategy, a.namespec]) for a in starting])
+    prediction = [entry for answer in answers if isinstance(answer, list) for entry in answer]
+    return [as_process_info(i) for i in S.apply_prediction(after, prediction)]
+
+
 def run_process_task(task):
     """supervisor.control.process with ``strategy``: the whole cluster's processes, through Supvisors.
 
@@ -226,6 +240,8 @@ def run_process_task(task):
     failures = []
     if task.check_mode or not any(a.steps for a in actions):
         after = [dict(a.info, statename=a.expected) for a in actions]
+        if task.check_mode:
+            after = predict_process_starts(client, actions, params['strategy'], after)
     else:
         failures = controller.apply(actions, params['strategy'], params['wait'])
         wanted = set(P.namespec(info) for info in before)

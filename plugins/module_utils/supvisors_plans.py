@@ -82,6 +82,7 @@ def normalize_process(info, instances=None):
         'identifiers': identifiers,
         'hosts': [host_of(i, instances) for i in identifiers],
         'extra_args': info.get('extra_args', ''),
+        'predicted': bool(info.get('predicted')),
     }
 
 
@@ -273,11 +274,34 @@ def plan_applications(infos, state, strategy=None, rules=None):
     return actions
 
 
-def application_diff(before, after):
-    return {
+def application_diff(before, after, predicted=()):
+    """Ansible's diff; in check mode ``predicted`` processes add where Supvisors would start them."""
+    diff = {
         'before': dict((i['application_name'], i.get('statename')) for i in before),
         'after': dict((i['application_name'], i.get('statename')) for i in after),
     }
+    for process in predicted:
+        diff['after'][process['namespec']] = '%s on %s' % (process['statename'], ', '.join(process['hosts']) or 'no host')
+    return diff
+
+
+def apply_prediction(processes, prediction):
+    """``get_process_info`` entries as a ``test_start_*`` prediction says they would be after the start.
+
+    A prediction entry has ``application_name``, ``process_name``, ``state``
+    and ``running_identifiers``; the processes it names get that state and
+    those identifiers, and ``predicted: true``.
+    """
+    by_name = dict(((p.get('application_name'), p.get('process_name')), p) for p in prediction or []
+                   if isinstance(p, dict))
+    result = []
+    for info in processes:
+        guess = by_name.get((info.get('application_name'), info.get('process_name')))
+        if guess is not None:
+            info = dict(info, statename=guess.get('state'), identifiers=list(guess.get('running_identifiers') or []),
+                        predicted=True)
+        result.append(info)
+    return result
 
 
 def failing_processes(processes):

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: application
 short_description: Start, stop or restart Supvisors applications across a cluster
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Controls I(managed) applications of a L(Supvisors,https://github.com/julien6387/supvisors) cluster through
     the C(supvisors.*) XML-RPC namespace of any of its supervisord daemons.
@@ -25,8 +25,15 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
+    details:
+      - For each STOPPED application it would start, the module asks Supvisors where each process would start
+        (C(supvisors.test_start_application), which models the start without doing it) and returns that in
+        RV(applications[].processes), with C(predicted=true).
   diff_mode:
     support: full
+    details:
+      - In check mode the diff also gives, for each predicted process, its state and hosts (the key V(web:front) with
+        the value V(RUNNING on node1)).
 options:
   name:
     description:
@@ -126,7 +133,7 @@ applications:
       type: str
       sample: CONFIG
     processes:
-      description: The processes of the application, with the hosts each one runs on.
+      description: The processes of the application, with the hosts each one runs on (in check mode, for an application to be started, where Supvisors would start it, with C(predicted=true)).
       type: list
       elements: dict
       sample:
@@ -134,6 +141,7 @@ applications:
           statename: RUNNING
           identifiers: ["alpha:60000"]
           hosts: [alpha]
+          predicted: false
 failures:
   description: One entry per application that failed, with its state and failing processes. Only when the task fails.
   returned: failure
@@ -180,6 +188,25 @@ def read_applications(client, names):
     return instances, found
 
 
+def predict_starts(client, actions, found):
+    """Check mode: where Supvisors would start the processes of each STOPPED application to be started.
+
+    ``supvisors.test_start_application`` models the start without doing it;
+    it refuses applications that are not STOPPED (a restart of a running one
+    is not predicted).
+    """
+    starting = [a for a in actions if S.START in a.steps and a.info.get('statename') == S.APP_STOPPED]
+    if not starting:
+        return found
+    answers = client.multicall([('supvisors.test_start_application', [a.strategy, a.name]) for a in starting])
+    found = dict(found)
+    for action, prediction in zip(starting, answers):
+        if isinstance(prediction, list):
+            info, processes = found[action.name]
+            found[action.name] = (info, S.apply_prediction(processes, prediction))
+    return found
+
+
 def run(task):
     params = task.params
     client = task.client
@@ -215,6 +242,8 @@ def run(task):
         failures = ApplicationController(client, params['timeout']).apply(actions, params['wait'])
 
     instances, found = read_applications(client, names)
+    if task.check_mode:
+        found = predict_starts(client, actions, found)
     applications = []
     for action in actions:
         info, processes = found[action.name]
@@ -227,7 +256,8 @@ def run(task):
     if task.diff:
         after = [dict(found[a.name][0], statename=a.expected) if task.check_mode else found[a.name][0]
                  for a in actions]
-        result['diff'] = S.application_diff(selected, after)
+        predicted = [p for entry in applications for p in entry['processes'] if p['predicted']]
+        result['diff'] = S.application_diff(selected, after, predicted)
     if failures:
         raise TaskFailed.of(describe_application_failures(failures, found, instances), **result)
     return result

@@ -109,7 +109,7 @@ supvisors:
       are left out then.
   returned: when the daemon has the Supvisors XML-RPC interface
   type: dict
-  version_added: 0.2.0
+  version_added: 0.1.0
   contains:
     state:
       description: The Supvisors state, such as C(OPERATION).

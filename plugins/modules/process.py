@@ -86,7 +86,7 @@ options:
       - When not set, the module controls the processes of the daemon of O(server_url) only, as without Supvisors.
     type: str
     choices: [CONFIG, LESS_LOADED, MOST_LOADED, LOCAL, LESS_LOADED_NODE, MOST_LOADED_NODE]
-    version_added: 0.2.0
+    version_added: 0.1.0
 notes:
   - With O(wait=true), O(timeout) bounds the whole wait, so it should exceed the longest C(stopwaitsecs)
     and C(startsecs) of the processes.
@@ -138,10 +138,17 @@ processes:
   elements: dict
   contains:
     hosts:
-      description: With O(strategy) (Supvisors) only, the hosts where the process runs.
+      description:
+        - With O(strategy) (Supvisors) only, the hosts where the process runs.
+        - In check mode, for a process to be started, the hosts where Supvisors would start it under O(strategy)
+          (C(supvisors.test_start_process)); C(predicted) is then true.
       type: list
       elements: str
       sample: [node2]
+    predicted:
+      description: With O(strategy) only; true when RV(processes[].hosts) is Supvisors' prediction (check mode).
+      type: bool
+      version_added: 0.2.0
     name:
       description: Process name.
       type: str

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: supvisors
 short_description: Wait for, conciliate, restart or stop a Supvisors cluster
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Cluster-level actions on a L(Supvisors,https://github.com/julien6387/supvisors) cluster, through the
     C(supvisors.*) XML-RPC namespace of any of its supervisord daemons.

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.support.ansible import run_playbook, sv_task
+from tests.support.ansible import assert_lookup_failed, run_playbook, sv_task
 from tests.support.paths import VENV_BIN
 from tests.support.supervisord import SLEEPER, Supervisord
 
@@ -215,11 +215,9 @@ def test_a_lookup_refuses_an_unknown_option(daemon, tmp_path):
     run = run_playbook([{'name': 'typo', 'ansible.builtin.debug': {
         'msg': "{{ lookup('supervisor.control.state', 'sleeper', server_ur='%s') }}" % daemon.server_url},
         'ignore_errors': True}], tmp_path)
-    msg = run.result('typo')['msg']
-    # Ansible prefixes what a lookup raises with where it was raised; ours is the last sentence.
-    assert msg.endswith(": The lookup plugin 'supervisor.control.state' failed: unknown option server_ur for lookup "
-                        "supervisor.control.state: valid options are ca_path, config, password, server_url, timeout, "
-                        "username, validate_certs, what"), msg
+    assert_lookup_failed(run.result('typo')['msg'], 'supervisor.control.state',
+                         'unknown option server_ur for lookup supervisor.control.state: valid options are ca_path, '
+                         'config, password, server_url, timeout, username, validate_certs, what')
 
 
 # --- bad input: a one-line error naming the option, no change ---------------
@@ -237,8 +235,7 @@ def test_timeout_out_of_range(daemon, tmp_path, value):
                 % float(value))
     module = run.task('module')
     assert (module['status'], module['result']['msg'], module['result']['changed']) == ('failed', expected, False)
-    assert run.result('lookup')['msg'].endswith(
-        ": The lookup plugin 'supervisor.control.state' failed: " + expected), run.result('lookup')['msg']
+    assert_lookup_failed(run.result('lookup')['msg'], 'supervisor.control.state', expected)
     assert daemon.info('sleeper:sleeper')['pid'] == pid
 
 

@@ -89,8 +89,15 @@ def supvisors_state(cluster, host='alpha'):
 def test_start_with_the_rules_strategy_then_idempotent(cluster, tmp_path):
     run = run_playbook([
         app('check start', cluster, name='web'),
-    ], tmp_path, check=True)
-    assert run.task('check start')['status'] == 'changed', run
+    ], tmp_path, check=True, diff=True)
+    check = run.task('check start')
+    assert check['status'] == 'changed', run
+    # Where Supvisors would start each process (supvisors.test_start_application), without starting them.
+    assert [(p['namespec'], p['statename'], p['hosts'], p['predicted'])
+            for p in check['result']['applications'][0]['processes']] == [
+        ('web:back', 'RUNNING', ['beta'], True), ('web:front', 'RUNNING', ['alpha'], True)]
+    assert check['result']['diff'] == {'before': {'web': 'STOPPED'}, 'after': {
+        'web': 'RUNNING', 'web:back': 'RUNNING on beta', 'web:front': 'RUNNING on alpha'}}
     assert cluster.rpc('alpha', 'supvisors.get_application_info', 'web')['statename'] == 'STOPPED'
 
     run = run_playbook([
@@ -265,6 +272,8 @@ def test_operational_returns_the_cluster_facts(cluster, tmp_path):
 
 def test_process_with_a_strategy_and_info_with_the_cluster(cluster, daemon, tmp_path):
     run = run_playbook([
+        dict(sv_task('process', 'check local on beta', name='loose:idler', strategy='LOCAL',
+                     server_url=cluster.server_url('beta')), check_mode=True),
         sv_task('process', 'local on beta', name='loose:idler', strategy='LOCAL', server_url=cluster.server_url('beta')),
         sv_task('process', 'again from gamma', name='loose:*', strategy='CONFIG', server_url=cluster.server_url('gamma')),
         sv_task('process', 'restart on gamma', name='loose:idler', state='restarted', strategy='LOCAL',
@@ -278,6 +287,9 @@ def test_process_with_a_strategy_and_info_with_the_cluster(cluster, daemon, tmp_
         sv_task('info', 'cluster info', server_url=cluster.server_url('gamma')),
         sv_task('info', 'plain info', server_url=daemon.server_url),
     ], tmp_path)
+    (predicted,) = run.task('check local on beta')['result']['processes']
+    assert (predicted['namespec'], predicted['statename'], predicted['hosts'], predicted['predicted']) == (
+        'loose:idler', 'RUNNING', ['beta'], True)
     local = run.task('local on beta')
     assert local['status'] == 'changed', run
     (idler,) = local['result']['processes']

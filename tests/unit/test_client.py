@@ -91,10 +91,10 @@ NOT_SUPERVISORD = 'not a supervisord XML-RPC endpoint: http://127.0.0.1:{port}/R
     (404, b'<html>nope</html>', NOT_SUPERVISORD + 'answered HTTP 404 Not Found'),
     (500, b'', NOT_SUPERVISORD + 'answered HTTP 500 Internal Server Error'),
     (401, b'', 'authentication failed for http://127.0.0.1:{port}/RPC2 (HTTP 401): check username and password'),
-    (200, b'<html><body>hello</body></html>', NOT_SUPERVISORD + 'answered HTTP 200 with a body that is not XML-RPC '
-                                              '(31 bytes)'),
-    (200, b'<?xml version="1.0"?><rss><channel/></rss>', NOT_SUPERVISORD + 'answered HTTP 200 with a body that is '
-                                                          'not XML-RPC (42 bytes)'),
+    (200, b'<html><body>hello</body></html>',
+     NOT_SUPERVISORD + 'answered HTTP 200 with a body that is not XML-RPC (31 bytes)'),
+    (200, b'<?xml version="1.0"?><rss><channel/></rss>',
+     NOT_SUPERVISORD + 'answered HTTP 200 with a body that is not XML-RPC (42 bytes)'),
     (200, BOMB, NOT_SUPERVISORD + 'answered XML with a DOCTYPE (refused)'),
 ])
 def test_wrong_servers(server, status, body, message):
