@@ -259,3 +259,46 @@ def run_process_task(task):
         result['changed'] = controller.acted
         raise TaskFailed.of(failures, **result)
     return result
+
+
+def local_processes(client, program):
+    """The processes of ``program`` on this daemon (``supvisors.get_all_local_process_info``), in index order."""
+    infos = [i for i in client.call('supvisors.get_all_local_process_info') if i.get('program_name') == program]
+    return sorted(infos, key=lambda i: i.get('process_index', 0))
+
+
+def update_numprocs(task, program, numprocs):
+    """The group module with ``numprocs``: ``supvisors.update_numprocs`` on this daemon, idempotent."""
+    client = task.client
+    if numprocs < 1:
+        raise TaskFailed('numprocs must be 1 or more, got %d' % numprocs)
+    try:
+        status = read_status(client, 'numprocs')
+    except NoSupvisorsError:
+        raise TaskFailed('numprocs: %s has no Supvisors, and plain supervisord cannot change the number of processes '
+                         'of a program without restarting its group (Supervisor#177): set numprocs=%d in the '
+                         'program\'s file and apply it with supervisor.control.group state=present' % (
+                             client.url, numprocs))
+    fsm = status.get('fsm_statename')
+    if fsm != S.OPERATION:
+        raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), 'change numprocs'), supvisors_state=fsm)
+    before = local_processes(client, program)
+    if not before:
+        known = sorted(set(i.get('program_name') for i in client.call('supvisors.get_all_local_process_info')))
+        raise TaskFailed('numprocs: no program %s on %s (programs: %s)' % (program, client.url, ', '.join(known)))
+    counts = {'before': len(before), 'after': numprocs}
+    result = {'changed': len(before) != numprocs, 'numprocs': counts}
+    if task.diff:
+        result['diff'] = {'before': {'numprocs': len(before)}, 'after': {'numprocs': numprocs}}
+    if result['changed'] and not task.check_mode:
+        try:
+            client.call('supvisors.update_numprocs', program, numprocs, task.params['wait'], False)
+        except SupervisorFault as fault:
+            if fault.is_('NOT_APPLICABLE'):
+                raise TaskFailed('numprocs: %s: its process_name must hold %%(process_num)s for supervisord to number '
+                                 'its processes (%s)' % (program, fault))
+            raise
+    after = local_processes(client, program) if not task.check_mode else before
+    result['processes'] = [dict(namespec='%s:%s' % (i.get('group'), i.get('name')), statename=i.get('statename'),
+                                pid=i.get('pid')) for i in after]
+    return result

@@ -52,6 +52,22 @@ options:
         of stopped or removed groups are stopped, within O(timeout) seconds.
     type: bool
     default: true
+  numprocs:
+    description:
+      - "Only for a daemon with the L(Supvisors,https://github.com/julien6387/supvisors) XML-RPC interface: the number
+        of processes of the program O(name) (one name, a C([program:x]) section) on this daemon, changed with
+        C(supvisors.update_numprocs) without restarting the processes that stay (Supervisor#177)."
+      - Processes are added, or the ones in excess stopped and removed; O(wait) waits for that stop. Nothing else of
+        O(state=present) is done (no C(reloadConfig)).
+      - Idempotent; in check mode nothing is changed and RV(numprocs) says what would be.
+      - The change is in the running daemon only. Write the same C(numprocs) in the program's file too, or a later
+        update (O(state=present), or C(supervisorctl update)) sees the file differ and replaces the whole group.
+      - Each Supvisors instance has its own configuration; to change every node, run the task for each one
+        (for example over the hosts of the M(supervisor.control.supvisors#inventory) inventory plugin).
+      - On a plain supervisord the number of processes cannot change without restarting the group; the task fails
+        and says how (set C(numprocs) in the file and apply it with O(state=present)).
+    type: int
+    version_added: 0.2.0
   keep_stopped:
     description:
       - "A group whose configuration changed on disk is replaced (stopped, removed, added again), and supervisord
@@ -116,6 +132,12 @@ groups_removed:
   returned: success
   type: list
   elements: str
+numprocs:
+  description: With O(numprocs), the program's number of processes on this daemon before and after.
+  returned: when O(numprocs) is given
+  type: dict
+  sample: {before: 2, after: 4}
+  version_added: 0.2.0
 kept_stopped:
   description: With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names).
   returned: when O(keep_stopped=true)
@@ -167,6 +189,12 @@ def run(task):
     names = [n.strip() for n in params['name']]
     state = params['state']
     client = task.client
+    if params['numprocs'] is not None:
+        if len(names) != 1 or state != 'present':
+            raise TaskFailed('numprocs needs exactly one program name and state=present, got name=%s state=%s' % (
+                ', '.join(names) or '[]', state))
+        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
+        return supvisors_controller.update_numprocs(task, names[0], params['numprocs'])
     controller = ProcessController(client, params['timeout'])
     before = controller.running_infos()
     loaded = set(i['group'] for i in before)
@@ -216,6 +244,7 @@ ARGUMENT_SPEC = dict(
     state=dict(type='str', default='present', choices=['present', 'absent', 'started', 'stopped', 'restarted']),
     wait=dict(type='bool', default=True),
     keep_stopped=dict(type='bool', default=False),
+    numprocs=dict(type='int'),
 )
 
 
