@@ -34,11 +34,7 @@ class SupervisorModule(AnsibleModule):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec)
         super(SupervisorModule, self).__init__(argument_spec=spec, **kwargs)
-        if self.params.get('server_url'):
-            masked = mask_url(self.params['server_url'])
-            if masked != self.params['server_url']:
-                # user:pass@ in the URL: hide the password wherever Ansible echoes it
-                self.no_log_values.add(self.params['server_url'])
+        self.no_log_values.update(url_secrets(self.params))
 
     def execute(self, logic):
         """Run ``logic(task)`` and exit with its result, or fail with one message; never a traceback."""
@@ -48,15 +44,23 @@ class SupervisorModule(AnsibleModule):
                         hide=self.no_log_values.add)
             result = logic(task)
             result.setdefault('server_url', task.client.url)
-        except TaskFailed as exc:
-            self.fail_json(**failure_result(exc, task))
         except SupervisorError as exc:
-            self.fail_json(msg=str(exc), changed=False, server_url=task.url if task else None)
+            self.fail_json(**failure_result(exc, task))
         self.exit_json(**result)
 
 
+def url_secrets(params):
+    """The values to mask because of ``user:pass@`` in server_url: the whole URL, as Ansible echoes it."""
+    url = params.get('server_url')
+    if url and mask_url(url) != url:
+        return {url}
+    return set()
+
+
 def failure_result(exc, task):
-    """The keys of a failed task, the same for every adapter."""
+    """The keys of a failed task (a TaskFailed or any SupervisorError), the same for every adapter."""
+    if not isinstance(exc, TaskFailed):
+        return dict(msg=str(exc), changed=False, server_url=task.url if task else None)
     result = dict(exc.result, msg=str(exc), changed=exc.changed, server_url=task.url if task else None)
     if exc.failures:
         result['failures'] = [f.as_dict() for f in exc.failures]

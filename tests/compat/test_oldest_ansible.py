@@ -100,7 +100,9 @@ def test_modules_run_on_the_oldest_target_python(daemon, tmp_path, core, bin_dir
         sv_task('info', 'info', daemon),
         {'name': 'interpreter', 'ansible.builtin.setup': {'gather_subset': ['!all', 'min']}},
     ]
-    run = run_playbook(tasks, tmp_path, extra_env={'ANSIBLE_PYTHON_INTERPRETER': python}, ansible_bin=bin_dir)
+    # Shipped: in-process, the modules would run in the controller's Python, not the target's.
+    run = run_playbook(tasks, tmp_path, extra_env={'ANSIBLE_PYTHON_INTERPRETER': python}, ansible_bin=bin_dir,
+                       vars={'supervisor_control_in_process': False})
     assert run.returncode == 0, run
     restarted = run.result('restart')
     assert restarted['changed'] is True

@@ -22,6 +22,10 @@ atexit.register(shutil.rmtree, LOCAL_TEMP, True)
 # ansible-core that meta/runtime.yml claims).
 ANSIBLE_BIN = os.environ.get('SUPERVISOR_CONTROL_TEST_ANSIBLE_BIN') or VENV_BIN
 _VERSION = []
+# The value of supervisor_control_in_process given to every play run_playbook starts, as a
+# host variable of localhost (so a play's own vars still win), or [] to give none:
+# tests/integration/conftest.py runs each test module once with true, once with false.
+IN_PROCESS = []
 
 
 def ansible_core_version():
@@ -119,7 +123,13 @@ def run_playbook(tasks, tmp_path, args=(), extra_env=None, check=False, diff=Fal
         handle.write(text)
     results_file = playbook + '.results.json'
     ansible_bin = ansible_bin or ANSIBLE_BIN
-    cmd = [os.path.join(ansible_bin, 'ansible-playbook'), '-i', 'localhost,', playbook]
+    inventory = 'localhost,'
+    if IN_PROCESS:
+        inventory = playbook + '.inventory.yml'
+        with open(inventory, 'w') as handle:
+            yaml.safe_dump({'all': {'hosts': {'localhost': {'supervisor_control_in_process': IN_PROCESS[0]}}}},
+                           handle)
+    cmd = [os.path.join(ansible_bin, 'ansible-playbook'), '-i', inventory, playbook]
     if check:
         cmd.append('--check')
     if diff:

@@ -1,0 +1,31 @@
+"""Every module test here runs twice: in-process on the controller, and with the module shipped.
+
+The two paths (plugins/plugin_utils/action.py and plugins/module_utils/module_adapter.py)
+must give the same results, messages and masking; running the same assertions on both is
+what keeps them from drifting.
+"""
+
+import pytest
+
+from tests.support import ansible
+from tests.support.supervisord import Supervisord
+
+
+@pytest.fixture(scope='module', autouse=True, params=[True, False], ids=['in-process', 'shipped'])
+def execution_path(request):
+    ansible.IN_PROCESS[:] = [request.param]
+    try:
+        yield request.param
+    finally:
+        del ansible.IN_PROCESS[:]
+
+
+@pytest.fixture(scope='module')
+def daemon(execution_path, tmp_path_factory):
+    """tests/conftest.py's daemon, but a fresh one for each path: the tests expect its first state."""
+    instance = Supervisord(str(tmp_path_factory.mktemp('supervisord')))
+    try:
+        instance.start()
+        yield instance
+    finally:
+        instance.cleanup()

@@ -1,0 +1,77 @@
+"""Which path a task takes: in-process on the controller, or the module shipped as before.
+
+The action plugins say which at -vvv ("running in-process" / "shipping the module (REASON)");
+ansible-core's own "Using module file" line appears only when a module is shipped.
+"""
+
+import re
+
+import yaml
+
+from tests.support.ansible import run_playbook, sv_task
+
+IN_PROCESS = 'supervisor.control.info: running in-process on the controller'
+USING_MODULE = 'Using module file '
+
+
+def sections(output):
+    """The -vvv output of each task, by task name."""
+    parts = re.split(r'^TASK \[(.*?)\] \*+$', output, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+def shipped(reason):
+    return 'supervisor.control.info: shipping the module (%s)' % reason
+
+
+def test_local_tasks_run_in_process_and_become_async_or_the_variable_ship(daemon, tmp_path):
+    tasks = [
+        sv_task('info', 'local', daemon),
+        dict(sv_task('info', 'variable false', daemon), vars={'supervisor_control_in_process': False}),
+        dict(sv_task('info', 'variable templated', daemon),
+             vars={'ship': True, 'supervisor_control_in_process': '{{ not ship }}'}),
+        dict(sv_task('info', 'become', daemon), become=True, become_method='su', become_user='root'),
+        dict(sv_task('info', 'async', daemon), **{'async': 60, 'poll': 1}),
+    ]
+    run = run_playbook(tasks, tmp_path, verbosity=3, vars={'supervisor_control_in_process': True})
+    assert run.returncode == 0, run
+    out = sections(run.output)
+    assert IN_PROCESS in out['local'] and USING_MODULE not in out['local'], out['local']
+    for title, reason in [('variable false', 'supervisor_control_in_process is false'),
+                          ('variable templated', 'supervisor_control_in_process is false'),
+                          ('become', 'become'), ('async', 'async')]:
+        assert shipped(reason) in out[title] and USING_MODULE in out[title], out[title]
+        assert IN_PROCESS not in out[title], out[title]
+    for title in ['local', 'variable false', 'become', 'async']:
+        assert run.result(title)['supervisord']['pid'] == daemon.proc.pid, title
+
+
+def test_delegate_to_localhost_runs_in_process_for_a_host_reached_by_ssh(daemon, tmp_path):
+    # ssh to a documentation address would fail: only the delegation to localhost may run.
+    inventory = tmp_path / 'hosts.ini'
+    inventory.write_text('far ansible_connection=ssh ansible_host=192.0.2.1\nlocalhost ansible_connection=local\n')
+    play = [{'hosts': 'far', 'gather_facts': False, 'tasks': [
+        dict(sv_task('info', 'delegated', daemon), delegate_to='localhost')]}]
+    run = run_playbook(yaml.safe_dump(play), tmp_path, args=['-i', str(inventory)], verbosity=3)
+    assert run.returncode == 0, run
+    out = sections(run.output)['delegated']
+    assert IN_PROCESS in out and USING_MODULE not in out, out
+    assert run.result('delegated')['supervisord']['pid'] == daemon.proc.pid
+
+
+def test_a_variable_that_is_not_a_boolean_fails_the_task_in_one_line(daemon, tmp_path):
+    run = run_playbook([sv_task('info', 'bad', daemon)], tmp_path,
+                       vars={'supervisor_control_in_process': 'sometimes'})
+    result = run.result('bad')
+    assert run.task('bad')['status'] == 'failed'
+    assert result['msg'].startswith('supervisor_control_in_process must be a boolean: '), result['msg']
+    assert "'sometimes'" in result['msg'] and '\n' not in result['msg'], result['msg']
+
+
+def test_the_task_environment_reaches_the_module_on_either_path(daemon, tmp_path):
+    # No server_url: the daemon is found through SUPERVISOR_SERVER_URL from the task's
+    # environment keyword, as a shipped module's process would see it.
+    tasks = [dict(sv_task('info', 'from environment'), environment={'SUPERVISOR_SERVER_URL': daemon.server_url})]
+    run = run_playbook(tasks, tmp_path)
+    assert run.task('from environment')['status'] == 'ok', run
+    assert run.result('from environment')['supervisord']['server_url'] == daemon.server_url
