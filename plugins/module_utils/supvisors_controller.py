@@ -81,7 +81,7 @@ class SupvisorsProcessController(object):
                 return info
             self.sleep(self.poll_interval)
 
-    def apply(self, actions, strategy, wait):
+    def apply(self, actions, strategy, wait, extra_args=''):
         """Carry out process plans one process at a time; return the failures."""
         failures = []
         deadline = self.clock() + self.timeout
@@ -102,7 +102,7 @@ class SupvisorsProcessController(object):
                         self.client.call('supvisors.stop_process', namespec, wait or plans.START in action.steps)
                         self.acted = True
                     elif step == plans.START:
-                        self.client.call('supvisors.start_process', strategy, namespec, '', wait)
+                        self.client.call('supvisors.start_process', strategy, namespec, extra_args, wait)
                         self.acted = True
                 except SupervisorFault as fault:
                     if step == plans.START and fault.is_('ALREADY_STARTED'):
@@ -243,7 +243,7 @@ def run_process_task(task):
         if task.check_mode:
             after = predict_process_starts(client, actions, params['strategy'], after)
     else:
-        failures = controller.apply(actions, params['strategy'], params['wait'])
+        failures = controller.apply(actions, params['strategy'], params['wait'], params.get('extra_args') or '')
         wanted = set(P.namespec(info) for info in before)
         after = [info for info in controller.all_infos() if P.namespec(info) in wanted]
     instances = client.call('supvisors.get_all_instances_info')

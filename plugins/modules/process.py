@@ -87,6 +87,14 @@ options:
     type: str
     choices: [CONFIG, LESS_LOADED, MOST_LOADED, LOCAL, LESS_LOADED_NODE, MOST_LOADED_NODE]
     version_added: 0.1.0
+  extra_args:
+    description:
+      - With O(strategy) only, arguments that Supvisors appends to the command of each process it starts
+        (C(supvisors.start_process); Supervisor#1023). RV(processes[].extra_args) gives what a process runs with.
+      - They apply when the task starts a process; a running one keeps its arguments under O(state=started). Use
+        O(state=restarted) to run it with new ones.
+    type: str
+    version_added: 0.2.0
 notes:
   - With O(wait=true), O(timeout) bounds the whole wait, so it should exceed the longest C(stopwaitsecs)
     and C(startsecs) of the processes.
@@ -148,6 +156,10 @@ processes:
     predicted:
       description: With O(strategy) only; true when RV(processes[].hosts) is Supvisors' prediction (check mode).
       type: bool
+      version_added: 0.2.0
+    extra_args:
+      description: With O(strategy) only, the extra arguments the process was started with.
+      type: str
       version_added: 0.2.0
     name:
       description: Process name.
@@ -250,6 +262,9 @@ def run(task):
                              'optional) or the number of one, such as 1' % params['signal'])
     elif signal:
         raise TaskFailed('signal is only used with state=signalled')
+    if params.get('extra_args') and not params.get('strategy'):
+        raise TaskFailed('extra_args needs strategy: Supvisors passes extra arguments to a program it starts '
+                         '(supvisors.start_process), supervisord alone cannot')
     if params.get('strategy'):
         # Imported here: the Supvisors code stays out of the common path's start-up.
         from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
@@ -265,6 +280,7 @@ ARGUMENT_SPEC = dict(
     signal=dict(type='str'),
     wait=dict(type='bool', default=True),
     strategy=dict(type='str', choices=list(STARTING_STRATEGIES)),
+    extra_args=dict(type='str'),
 )
 
 
