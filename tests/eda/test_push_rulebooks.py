@@ -29,11 +29,11 @@ def bed(tmp_path):
         'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}))
 
     class Bed(object):
-        def daemon(self, programs, events=EVENTS):
+        def daemon(self, programs, events=EVENTS, extra_args=''):
             directory = str(tmp_path / 'svd')
             os.makedirs(directory)
             daemon = Supervisord(directory, programs=programs, extra_sections=listener_section(
-                'http://127.0.0.1:%d/' % port, directory, events=events))
+                'http://127.0.0.1:%d/' % port, directory, events=events, extra_args=extra_args))
             started['daemon'] = daemon
             return daemon.start()
 
@@ -157,3 +157,26 @@ def test_crashmail_rulebook_reports_an_unexpected_exit_not_a_stop(bed):
     os.kill(pid, signal.SIGKILL)
     rulebook.wait_for('Process victim (pid %d) on app1 exited unexpectedly (was RUNNING)' % pid)
     assert rulebook.count('exited unexpectedly') == 1      # the stop, pushed before, is no crash
+
+
+def test_crashmail_rulebook_reports_events_the_spool_dropped(bed):
+    """The listener keeps 3 events while no rulebook listens: the first delivered one says how many went."""
+    daemon = bed.daemon({'sleeper': dict(command=SLEEPER, startsecs=0)}, events=NO_TICKS,
+                        extra_args='--max-events 3')
+    for dummy in range(2):
+        daemon.stop_process('sleeper')
+        daemon.start_process('sleeper')
+    spool = os.path.join(daemon.directory, 'push-spool.jsonl')
+
+    def last_spooled():
+        with open(spool) as handle:
+            lines = [line for line in handle if line.endswith('\n')]
+        return json.loads(lines[-1]) if lines else {}
+    # The last event is the sleeper's RUNNING: once it is spooled, all are.
+    wait_until(lambda: os.path.exists(spool) and (
+        last_spooled().get('eventname'), last_spooled().get('payload', {}).get('processname'))
+        == ('PROCESS_STATE_RUNNING', 'sleeper'), what='the last event spooled')
+    dropped = last_spooled()['poolserial'] - 2          # poolserials 0 .. last-3
+    rulebook = bed.rulebook(os.path.join(RULEBOOKS, 'supervisord_push_crashmail.yml'))
+    rulebook.wait_for("app1: %d events dropped by the listener's spool, 0 never arrived" % dropped)
+    assert rulebook.count('events dropped') == 1
