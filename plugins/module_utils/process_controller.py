@@ -18,6 +18,7 @@ import time
 
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.controller import Controller
 from ansible_collections.supervisor.control.plugins.module_utils.main_log import last_exit, lines_about
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     Failure,
@@ -77,16 +78,11 @@ class ProcessFailure(Failure):
         return '; '.join(parts)
 
 
-class ProcessController(object):
+class ProcessController(Controller):
+    """supervisord's processes: batched calls with wait=False, then one poll for all of them."""
+
     def __init__(self, client, timeout, poll_interval=0.1, clock=time.monotonic, sleep=time.sleep):
-        self.client = client
-        self.timeout = timeout
-        self.poll_interval = poll_interval
-        self.clock = clock
-        self.sleep = sleep
-        # Whether supervisord accepted any call that changes a process: a task
-        # whose every call was refused changed nothing, even when it fails.
-        self.acted = False
+        super(ProcessController, self).__init__(client, timeout, poll_interval, clock, sleep)
 
     def all_infos(self):
         return self.client.call('supervisor.getAllProcessInfo')

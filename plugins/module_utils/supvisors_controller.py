@@ -12,6 +12,7 @@ import time
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.controller import Controller
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     Failure,
     SupervisorError,
@@ -55,7 +56,7 @@ def as_process_info(info):
     return dict(info, group=info.get('application_name'), name=info.get('process_name'))
 
 
-class SupvisorsProcessController(object):
+class SupvisorsProcessController(Controller):
     """Cluster-wide processes, started where Supvisors chooses: ProcessController's contract for Supvisors.
 
     ``apply(actions, strategy, wait)`` returns the list of Failure (empty on
@@ -64,12 +65,7 @@ class SupvisorsProcessController(object):
     """
 
     def __init__(self, client, timeout, poll_interval=0.3, clock=time.monotonic, sleep=time.sleep):
-        self.client = client
-        self.timeout = timeout
-        self.poll_interval = poll_interval
-        self.clock = clock
-        self.sleep = sleep
-        self.acted = False
+        super(SupvisorsProcessController, self).__init__(client, timeout, poll_interval, clock, sleep)
 
     def all_infos(self):
         return [as_process_info(i) for i in self.client.call('supvisors.get_all_process_info')]
@@ -116,7 +112,7 @@ class SupvisorsProcessController(object):
         return failures
 
 
-class ApplicationController(object):
+class ApplicationController(Controller):
     """Supvisors applications: the same contract, ``apply(actions, wait)`` returning Failures.
 
     Each Failure carries ``action`` (the step that failed) and, when
@@ -125,12 +121,7 @@ class ApplicationController(object):
     """
 
     def __init__(self, client, timeout, poll_interval=0.5, clock=time.monotonic, sleep=time.sleep):
-        self.client = client
-        self.timeout = timeout
-        self.poll_interval = poll_interval
-        self.clock = clock
-        self.sleep = sleep
-        self.acted = False
+        super(ApplicationController, self).__init__(client, timeout, poll_interval, clock, sleep)
 
     def _wait_stopped(self, name, deadline):
         while True:
