@@ -95,7 +95,9 @@ def test_password_is_not_on_any_command_line_while_the_module_runs(tmp_path):
         outcome = {}
         worker = threading.Thread(target=lambda: outcome.update(run=run_playbook([
             sv_task('process', 'slow start', daemon, name='slow', username='admin',
-                    password='{{ lookup("env", "SV_PW") }}')], tmp_path, extra_env={'SV_PW': SECRET})))
+                    password='{{ lookup("env", "SV_PW") }}')], tmp_path, extra_env={'SV_PW': SECRET},
+            # shipped: in-process, no module process (nor its command line) exists
+            vars={'supervisor_control_in_process': False})))
         worker.start()
         saw_module, leaked = False, []
         while worker.is_alive():

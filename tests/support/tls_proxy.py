@@ -24,13 +24,14 @@ def make_self_signed(directory, cn='localhost'):
 
 
 class TLSProxy(object):
-    def __init__(self, backend_port, cert, key):
+    def __init__(self, backend_port, cert, key, address=('127.0.0.1', 0)):
+        """Listen on ``address`` (any loopback address, 127.0.0.N: a host of its own; port 0: any free one)."""
         self.backend = ('127.0.0.1', backend_port)
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(('127.0.0.1', 0))
+        self.listener.bind(address)
         self.listener.listen(16)
         self.port = self.listener.getsockname()[1]
         self._stop = threading.Event()
@@ -42,6 +43,11 @@ class TLSProxy(object):
 
     def __exit__(self, *exc):
         self._stop.set()
+        # close() does not wake a thread blocked in accept(); a connection does, so the join is quick.
+        try:
+            socket.create_connection(self.listener.getsockname(), timeout=1).close()
+        except OSError:
+            pass
         self.listener.close()
         self._thread.join(timeout=5)
 
