@@ -293,3 +293,40 @@ def update_numprocs(task, program, numprocs):
     result['processes'] = [dict(namespec='%s:%s' % (i.get('group'), i.get('name')), statename=i.get('statename'),
                                 pid=i.get('pid')) for i in after]
     return result
+
+
+def set_disabled(task, programs, disabled):
+    """The group module with state=disabled/enabled: ``supvisors.disable``/``enable`` on this daemon, idempotent."""
+    client = task.client
+    verb = 'disable' if disabled else 'enable'
+    try:
+        status = read_status(client, 'state=%sd' % verb)
+    except NoSupvisorsError:
+        raise TaskFailed('state=%sd needs Supvisors: %s is a plain supervisord, which cannot %s a program; remove '
+                         'its group (state=absent) instead' % (verb, client.url, verb))
+    fsm = status.get('fsm_statename')
+    if fsm != S.OPERATION:
+        raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), '%s programs' % verb), supvisors_state=fsm)
+    local = client.call('supvisors.get_all_local_process_info')
+    state_of = {}
+    for info in local:
+        state_of.setdefault(info.get('program_name'), bool(info.get('disabled')))
+    unknown = [p for p in programs if p not in state_of]
+    if unknown:
+        raise TaskFailed('state=%sd: no program %s on %s (programs: %s)' % (
+            verb, ', '.join(unknown), client.url, ', '.join(sorted(p for p in state_of if p))))
+    todo = [p for p in programs if state_of[p] != disabled]
+    if todo and not task.check_mode:
+        client.multicall_or_raise([('supvisors.%s' % verb, [p, task.params['wait']]) for p in todo])
+    after = client.call('supvisors.get_all_local_process_info') if todo and not task.check_mode else local
+
+    def disabled_after(info):  # in check mode, what it would be
+        return disabled if task.check_mode and info.get('program_name') in todo else bool(info.get('disabled'))
+    result = {'changed': bool(todo), 'programs_changed': todo,
+              'processes': [dict(namespec='%s:%s' % (i.get('group'), i.get('name')), statename=i.get('statename'),
+                                 disabled=disabled_after(i)) for i in after if i.get('program_name') in programs]}
+    if task.diff:
+        word = {True: 'disabled', False: 'enabled'}
+        result['diff'] = {'before': dict((p, word[state_of[p]]) for p in programs),
+                          'after': dict((p, word[disabled if p in todo else state_of[p]]) for p in programs)}
+    return result

@@ -43,8 +43,14 @@ options:
   state:
     description:
       - The wanted state of the groups.
+      - "V(disabled) and V(enabled), only for a daemon with the L(Supvisors,https://github.com/julien6387/supvisors)
+        XML-RPC interface: O(name) are program names (C([program:x]) sections); a disabled program's processes are
+        stopped and cannot be started on this daemon until it is enabled again (C(supvisors.disable) /
+        C(supvisors.enable); Supvisors keeps this across restarts). Idempotent. Each Supvisors instance has its own;
+        for the whole cluster, run the task for each instance (the M(supervisor.control.supvisors#inventory)
+        inventory plugin gives one host per instance, with its C(supervisor_server_url))."
     type: str
-    choices: [present, absent, started, stopped, restarted]
+    choices: [present, absent, started, stopped, restarted, disabled, enabled]
     default: present
   wait:
     description:
@@ -132,6 +138,13 @@ groups_removed:
   returned: success
   type: list
   elements: str
+programs_changed:
+  description: With O(state=disabled) or O(state=enabled), the programs whose state was (or would be) changed.
+  returned: when O(state=disabled) or O(state=enabled)
+  type: list
+  elements: str
+  sample: [worker]
+  version_added: 0.2.0
 numprocs:
   description: With O(numprocs), the program's number of processes on this daemon before and after.
   returned: when O(numprocs) is given
@@ -195,6 +208,9 @@ def run(task):
                 ', '.join(names) or '[]', state))
         from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
         return supvisors_controller.update_numprocs(task, names[0], params['numprocs'])
+    if state in ('disabled', 'enabled'):
+        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
+        return supvisors_controller.set_disabled(task, names, state == 'disabled')
     controller = ProcessController(client, params['timeout'])
     before = controller.running_infos()
     loaded = set(i['group'] for i in before)
@@ -241,7 +257,8 @@ def run(task):
 
 ARGUMENT_SPEC = dict(
     name=dict(type='list', elements='str', required=True),
-    state=dict(type='str', default='present', choices=['present', 'absent', 'started', 'stopped', 'restarted']),
+    state=dict(type='str', default='present',
+               choices=['present', 'absent', 'started', 'stopped', 'restarted', 'disabled', 'enabled']),
     wait=dict(type='bool', default=True),
     keep_stopped=dict(type='bool', default=False),
     numprocs=dict(type='int'),

@@ -324,6 +324,46 @@ def lookup_task(title, query):
     return {'name': title, 'ansible.builtin.set_fact': {'found': '{{ %s }}' % query}, 'ignore_errors': True}
 
 
+def test_disable_then_enable_a_program_on_every_instance(cluster, daemon, tmp_path):
+    """loose:idler is stopped everywhere (previous test); disabled on all three, Supvisors cannot start it."""
+    def on_all(title, **args):
+        return [sv_task('group', '%s %s' % (title, host), name='idler', server_url=cluster.server_url(host), **args)
+                for host in cluster.hosts]
+    run = run_playbook(
+        [dict(sv_task('group', 'check', name='idler', state='disabled', server_url=cluster.server_url('alpha')),
+              check_mode=True)]
+        + on_all('disable', state='disabled') + on_all('again', state='disabled')
+        + [sv_task('process', 'start disabled', name='loose:idler', strategy='CONFIG',
+                   server_url=cluster.server_url('alpha')),
+           sv_task('group', 'unknown', name='nosuch', state='disabled', server_url=cluster.server_url('alpha')),
+           sv_task('group', 'plain', name='worker', state='disabled', server_url=daemon.server_url)]
+        + on_all('enable', state='enabled')
+        + [sv_task('process', 'start enabled', name='loose:idler', strategy='CONFIG',
+                   server_url=cluster.server_url('alpha'))], tmp_path, diff=True)
+    check = run.task('check')
+    assert (check['status'], check['result']['programs_changed'], check['result']['diff']) == (
+        'changed', ['idler'], {'before': {'idler': 'enabled'}, 'after': {'idler': 'disabled'}}), run
+    for host in cluster.hosts:
+        disable = run.task('disable %s' % host)
+        assert (disable['status'], disable['result']['programs_changed']) == ('changed', ['idler']), run
+        assert disable['result']['processes'] == [{'namespec': 'loose:idler', 'statename': 'STOPPED',
+                                                   'disabled': True}]
+        assert run.task('again %s' % host)['status'] == 'ok'
+        assert run.task('enable %s' % host)['status'] == 'changed'
+    refused = run.task('start disabled')
+    assert (refused['status'], refused['result']['msg']) == (
+        'failed', 'loose:idler: supvisors.start_process failed with ABNORMAL_TERMINATION: failed to start loose:idler')
+    assert run.task('unknown')['result']['msg'] == (
+        'state=disabled: no program nosuch on %s/RPC2 (programs: back, crasher, front, idler, ticker)'
+        % cluster.server_url('alpha'))
+    assert run.task('plain')['result']['msg'] == (
+        'state=disabled needs Supvisors: %s is a plain supervisord, which cannot disable a program; remove its group '
+        '(state=absent) instead' % daemon.server_url)
+    started = run.task('start enabled')
+    assert started['status'] == 'changed' and started['result']['processes'][0]['hosts'] == ['alpha'], run
+    cluster.rpc('alpha', 'supvisors.stop_process', 'loose:idler', True)
+
+
 def test_state_lookup_reads_applications_and_instances(cluster, daemon, tmp_path):
     url = cluster.server_url('beta')
     run = run_playbook([
