@@ -205,6 +205,44 @@ def predict_process_starts(client, actions, strategy, after):
     return [as_process_info(i) for i in S.apply_prediction(after, prediction)]
 
 
+def start_any(task, controller, fsm):
+    """process with any=true: one running process per regular expression, started by Supvisors when none runs."""
+    import re
+    params = task.params
+    client = task.client
+    patterns = []
+    for regex in params['name']:
+        try:
+            patterns.append((regex, re.compile(regex)))
+        except re.error as exc:
+            raise TaskFailed('any: %r is not a regular expression: %s' % (regex, exc))
+    infos = controller.all_infos()
+    started = []
+    for regex, pattern in patterns:
+        matching = [i for i in infos if pattern.search(P.namespec(i))]
+        if not matching:
+            raise TaskFailed('any: no process matches %r (Supvisors knows %s)' % (
+                regex, ', '.join(sorted(P.namespec(i) for i in infos))))
+        if any(i['statename'] in P.STOPPABLE for i in matching):
+            continue
+        if not task.check_mode:
+            started.append(client.call('supvisors.start_any_process', params['strategy'], regex,
+                                       params.get('extra_args') or '', params['wait']))
+        else:
+            started.append(None)
+    wanted = set(P.namespec(i) for i in infos if any(p.search(P.namespec(i)) for dummy, p in patterns))
+    after = [i for i in (controller.all_infos() if started and not task.check_mode else infos)
+             if P.namespec(i) in wanted]
+    instances = client.call('supvisors.get_all_instances_info')
+    processes = []
+    for info in after:
+        entry = S.normalize_process(info, instances)
+        entry.update(name=info['name'], group=info['group'], fullname=P.fullname(info))
+        processes.append(entry)
+    return {'changed': bool(started), 'supvisors_state': fsm, 'processes': processes,
+            'started': [s for s in started if s]}
+
+
 def run_process_task(task):
     """supervisor.control.process with ``strategy``: the whole cluster's processes, through Supvisors.
 
@@ -225,6 +263,8 @@ def run_process_task(task):
         raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), 'control processes with a strategy'),
                          supvisors_state=fsm)
     controller = SupvisorsProcessController(client, params['timeout'])
+    if params.get('any'):
+        return start_any(task, controller, fsm)
     before = P.match(params['name'], controller.all_infos())
     actions = plans.plan_processes(before, state)
     result = {'changed': any(a.changed for a in actions), 'supvisors_state': fsm}

@@ -87,6 +87,16 @@ options:
     type: str
     choices: [CONFIG, LESS_LOADED, MOST_LOADED, LOCAL, LESS_LOADED_NODE, MOST_LOADED_NODE]
     version_added: 0.1.0
+  any:
+    description:
+      - "With O(strategy) and O(state=started) only: each O(name) is a regular expression (Python C(re.search) on
+        C(application:process)), and the task makes sure that one process matching it runs, starting one of the
+        stopped ones where the strategy allows (C(supvisors.start_any_process)) when none runs. Unchanged when one
+        already runs."
+      - For a pool of identical workers of which one at a time must run somewhere in the cluster.
+    type: bool
+    default: false
+    version_added: 0.2.0
   extra_args:
     description:
       - With O(strategy) only, arguments that Supvisors appends to the command of each process it starts
@@ -205,6 +215,13 @@ processes:
     stderr_logfile:
       description: Path of the stderr log.
       type: str
+started:
+  description: With O(any=true), the processes Supvisors started (one per O(name) that had none running).
+  returned: with O(any=true)
+  type: list
+  elements: str
+  sample: ['pool:worker_03']
+  version_added: 0.2.0
 failures:
   description: Why processes failed to reach the state, one entry per process. Only when the task fails.
   returned: failure
@@ -226,7 +243,6 @@ server_url:
 '''
 
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import ProcessController
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
@@ -262,6 +278,9 @@ def run(task):
                              'optional) or the number of one, such as 1' % params['signal'])
     elif signal:
         raise TaskFailed('signal is only used with state=signalled')
+    if params.get('any') and (not params.get('strategy') or state != 'started'):
+        raise TaskFailed('any needs strategy and state=started: Supvisors starts one process among those a regular '
+                         'expression matches (supvisors.start_any_process)')
     if params.get('extra_args') and not params.get('strategy'):
         raise TaskFailed('extra_args needs strategy: Supvisors passes extra arguments to a program it starts '
                          '(supvisors.start_process), supervisord alone cannot')
@@ -270,7 +289,7 @@ def run(task):
         from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
         return supvisors_controller.run_process_task(task)
     controller = ProcessController(task.client, params['timeout'])
-    targets = P.match(params['name'], controller.running_infos())
+    targets = controller.selected_infos(params['name'])
     return bring_to_state(task, controller, targets, state, signal)
 
 
@@ -281,6 +300,7 @@ ARGUMENT_SPEC = dict(
     wait=dict(type='bool', default=True),
     strategy=dict(type='str', choices=list(STARTING_STRATEGIES)),
     extra_args=dict(type='str'),
+    any=dict(type='bool', default=False),
 )
 
 

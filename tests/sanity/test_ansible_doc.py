@@ -15,7 +15,7 @@ from tests.support.paths import REPO, VENV_BIN, ensure_collection_link
 
 COLLECTION = 'supervisor.control'
 # plugins/ directory -> ansible-doc plugin type
-PLUGIN_TYPES = {'modules': 'module', 'lookup': 'lookup'}
+PLUGIN_TYPES = {'modules': 'module', 'lookup': 'lookup', 'inventory': 'inventory'}
 
 
 def plugins(directory):

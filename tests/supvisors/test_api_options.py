@@ -29,13 +29,15 @@ PROGRAMS = {
     'ticker': {'command': 'sleep 100000', 'autostart': False, 'startsecs': 0, 'autorestart': False},
     # extra_args complete the command: started with '100000', it runs "sleep 100000".
     'argv': {'command': 'sleep', 'autostart': False, 'startsecs': 0, 'autorestart': False},
+    'pool': {'command': 'sleep 100000', 'autostart': False, 'startsecs': 0, 'numprocs': 3,
+             'process_name': '%(program_name)s_%(process_num)d'},
 }
 
 
 @pytest.fixture(scope='module')
 def solo():
     require_root('a Supvisors instance in a network namespace')
-    cluster = SupvisorsCluster(hosts=['solo'], programs=PROGRAMS, groups={'auto': ['ticker'], 'tools': ['argv']},
+    cluster = SupvisorsCluster(hosts=['solo'], programs=PROGRAMS, groups={'auto': ['ticker'], 'tools': ['argv', 'pool']},
                                rules=RULES)
     with cluster:
         cluster.start(timeout=120)
@@ -123,3 +125,31 @@ def test_restart_sequence_starts_an_application_in_failure_again(solo, tmp_path)
     run = run_playbook([task('supvisors', 'stopped on purpose', solo, restart_sequence=True)], tmp_path)
     assert run.task('stopped on purpose')['status'] == 'ok', run
     assert solo.rpc('solo', 'supvisors.get_application_info', 'auto')['statename'] == 'STOPPED'
+
+
+def test_any_starts_one_process_of_a_pool_once(solo, tmp_path):
+    run = run_playbook([
+        dict(task('process', 'check', solo, name='tools:pool_', strategy='CONFIG', any=True), check_mode=True),
+        task('process', 'one of the pool', solo, name='tools:pool_', strategy='CONFIG', any=True),
+        task('process', 'again', solo, name='tools:pool_', strategy='CONFIG', any=True),
+        task('process', 'no match', solo, name='nothing_here', strategy='CONFIG', any=True),
+        task('process', 'bad regex', solo, name='tools:(', strategy='CONFIG', any=True),
+        task('process', 'without strategy', solo, name='tools:pool_', any=True),
+    ], tmp_path)
+    assert run.task('check')['status'] == 'changed', run
+    one = run.task('one of the pool')
+    assert one['status'] == 'changed', run
+    (started,) = one['result']['started']
+    states = dict((p['namespec'], p['statename']) for p in one['result']['processes'])
+    assert sorted(states) == ['tools:pool_0', 'tools:pool_1', 'tools:pool_2']
+    assert [name for name, state in states.items() if state == 'RUNNING'] == [started]
+    again = run.task('again')
+    assert (again['status'], again['result']['started']) == ('ok', [])
+    assert run.task('no match')['result']['msg'] == (
+        "any: no process matches 'nothing_here' (Supvisors knows auto:ticker, tools:argv, tools:pool_0, tools:pool_1, "
+        "tools:pool_2)")
+    assert run.task('bad regex')['result']['msg'] == (
+        "any: 'tools:(' is not a regular expression: missing ), unterminated subpattern at position 6")
+    assert run.task('without strategy')['result']['msg'] == (
+        'any needs strategy and state=started: Supvisors starts one process among those a regular expression matches '
+        '(supvisors.start_any_process)')
