@@ -91,10 +91,34 @@ class ProcessController(Controller):
         """``getAllProcessInfo``, checking in the same round trip that the daemon is RUNNING."""
         state, infos = self.client.multicall_or_raise([('supervisor.getState', []),
                                                        ('supervisor.getAllProcessInfo', [])])
+        self._check_running(state)
+        return infos
+
+    def selected_infos(self, specs):
+        """The infos ``specs`` select (``process_names.match``), checking that the daemon is RUNNING.
+
+        When every spec names one process, only those are read, with ``getProcessInfo`` in one
+        multicall: a few names on a daemon of hundreds of processes cost a few reads, not the
+        whole table. A name that is not a process (a group's, or a typo) falls back to the table.
+        """
+        names = P.single_namespecs(specs)
+        if names:
+            results = self.client.multicall([('supervisor.getState', [])] +
+                                            [('supervisor.getProcessInfo', [name]) for name in names])
+            if not any(isinstance(r, SupervisorFault) and r.name == 'BAD_NAME' for r in results[1:]):
+                for value in results:
+                    if isinstance(value, (SupervisorFault, SupervisorConnectionError)):
+                        raise value
+                self._check_running(results[0])
+                unique = dict((P.namespec(info), info) for info in results[1:])
+                # supervisord's own order, as getAllProcessInfo gives it
+                return sorted(unique.values(), key=lambda info: (info['group'], info['name']))
+        return P.match(specs, self.running_infos())
+
+    def _check_running(self, state):
         if state['statename'] != 'RUNNING':
             raise SupervisorFault(6, 'SHUTDOWN_STATE: supervisord at %s is %s, not RUNNING: nothing can be '
                                      'started or stopped now' % (self.client.url, state['statename']))
-        return infos
 
     def _batch(self, method, actions, extra=()):
         """Call ``method(namespec, *extra)`` for every action in one multicall."""

@@ -110,6 +110,21 @@ def match(specs, infos):
     return [infos[i] for i in sorted(selected)]
 
 
+def single_namespecs(specs):
+    """``specs`` stripped when each can name one process only (``group:name`` or a bare name), else None.
+
+    A bare name is ``name:name`` to supervisord's ``getProcessInfo`` as to ``match``; when that
+    process does not exist (the name is a group's), the caller falls back to ``match``.
+    """
+    names = []
+    for spec in specs:
+        spec = spec.strip()
+        if spec in ('all', '*') or is_glob(spec) or spec.endswith(':'):
+            return None
+        names.append(spec)
+    return names
+
+
 def groups_of(infos):
     """``{group: [process fullnames]}`` in supervisord's order."""
     groups = {}
