@@ -205,6 +205,17 @@ def predict_process_starts(client, actions, strategy, after):
     return [as_process_info(i) for i in S.apply_prediction(after, prediction)]
 
 
+def cluster_processes(client, infos):
+    """The ``processes`` a task returns: Supvisors' view of each, with its hosts and supervisorctl's names."""
+    instances = client.call('supvisors.get_all_instances_info')
+    processes = []
+    for info in infos:
+        entry = S.normalize_process(info, instances)
+        entry.update(name=info['name'], group=info['group'], fullname=P.fullname(info))
+        processes.append(entry)
+    return processes
+
+
 def start_any(task, controller, fsm):
     """process with any=true: one running process per regular expression, started by Supvisors when none runs."""
     import re
@@ -233,13 +244,7 @@ def start_any(task, controller, fsm):
     wanted = set(P.namespec(i) for i in infos if any(p.search(P.namespec(i)) for dummy, p in patterns))
     after = [i for i in (controller.all_infos() if started and not task.check_mode else infos)
              if P.namespec(i) in wanted]
-    instances = client.call('supvisors.get_all_instances_info')
-    processes = []
-    for info in after:
-        entry = S.normalize_process(info, instances)
-        entry.update(name=info['name'], group=info['group'], fullname=P.fullname(info))
-        processes.append(entry)
-    return {'changed': bool(started), 'supvisors_state': fsm, 'processes': processes,
+    return {'changed': bool(started), 'supvisors_state': fsm, 'processes': cluster_processes(client, after),
             'started': [s for s in started if s]}
 
 
@@ -277,13 +282,7 @@ def run_process_task(task):
         failures = controller.apply(actions, params['strategy'], params['wait'], params.get('extra_args') or '')
         wanted = set(P.namespec(info) for info in before)
         after = [info for info in controller.all_infos() if P.namespec(info) in wanted]
-    instances = client.call('supvisors.get_all_instances_info')
-    processes = []
-    for info in after:
-        entry = S.normalize_process(info, instances)
-        entry.update(name=info['name'], group=info['group'], fullname=P.fullname(info))
-        processes.append(entry)
-    result['processes'] = processes
+    result['processes'] = cluster_processes(client, after)
     if task.diff:
         result['diff'] = plans.process_diff(before, after)
     if failures:

@@ -20,29 +20,15 @@ import yaml
 
 from tests.eda.helpers import RULEBOOKS, Rulebook
 from tests.support.netns import require_root
+from tests.support.supvisors import SupvisorsCluster, managed_application
 
-RULES = '''<?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<root>
-    <application name="web">
-        <start_sequence>1</start_sequence>
-        <stop_sequence>1</stop_sequence>
-        <programs>
-            <program pattern="">
-                <identifiers>*</identifiers>
-                <start_sequence>1</start_sequence>
-                <required>true</required>
-            </program>
-        </programs>
-    </application>
-</root>
-'''
+RULES = managed_application('web')
 HOSTS = ['alpha', 'beta']
 
 
 @pytest.fixture(scope='module')
 def cluster(tmp_path_factory):
     require_root('a real Supvisors cluster')
-    from tests.support.supvisors import SupvisorsCluster
     programs = {'api': dict(command='sleep 100000', autostart=False, autorestart=False, startsecs=0)}
     instance = SupvisorsCluster(HOSTS, programs=programs, groups={'web': ['api']}, rules=RULES,
                                 options={'auto_fence': 'true'},

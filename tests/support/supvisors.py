@@ -60,6 +60,31 @@ ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url  # noqa: E402
 
+def managed_application(name, programs=None, identifiers='*', start_sequence=1):
+    """A Supvisors rules file with one managed application: each program (or, with None, every program of the
+    group) may run on ``identifiers``, is required, and starts in the application's sequence."""
+    if programs is None:
+        rules = ['<program pattern="">']
+    else:
+        rules = ['<program name="%s">' % program for program in programs]
+    entries = ''.join('''
+            %s
+                <identifiers>%s</identifiers>
+                <start_sequence>1</start_sequence>
+                <required>true</required>
+            </program>''' % (opening, identifiers) for opening in rules)
+    return '''<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<root>
+    <application name="%s">
+        <start_sequence>%d</start_sequence>
+        <stop_sequence>1</stop_sequence>
+        <programs>%s
+        </programs>
+    </application>
+</root>
+''' % (name, start_sequence, entries)
+
+
 SUPVISORS_FACTORY = 'supvisors.plugin:make_supvisors_rpcinterface'
 CTL_FACTORY = 'supvisors.supvisorsctl:make_supvisors_controller_plugin'
 

@@ -8,23 +8,9 @@ import pytest
 
 from tests.support.ansible import run_playbook, sv_task
 from tests.support.netns import require_root
-from tests.support.supvisors import SupvisorsCluster
+from tests.support.supvisors import SupvisorsCluster, managed_application
 
-RULES = '''<?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<root>
-    <application name="auto">
-        <start_sequence>1</start_sequence>
-        <stop_sequence>1</stop_sequence>
-        <programs>
-            <program name="ticker">
-                <identifiers>*</identifiers>
-                <start_sequence>1</start_sequence>
-                <required>true</required>
-            </program>
-        </programs>
-    </application>
-</root>
-'''
+RULES = managed_application('auto', ['ticker'])
 PROGRAMS = {
     'ticker': {'command': 'sleep 100000', 'autostart': False, 'startsecs': 0, 'autorestart': False},
     # extra_args complete the command: started with '100000', it runs "sleep 100000".

@@ -12,26 +12,12 @@ import pytest
 
 from tests.support.ansible import run_playbook, sv_task
 from tests.support.netns import require_root
-from tests.support.supvisors import SupvisorsCluster
+from tests.support.supvisors import SupvisorsCluster, managed_application
 
 ROUNDS = 6
 # Stops about one second after SIGTERM, so a start sent without waiting for the stop meets STOPPING.
 SLOW_STOPPER = "sh -c 'trap \"sleep 1; exit 0\" TERM; while :; do sleep 0.1; done'"
-RULES = '''<?xml version="1.0" encoding="UTF-8" standalone="no"?>
-<root>
-    <application name="web">
-        <start_sequence>1</start_sequence>
-        <stop_sequence>1</stop_sequence>
-        <programs>
-            <program name="front">
-                <identifiers>*</identifiers>
-                <start_sequence>1</start_sequence>
-                <required>true</required>
-            </program>
-        </programs>
-    </application>
-</root>
-'''
+RULES = managed_application('web', ['front'])
 
 
 @pytest.fixture(scope='module')
