@@ -11,7 +11,9 @@ ansible-rulebook runs on that host, once with the example rulebook
 ``supvisors_restart_fatal.yml`` (the ``supervisor.control.supvisors`` source,
 ZeroMQ events), then with ``supervisord_crashes.yml`` (the
 ``supervisor.control.supervisord`` polling source, ``interval: 1``), against
-the same daemon. Each crash is: create the flag, SIGKILL the process
+the same daemon, and once more with the first rulebook and
+``supervisor_control_in_process: false``, so that its ``run_module`` ships
+the module instead of running it in ansible-runner's worker. Each crash is: create the flag, SIGKILL the process
 (supervisord restarts it, it dies, FATAL); the time runs from the kill until
 supervisord shows it RUNNING again with a new pid (startsecs=1 included, for
 both). Prints the medians and their ratio. Skips (exit status 0, a line
@@ -99,26 +101,31 @@ def main():
         flag, flag, SLEEPER), startsecs=1, startretries=0, autorestart=True)}
     cluster = SupvisorsCluster([HOST], programs=programs, groups={'web': ['crashy']},
                                directory=os.path.join(directory, 'cluster'))
-    inventory = os.path.join(directory, 'inventory.yml')
-    with open(inventory, 'w') as handle:
-        yaml.safe_dump({'all': {'hosts': {HOST: {'ansible_connection': 'local',
-                                                 'ansible_python_interpreter': sys.executable}}}}, handle)
+    inventories = {}
+    for in_process in (True, False):
+        # run_module runs supervisor.control.process on this local host: in-process, or shipped
+        inventories[in_process] = os.path.join(directory, 'inventory-%s.yml' % in_process)
+        with open(inventories[in_process], 'w') as handle:
+            yaml.safe_dump({'all': {'hosts': {HOST: {'ansible_connection': 'local',
+                                                     'ansible_python_interpreter': sys.executable,
+                                                     'supervisor_control_in_process': in_process}}}}, handle)
     results = {}
     rulebook = None
     try:
         cluster.start(timeout=120)
+        supvisors_vars = {'supvisors_host': HOST, 'supvisors_event_port': cluster.event_port,
+                          'supvisors_http_port': cluster.http_port}
         setups = [
-            ('supvisors', 'supvisors_restart_fatal.yml',
-             {'supvisors_host': HOST, 'supvisors_event_port': cluster.event_port,
-              'supvisors_http_port': cluster.http_port}, 1.0),
+            ('supvisors', 'supvisors_restart_fatal.yml', supvisors_vars, 1.0, True),
             ('polling', 'supervisord_crashes.yml',
              {'supervisord_host': HOST, 'supervisord_url': cluster.host_url(HOST), 'supervisord_interval': 1},
-             2.5),
+             2.5, True),
+            ('shipped', 'supvisors_restart_fatal.yml', supvisors_vars, 1.0, False),
         ]
-        for label, book, variables, settle in setups:
+        for label, book, variables, settle, in_process in setups:
             workdir = os.path.join(directory, label)
             os.makedirs(workdir)
-            rulebook = Rulebook(os.path.join(RULEBOOKS, book), inventory, workdir, variables=variables,
+            rulebook = Rulebook(os.path.join(RULEBOOKS, book), inventories[in_process], workdir, variables=variables,
                                 popen=lambda argv, **kwargs: cluster.popen(HOST, argv, **kwargs))
             try:
                 results[label] = measure(cluster, flag, rulebook, args.crashes, settle)
@@ -136,6 +143,9 @@ def main():
     supvisors, polling = statistics.median(results['supvisors']), statistics.median(results['polling'])
     print('reaction ratio supvisors/polling: %.2f  (startsecs=1 is in both; all: supvisors %s, polling %s)' % (
         supvisors / polling, ['%.2f' % x for x in results['supvisors']], ['%.2f' % x for x in results['polling']]))
+    shipped = statistics.median(results['shipped'])
+    print('reaction ratio in-process/shipped: %.2f  (the supvisors rulebook, its run_module in the worker or shipped: '
+          '%.2f s vs %.2f s)' % (supvisors / shipped, supvisors, shipped))
     return 0
 
 

@@ -252,10 +252,16 @@ def local_play(tasks):
             'tasks': tasks}
 
 
-def task(title, module, args=None, loop=None):
+# A task's vars that make supervisor.control ship its module even on a local connection.
+SHIPPED = {'supervisor_control_in_process': False}
+
+
+def task(title, module, args=None, loop=None, vars=None):
     entry = {'name': title, module: args or {}}
     if loop is not None:
         entry['loop'] = loop
+    if vars:
+        entry['vars'] = vars
     return entry
 
 
@@ -314,13 +320,15 @@ def running_programs(count, prefix='p'):
 
 
 def bench_per_task(runner, daemon, report, sizes):
-    """Item 1: N loop items, state started on running processes, three modules.
+    """Item 1: N loop items, state started on running processes: our module in-process and shipped, others.
 
-    ``sizes`` is a list of (N, repetitions).
+    ``sizes`` is a list of (N, repetitions). ``process`` runs in-process (a local play), ``shipped``
+    is the same task with ``supervisor_control_in_process: false``; ``debug`` is the floor of any
+    task, ``ping`` the floor of any shipped module.
     """
     url = daemon.server_url
     names = ['p%03d' % i for i in range(100)]
-    kinds = ['process', 'supervisorctl', 'ping']
+    kinds = ['process', 'shipped', 'supervisorctl', 'ping', 'debug']
     if not runner.cg_root:
         kinds.remove('supervisorctl')
         report.note('community.general is not installed (run scripts/bench): item 1 without supervisorctl')
@@ -332,9 +340,12 @@ def bench_per_task(runner, daemon, report, sizes):
         for rep in range(reps):
             for kind in rotate(kinds, rep):
                 title = '%s loop %d #%d' % (kind, n, rep)
-                if kind == 'process':
+                if kind in ('process', 'shipped'):
                     tasks.append(task(title, 'supervisor.control.process',
-                                      {'name': '{{ item }}', 'state': 'started', 'server_url': url}, loop))
+                                      {'name': '{{ item }}', 'state': 'started', 'server_url': url}, loop,
+                                      vars=SHIPPED if kind == 'shipped' else None))
+                elif kind == 'debug':
+                    tasks.append(task(title, 'ansible.builtin.debug', {'msg': '{{ item }}'}, loop))
                 elif kind == 'supervisorctl':
                     tasks.append(task(title, 'community.general.supervisorctl',
                                       {'name': '{{ item }}', 'state': 'started', 'server_url': url}, loop))
@@ -353,16 +364,24 @@ def bench_per_task(runner, daemon, report, sizes):
             print('    %-14s %3d items: %6.2f s (median item %.3f s, mean %.3f s)' % (
                 kind, n, seconds, item, seconds / n))
         ping = per_item[('ping', n)]
+        debug = per_item[('debug', n)]
         process = per_item[('process', n)]
-        report.ratio('1', 'process / ping per item, N=%d' % n, process / ping, '<= 1.1', process / ping <= 1.1,
+        shipped = per_item[('shipped', n)]
+        report.ratio('1', 'in-process process / debug per item, N=%d' % n, process / debug, '<= 1.5',
+                     process / debug <= 1.5, detail='median item %.1f ms vs %.1f ms' % (process * 1000, debug * 1000))
+        report.ratio('1', 'ping / in-process process per item, N=%d' % n, ping / process, '>= 10',
+                     ping / process >= 10, detail='median item %.0f ms vs %.1f ms' % (ping * 1000, process * 1000))
+        report.ratio('1', 'shipped process / ping per item, N=%d' % n, shipped / ping, '<= 1.1', shipped / ping <= 1.1,
                      detail='median item %.0f ms vs %.0f ms; whole loops %.2f' % (
-                         process * 1000, ping * 1000, totals[('process', n)] / totals[('ping', n)]))
+                         shipped * 1000, ping * 1000, totals[('shipped', n)] / totals[('ping', n)]))
         if 'supervisorctl' in kinds:
             cg = per_item[('supervisorctl', n)]
+            report.ratio('1', 'c.g.supervisorctl / in-process process per item, N=%d' % n, cg / process, '>= 15',
+                         cg / process >= 15, detail='median item %.0f ms vs %.1f ms' % (cg * 1000, process * 1000))
             report.ratio('1', 'c.g.supervisorctl / ping per item, N=%d' % n, cg / ping, None, None,
                          detail='median item %.0f ms (issue: about 1.4)' % (cg * 1000))
-            report.ratio('1', 'process / c.g.supervisorctl, N=%d' % n, process / cg, '< 1', process / cg < 1,
-                         detail='whole loops %.2f' % (totals[('process', n)] / totals[('supervisorctl', n)]))
+            report.ratio('1', 'shipped process / c.g.supervisorctl, N=%d' % n, shipped / cg, '< 1', shipped / cg < 1,
+                         detail='whole loops %.2f' % (totals[('shipped', n)] / totals[('supervisorctl', n)]))
     return totals
 
 
@@ -382,19 +401,22 @@ def bench_batching(runner, small, big, report, reps, loop_100=None):
     names_100 = ['p%03d' % i for i in range(100)]
     names_500 = ['w:w_%03d' % i for i in range(500)]
     variants = [
-        ('ping', 'ansible.builtin.ping', {}),
+        ('ping', 'ansible.builtin.ping', {}, None),
+        # Shipped: the targets are for the shipped path (remote hosts with unix sockets).
         ('list 100', 'supervisor.control.process',
-         {'name': names_100, 'state': 'started', 'server_url': small.server_url}),
+         {'name': names_100, 'state': 'started', 'server_url': small.server_url}, SHIPPED),
         ('list 500', 'supervisor.control.process',
-         {'name': names_500, 'state': 'started', 'server_url': big.server_url}),
+         {'name': names_500, 'state': 'started', 'server_url': big.server_url}, SHIPPED),
         # The same 500 processes and the same result, without 500 names to match.
         ('all 500', 'supervisor.control.process',
-         {'name': 'all', 'state': 'started', 'server_url': big.server_url}),
+         {'name': 'all', 'state': 'started', 'server_url': big.server_url}, SHIPPED),
+        ('list 500 in-process', 'supervisor.control.process',
+         {'name': names_500, 'state': 'started', 'server_url': big.server_url}, None),
     ]
     tasks = []
     for rep in range(reps):
-        for title, module, args in rotate(variants, rep):
-            tasks.append(task('%s #%d' % (title, rep), module, args))
+        for title, module, args, task_vars in rotate(variants, rep):
+            tasks.append(task('%s #%d' % (title, rep), module, args, vars=task_vars))
     print('  item 2: one task each: ping, 100 names, 500 names, name=all (500); %d repetitions' % reps)
     floor_small = bare_read_all(small, reps)
     floor_big = bare_read_all(big, reps)
@@ -417,8 +439,11 @@ def bench_batching(runner, small, big, report, reps, loop_100=None):
                  detail='%.0f ms, of which supervisord answers in %.0f ms' % (list500 * 1000, bare500 * 1000))
     report.ratio('2', 'name=all, 500 processes / one ping task', all500 / ping, None, None,
                  detail='same result as 500 names, one name to match')
+    inproc500 = report.measure('2.list_500_in_process', times['list 500 in-process'], names=500)
+    report.ratio('2', 'one task, 500 names, in-process / shipped', inproc500 / list500, None, None,
+                 detail='%.0f ms vs %.0f ms' % (inproc500 * 1000, list500 * 1000))
     if loop_100:
-        report.ratio('2', '100 loop items / one task with 100 names', loop_100 / list100, None, None,
+        report.ratio('2', '100 loop items (in-process) / one task with 100 names', loop_100 / list100, None, None,
                      detail='%.1f s vs %.2f s' % (loop_100, list100))
 
 
@@ -485,23 +510,30 @@ def bench_converge(runner, daemon, report, reps, count=100, loop_count=5):
 
 
 def bench_fleet(runner, daemons, report, reps):
-    """Item 7: restart a group on 20 hosts (forks 20) against one host."""
+    """Item 7: restart a group on 20 hosts (forks 20) against one host; in-process, and shipped to each host."""
     hosts = dict(('h%02d' % (i + 1), {'sv_url': d.server_url}) for i, d in enumerate(daemons))
     host_vars = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
     inventory = {'all': {'hosts': hosts, 'vars': host_vars}}
     restart = {'supervisor.control.group': {'name': 'g', 'state': 'restarted', 'server_url': '{{ sv_url }}'}}
 
-    def play(target, label):
-        return {'name': label, 'hosts': target, 'gather_facts': False,
-                'tasks': [dict(restart, name='%s #%d' % (label, rep)) for rep in range(reps)]}
+    def play(target, label, task_vars=None):
+        entry = {'name': label, 'hosts': target, 'gather_facts': False,
+                 'tasks': [dict(restart, name='%s #%d' % (label, rep)) for rep in range(reps)]}
+        if task_vars:
+            entry['vars'] = task_vars
+        return entry
+    shipped_label = 'restart %d hosts, shipped' % len(daemons)
     plays = [play('h01', 'restart one host'), play('all', 'restart %d hosts' % len(daemons)),
-             play('h01', 'restart one host again')]
+             play('all', shipped_label, SHIPPED), play('h01', 'restart one host again')]
     print('  item 7: restart group g on 1 host, on %d hosts (forks %d), on 1 host; %d repetitions each'
           % (len(daemons), len(daemons), reps))
     times = runner.playbook(plays, inventory=inventory, forks=len(daemons))[0]
     one = report.measure('7.restart_one_host', times['restart one host'] + times['restart one host again'])
     fleet = report.measure('7.restart_fleet', times['restart %d hosts' % len(daemons)], hosts=len(daemons))
-    print('    one host %.2f s, %d hosts %.2f s' % (one, len(daemons), fleet))
+    shipped = report.measure('7.restart_fleet_shipped', times[shipped_label], hosts=len(daemons))
+    print('    one host %.2f s, %d hosts %.2f s (shipped: %.2f s)' % (one, len(daemons), fleet, shipped))
+    report.ratio('7', '%d hosts: in-process / shipped' % len(daemons), fleet / shipped, '< 1', fleet / shipped < 1,
+                 detail='%.2f s vs %.2f s' % (fleet, shipped))
     report.ratio('7', '%d hosts / one host' % len(daemons), fleet / one, None, None,
                  detail='%.2f s vs %.2f s' % (fleet, one))
     report.ratio('7', '%d hosts / (%d x one host)' % (len(daemons), len(daemons)), fleet / (len(daemons) * one),
@@ -522,6 +554,8 @@ EXTERNAL_RATIOS = [
     (_SOURCE_ROW, 1, 0.001, 'latency median of the source, in ms (absolute)', '< 1 ms', lambda v: v < 1),
     (_SOURCE_ROW, 2, 0.001, 'latency p99 of the source, in ms (absolute)', '< 1 ms', lambda v: v < 1),
     (r'reaction ratio supvisors/polling:\s*([0-9.]+)', 1, 1, 'crash to RUNNING: supvisors / polling (interval 1)',
+     '< 1', lambda v: v < 1),
+    (r'reaction ratio in-process/shipped:\s*([0-9.]+)', 1, 1, 'crash to RUNNING: run_module in-process / shipped',
      '< 1', lambda v: v < 1),
 ]
 # Shorter settings for --quick, used only when the script has the option.
