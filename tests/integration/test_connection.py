@@ -140,7 +140,7 @@ def test_stopped_daemon_with_stale_socket(tmp_path):
 
 @pytest.mark.skipif(os.geteuid() != 0 and os.environ.get('CI') != 'true',
                     reason='needs root to run ansible-playbook as another user')
-def test_socket_without_permission():
+def test_socket_without_permission(execution_path):
     """A user who may not open the socket gets its path, mode and owner in the message."""
     nobody = pwd.getpwnam('nobody')
     top = tempfile.mkdtemp(prefix='svperm-')
@@ -159,11 +159,12 @@ def test_socket_without_permission():
                          '    - supervisor.control.info:\n        server_url: unix://%s\n' % daemon.socket)
         env = ansible_env({'HOME': home, 'ANSIBLE_LOCAL_TEMP': os.path.join(home, 'tmp'), 'TMPDIR': home,
                            'ANSIBLE_REMOTE_TMP': os.path.join(home, 'remote-tmp'),
-                           # a bare system python: the module needs only the standard library
+                           # a bare system python: the shipped module needs only the standard library
                            'ANSIBLE_PYTHON_INTERPRETER': '/usr/bin/python3'})
         env.pop('ANSIBLE_CALLBACKS_ENABLED')
         cmd = [shutil.which('setpriv'), '--reuid', str(nobody.pw_uid), '--regid', str(nobody.pw_gid),
-               '--clear-groups', os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', playbook]
+               '--clear-groups', os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', playbook,
+               '-e', json.dumps({'supervisor_control_in_process': execution_path})]
         proc = subprocess.run(cmd, env=env, cwd=home, capture_output=True, text=True, timeout=120,
                               check=False)
         out = proc.stdout + proc.stderr
