@@ -133,7 +133,9 @@ applications:
       type: str
       sample: CONFIG
     processes:
-      description: The processes of the application, with the hosts each one runs on (in check mode, for an application to be started, where Supvisors would start it, with C(predicted=true)).
+      description:
+        - The processes of the application, with the hosts each one runs on.
+        - In check mode, for an application to be started, where Supvisors would start them, with C(predicted=true).
       type: list
       elements: dict
       sample:

@@ -47,7 +47,7 @@ options:
         XML-RPC interface: O(name) are program names (C([program:x]) sections); a disabled program's processes are
         stopped and cannot be started on this daemon until it is enabled again (C(supvisors.disable) /
         C(supvisors.enable); Supvisors keeps this across restarts). Idempotent. Each Supvisors instance has its own;
-        for the whole cluster, run the task for each instance (the M(supervisor.control.supvisors#inventory)
+        for the whole cluster, run the task for each instance (the P(supervisor.control.supvisors#inventory)
         inventory plugin gives one host per instance, with its C(supervisor_server_url))."
     type: str
     choices: [present, absent, started, stopped, restarted, disabled, enabled]
@@ -69,7 +69,7 @@ options:
       - The change is in the running daemon only. Write the same C(numprocs) in the program's file too, or a later
         update (O(state=present), or C(supervisorctl update)) sees the file differ and replaces the whole group.
       - Each Supvisors instance has its own configuration; to change every node, run the task for each one
-        (for example over the hosts of the M(supervisor.control.supvisors#inventory) inventory plugin).
+        (for example over the hosts of the P(supervisor.control.supvisors#inventory) inventory plugin).
       - On a plain supervisord the number of processes cannot change without restarting the group; the task fails
         and says how (set C(numprocs) in the file and apply it with O(state=present)).
     type: int

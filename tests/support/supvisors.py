@@ -60,6 +60,7 @@ ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url  # noqa: E402
 
+
 def managed_application(name, programs=None, identifiers='*', start_sequence=1):
     """A Supvisors rules file with one managed application: each program (or, with None, every program of the
     group) may run on ``identifiers``, is required, and starts in the application's sequence."""

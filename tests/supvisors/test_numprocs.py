@@ -42,8 +42,8 @@ def test_numprocs_up_and_down_without_restarting_the_others(solo, tmp_path):
     assert check['result']['diff'] == {'before': {'numprocs': 2}, 'after': {'numprocs': 3}}
     up = run.task('up')
     assert (up['status'], up['result']['numprocs']) == ('changed', {'before': 2, 'after': 3}), run
-    assert [p['namespec'] for p in up['result']['processes']] == ['scaled:scaled_0', 'scaled:scaled_1',
-                                                                   'scaled:scaled_2']
+    assert [p['namespec'] for p in up['result']['processes']] == [
+        'scaled:scaled_0', 'scaled:scaled_1', 'scaled:scaled_2']
     assert run.task('again')['status'] == 'ok'
     solo.wait_process('solo', 'scaled:scaled_2', 'RUNNING', timeout=30)  # autostart: Supvisors starts it
     after = pids(solo)
