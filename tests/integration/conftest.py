@@ -13,11 +13,8 @@ from tests.support.supervisord import Supervisord
 
 @pytest.fixture(scope='module', autouse=True, params=[True, False], ids=['in-process', 'shipped'])
 def execution_path(request):
-    ansible.IN_PROCESS[:] = [request.param]
-    try:
-        yield request.param
-    finally:
-        del ansible.IN_PROCESS[:]
+    with ansible.plays_in_process(request.param) as value:
+        yield value
 
 
 @pytest.fixture(scope='module')

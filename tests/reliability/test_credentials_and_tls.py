@@ -5,11 +5,18 @@ import socket
 
 import pytest
 
-from tests.support.ansible import run_playbook, sv_task
+from tests.support.ansible import plays_in_process, run_playbook, sv_task
 from tests.support.supervisord import Supervisord, free_port
 from tests.support.tls_proxy import TLSProxy, make_self_signed
 
 SECRET = 'tls-Pa55-7d1e0c'
+
+
+@pytest.fixture(params=[True, False], ids=['in-process', 'shipped'])
+def execution_path(request):
+    """Both paths for the tests that check masking and warnings: the in-process adapter masks on its own."""
+    with plays_in_process(request.param) as value:
+        yield value
 
 
 @pytest.fixture(scope='module')
@@ -27,7 +34,7 @@ def https_daemon(tmp_path_factory):
         daemon.cleanup()
 
 
-def test_https_verifies_certificates(https_daemon, tmp_path):
+def test_https_verifies_certificates(https_daemon, tmp_path, execution_path):
     daemon, proxy, cert = https_daemon
     url = 'https://127.0.0.1:%d' % proxy.port
     common = dict(server_url=url, username='admin', password='{{ lookup("env", "SV_PW") }}')
@@ -50,7 +57,7 @@ def test_https_verifies_certificates(https_daemon, tmp_path):
     assert SECRET not in run.output
 
 
-def test_plain_http_credentials_to_a_non_loopback_address_warn(tmp_path):
+def test_plain_http_credentials_to_a_non_loopback_address_warn(tmp_path, execution_path):
     # The check is on the name in the URL, before any byte is sent: this
     # machine's own host name is not a loopback name, and resolves to this
     # machine, so nothing leaves it.
@@ -64,7 +71,7 @@ def test_plain_http_credentials_to_a_non_loopback_address_warn(tmp_path):
     assert SECRET not in run.output
 
 
-def test_password_never_shows_in_failures_diff_or_invocation(https_daemon, tmp_path):
+def test_password_never_shows_in_failures_diff_or_invocation(https_daemon, tmp_path, execution_path):
     daemon, proxy, cert = https_daemon
     url = 'http://admin:%s@127.0.0.1:%d' % ('{{ lookup("env", "SV_PW") }}', daemon.inet_port)
     run = run_playbook([

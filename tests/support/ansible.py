@@ -1,6 +1,7 @@
 """Run real ansible-playbook against the collection and read its results."""
 
 import atexit
+import contextlib
 import json
 import os
 import re
@@ -26,6 +27,16 @@ _VERSION = []
 # host variable of localhost (so a play's own vars still win), or [] to give none:
 # tests/integration/conftest.py runs each test module once with true, once with false.
 IN_PROCESS = []
+
+
+@contextlib.contextmanager
+def plays_in_process(value):
+    """Within the block, every play run_playbook starts gives localhost supervisor_control_in_process=value."""
+    IN_PROCESS[:] = [value]
+    try:
+        yield value
+    finally:
+        del IN_PROCESS[:]
 
 
 def ansible_core_version():
