@@ -2,7 +2,7 @@
 # Copyright (c) 2026, supervisor.control developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What both event sources share in reading their arguments."""
+"""What both event sources share in reading their arguments (``who`` prefixes their messages)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -13,3 +13,17 @@ def boolean(value):
     if isinstance(value, str):
         return value.strip().lower() in ('1', 'true', 'yes', 'on')
     return bool(value)
+
+
+def number(args, name, default, kind, who, empty=None):
+    """Argument ``name`` as ``kind`` (float or int): ``default`` when absent, ``empty`` (or ``default``) when
+    null or empty, and a ValueError naming the option for anything else."""
+    if name not in args:
+        return default
+    value = args[name]
+    if value in (None, ''):
+        return default if empty is None else empty
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ValueError('%s: %s must be a number, got %r' % (who, name, value))

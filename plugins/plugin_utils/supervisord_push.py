@@ -14,6 +14,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.supervisor.control.plugins.module_utils.process_names import fullname
+from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_events
 
 FORMAT = 'supervisor.control.push/1'
 # supervisor/states.py ProcessStates
@@ -102,18 +103,16 @@ def _process_data(payload):
 def events(record, missing=0):
     """The rulebook events for one record, in the envelope of the polled ones."""
     host, eventname, payload = record['host'], record['eventname'], record['payload']
-    common = {'host': host, 'server_url': None, 'pushed': True, 'eventname': eventname,
-              'serial': record['serial'], 'poolserial': record['poolserial'], 'boot': record['boot'],
-              'time': record.get('time')}
+    common = {'pushed': True, 'eventname': eventname, 'serial': record['serial'],
+              'poolserial': record['poolserial'], 'boot': record['boot'], 'time': record.get('time')}
     if record.get('dropped'):
         common['dropped'] = record['dropped']
     if missing:
         common['missing'] = missing
 
     def envelope(kind, data, previous=None, **extra):
-        body = dict(common, type=kind, data=data, previous=previous)
-        body.update(extra)
-        return {'supervisord': body, 'meta': {'hosts': [host]}}
+        # A pushed record has no server_url: the listener knows its daemon by host name.
+        return supervisord_events.envelope(host, None, kind, data, previous, **dict(common, **extra))
 
     if eventname.startswith(PROCESS_PREFIX):
         statename = eventname[len(PROCESS_PREFIX):]

@@ -19,7 +19,9 @@ import json
 import time
 
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import host_of
-from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import boolean
+from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import boolean, number
+
+WHO = 'supervisor.control.supvisors'
 
 HEADERS = ('supvisors', 'instance', 'application', 'process', 'event', 'hstats', 'pstats')
 DEFAULT_TYPES = ('supvisors', 'instance', 'application', 'process', 'event')
@@ -78,9 +80,9 @@ class Options(object):
             raise ValueError('supervisor.control.supvisors: unknown types %s; choose among %s' % (
                 ', '.join(map(str, unknown)) or '(none)', ', '.join(HEADERS)))
         self.types = list(dict.fromkeys(types))
-        self.heartbeat = _number(args, 'heartbeat', 15, float, empty=0.0)  # null: no heartbeat
-        self.timeout = _number(args, 'timeout', 10, float) or 10
-        self.high_water_mark = _number(args, 'high_water_mark', 1000, int)
+        self.heartbeat = number(args, 'heartbeat', 15, float, WHO, empty=0.0)  # null: no heartbeat
+        self.timeout = number(args, 'timeout', 10, float, WHO) or 10
+        self.high_water_mark = number(args, 'high_water_mark', 1000, int, WHO)
         if self.heartbeat < 0:
             raise ValueError('supervisor.control.supvisors: heartbeat must be 0 or more')
         if self.high_water_mark < 0:
@@ -104,18 +106,6 @@ class Options(object):
         if self.link == 'zmq':
             return 'tcp://%s:%d' % (host, self.port)
         return 'ws://%s:%d/%s' % (host, self.port, '/'.join(self.types))
-
-
-def _number(args, name, default, kind, empty=None):
-    if name not in args:
-        return default
-    value = args[name]
-    if value in (None, ''):
-        return default if empty is None else empty
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise ValueError('supervisor.control.supvisors: %s must be a number, got %r' % (name, value))
 
 
 class Malformed(Exception):

@@ -332,8 +332,12 @@ def test_tick_carries_the_resident_memory_of_each_process(tmp_path):
     try:
         daemon.start()
         daemon.wait_state('web:sleeper', 'RUNNING')
-        found = listener.running_processes(parent=daemon.proc.pid)
         pid = daemon.info('web:sleeper')['pid']
+        # With startsecs=0 the process is RUNNING as soon as it is forked; its environment (which names it)
+        # is the program's only once it has exec'd, which a loaded machine can delay.
+        wait_until(lambda: open('/proc/%d/cmdline' % pid, 'rb').read().startswith(b'sleep\0'),
+                   what='the sleeper to exec')
+        found = listener.running_processes(parent=daemon.proc.pid)
         assert [(p['group'], p['name'], p['pid']) for p in found] == [('web', 'sleeper', pid)]
         with open('/proc/%d/statm' % pid) as handle:
             assert found[0]['rss'] == int(handle.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')

@@ -21,8 +21,10 @@ PROGRAMS = {
     'front': {'command': SLEEP, 'autostart': False, 'startsecs': 0},
     'back': {'command': SLEEP, 'autostart': False, 'startsecs': 0},
     'ticker': {'command': SLEEP, 'autostart': False, 'startsecs': 0},
+    # Exits at once; startsecs leaves a loaded machine (xdist workers) room to run sh before supervisord
+    # would call it started, so it always ends FATAL, never EXITED.
     'crasher': {'command': "sh -c 'echo crasher-is-broken >&2; exit 3'", 'autostart': False,
-                'startsecs': 1, 'startretries': 0, 'autorestart': False},
+                'startsecs': 5, 'startretries': 0, 'autorestart': False},
     'idler': {'command': SLEEP, 'autostart': False, 'startsecs': 0},
 }
 GROUPS = {'web': ['front', 'back'], 'auto': ['ticker'], 'broken': ['crasher'], 'loose': ['idler']}

@@ -186,56 +186,28 @@ import hmac
 import json
 import logging
 import os
-import re
 import ssl
 import sys
 import time
 
 try:
     from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
-    from ansible_collections.supervisor.control.plugins.module_utils.connection import mask_url
-    from ansible_collections.supervisor.control.plugins.module_utils.errors import (
-        SupervisorConnectionError, SupervisorError, SupervisorFault)
-    from ansible_collections.supervisor.control.plugins.module_utils.process_names import namespec, normalize
-    from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
-except ImportError:  # loaded by file (ansible-rulebook runs sources with runpy)
-    def _collections_root(path):
-        # .../ansible_collections/supervisor/control/extensions/eda/plugins/event_source/supervisord.py
-        for candidate in (os.path.abspath(path), os.path.realpath(path)):
-            parts = candidate.split(os.sep)
-            if 'ansible_collections' in parts:
-                index = len(parts) - 1 - parts[::-1].index('ansible_collections')
-                return os.sep.join(parts[:index]) or os.sep
-        return None
-
-    _ROOT = _collections_root(__file__)
-    if _ROOT and _ROOT not in sys.path:
-        sys.path.insert(0, _ROOT)
+except ImportError:  # loaded by file path (ansible-rulebook): the collection's parent is on the path above
+    sys.path.insert(0, os.path.abspath(__file__).rsplit(os.sep + 'ansible_collections' + os.sep, 1)[0])
     from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
-    from ansible_collections.supervisor.control.plugins.module_utils.connection import mask_url
-    from ansible_collections.supervisor.control.plugins.module_utils.errors import (
-        SupervisorConnectionError, SupervisorError, SupervisorFault)
-    from ansible_collections.supervisor.control.plugins.module_utils.process_names import namespec, normalize
-    from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
+from ansible_collections.supervisor.control.plugins.module_utils.connection import CONNECTION_OPTIONS, mask_url
+from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    SupervisorConnectionError, SupervisorError, SupervisorFault)
+from ansible_collections.supervisor.control.plugins.module_utils.main_log import last_exit
+from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_events as events
+from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
+from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import boolean, number
 
 LOGGER = logging.getLogger('supervisor.control.supervisord')
 
-CONNECTION_KEYS = ('server_url', 'username', 'password', 'config', 'timeout', 'validate_certs', 'ca_path')
-RUNNING = 'RUNNING'
-EXITED = 'EXITED'
-EXITED_CODE = 100
-# After RUNNING, these states are reached without an exit that the poll could miss:
-# a stop (STOPPING, STOPPED), or the exit itself (EXITED).
-NO_HIDDEN_EXIT = ('STOPPING', 'STOPPED', EXITED)
+WHO = 'supervisor.control.supervisord'
 LOG_TAIL = 65536
 PROCESS_FIELDS = ('name', 'group', 'statename', 'state')
-EXIT_STATUS = re.compile(r'exit status (\d+)')
-
-
-def _boolean(value):
-    if isinstance(value, str):
-        return value.strip().lower() in ('1', 'true', 'yes', 'on')
-    return bool(value)
 
 
 class Daemon(object):
@@ -243,7 +215,7 @@ class Daemon(object):
 
     def __init__(self, options, default_timeout):
         options = dict(options)
-        unknown = sorted(set(options) - set(CONNECTION_KEYS) - set(('host',)))
+        unknown = sorted(set(options) - set(CONNECTION_OPTIONS) - set(('host',)))
         if unknown:
             raise ValueError('supervisor.control.supervisord: unknown server options %s' % ', '.join(unknown))
         self.host = options.pop('host', None)
@@ -381,18 +353,15 @@ class SupervisordSource(object):
         args = dict(args or {})
         self.queue = queue
         self.logger = logger
-        try:
-            self.interval = float(args.get('interval', 1))
-            timeout = float(args.get('timeout', 10) or 10)
-        except (TypeError, ValueError) as exc:
-            raise ValueError('supervisor.control.supervisord: %s' % exc)
+        self.interval = number(args, 'interval', 1, float, WHO)
+        timeout = number(args, 'timeout', 10, float, WHO) or 10
         if self.interval <= 0:
             raise ValueError('supervisor.control.supervisord: interval must be more than 0')
-        self.initial = _boolean(args.get('initial', False))
+        self.initial = boolean(args.get('initial', False))
         self.endpoint = None if args.get('listen') is None else PushEndpoint(self, args['listen'])
         servers = args.get('servers')
         if servers is None:
-            servers = [dict((k, args[k]) for k in CONNECTION_KEYS + ('host',) if args.get(k) is not None)]
+            servers = [dict((k, args[k]) for k in CONNECTION_OPTIONS + ('host',) if args.get(k) is not None)]
             if self.endpoint and servers == [{}]:
                 servers = []     # listen only
         if not isinstance(servers, list) or not (servers or self.endpoint) or \
@@ -405,64 +374,10 @@ class SupervisordSource(object):
 
     # -- events -----------------------------------------------------------
     def _envelope(self, daemon, kind, data, previous, **extra):
-        envelope = {'type': kind, 'host': daemon.host, 'server_url': daemon.url,
-                    'data': data, 'previous': previous}
-        envelope.update(extra)
-        event = {'supervisord': envelope}
-        if daemon.host:
-            event['meta'] = {'hosts': [daemon.host]}
-        return event
-
-    @staticmethod
-    def _brief(info):
-        return {'statename': info['statename'], 'state': info['state']} if info else None
-
-    def diff(self, daemon, infos, inferable):
-        """Events for the change from ``daemon.processes`` to ``infos``; updates ``daemon.processes``."""
-        current = {}
-        for info in infos:
-            current[namespec(info)] = normalize(info)
-        events = []
-        previous = daemon.processes
-        if previous is None:
-            if self.initial and daemon.first:
-                for proc in current.values():
-                    events.append(self._envelope(daemon, 'process', proc, None, initial=True))
-            daemon.processes = current
-            return events
-        for key, proc in current.items():
-            before = previous.get(key)
-            if before is None:
-                added = dict(proc, statename='ADDED', state=None)
-                events.append(self._envelope(daemon, 'process', added, None))
-                if proc['statename'] != 'STOPPED':
-                    events.append(self._envelope(daemon, 'process', proc, {'statename': 'ADDED', 'state': None}))
-                continue
-            hidden_exit = (inferable and before['statename'] == RUNNING
-                           and proc['statename'] not in NO_HIDDEN_EXIT
-                           and (proc.get('pid') != before.get('pid') or proc.get('stop') != before.get('stop')))
-            if hidden_exit:
-                exited = dict(proc, statename=EXITED, state=EXITED_CODE, pid=before.get('pid'),
-                              start=before.get('start'))
-                exited['description'] = 'exit inferred between two polls'
-                events.append(self._envelope(daemon, 'process', exited, self._brief(before), inferred=True))
-                events.append(self._envelope(daemon, 'process', proc,
-                                             {'statename': EXITED, 'state': EXITED_CODE}))
-            elif proc['statename'] != before['statename']:
-                events.append(self._envelope(daemon, 'process', proc, self._brief(before)))
-        for key, before in previous.items():
-            if key not in current:
-                removed = dict(before, statename='REMOVED', state=None)
-                events.append(self._envelope(daemon, 'process', removed, self._brief(before)))
-        daemon.processes = current
-        return events
+        return events.envelope(daemon.host, daemon.url, kind, data, previous, **extra)
 
     def _daemon_data(self, daemon):
-        data = {'reachable': bool(daemon.reachable)}
-        data.update(daemon.daemon_state or {'statename': None, 'state': None})
-        if daemon.error:
-            data['error'] = daemon.error
-        return data
+        return events.daemon_data(daemon.reachable, daemon.daemon_state, daemon.error)
 
     async def poll_daemon(self, daemon):
         """Poll one daemon and return its events (does not put them on the queue)."""
@@ -481,20 +396,22 @@ class SupervisordSource(object):
         daemon.error = None
         daemon.reachable = True
         daemon.daemon_state = {'statename': state.get('statename'), 'state': state.get('statecode')}
-        events = []
+        found = []
         if was_reachable is None:
             if self.initial:
-                events.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), None, initial=True))
+                found.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), None, initial=True))
         elif was_reachable is False or before.get('statename') != daemon.daemon_state['statename']:
             if was_reachable is False:
                 self.logger.info('supervisor.control.supervisord: %s reachable again', daemon.url)
-            events.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), before))
-        events.extend(self.diff(daemon, infos if isinstance(infos, list) else [],
-                                inferable=was_reachable is True))
-        inferred = [e for e in events if e['supervisord'].get('inferred')]
+            found.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), before))
+        changes, daemon.processes = events.process_changes(
+            daemon.host, daemon.url, daemon.processes, infos if isinstance(infos, list) else [],
+            inferable=was_reachable is True, initial=self.initial and daemon.first)
+        found.extend(changes)
+        inferred = [e for e in found if e['supervisord'].get('inferred')]
         if inferred:
             await self.explain_exits(daemon, inferred)
-        return events
+        return found
 
     async def explain_exits(self, daemon, events):
         """Add what supervisord's main log says of inferred exits (``exit_message``).
@@ -509,19 +426,14 @@ class SupervisordSource(object):
             self.logger.debug('supervisor.control.supervisord: cannot read the main log of %s: %s',
                               daemon.url, exc)
             return
-        lines = text.splitlines() if isinstance(text, str) else []
+        text = text if isinstance(text, str) else ''
         for event in events:
             data = event['supervisord']['data']
-            prefix = 'exited: %s (' % data['name']
-            for line in reversed(lines):
-                start = line.find(prefix)
-                if start >= 0 and line.rstrip().endswith(')'):
-                    message = line[start + len(prefix):line.rstrip().rfind(')')]
-                    data['exit_message'] = message
-                    match = EXIT_STATUS.match(message)
-                    if match:
-                        data['exitstatus'] = int(match.group(1))
-                    break
+            message, status = last_exit(text, data['name'])
+            if message is not None:
+                data['exit_message'] = message
+                if status is not None:
+                    data['exitstatus'] = status
 
     async def _poll_once(self, daemon):
         try:

@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, supervisor.control developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The events of the supervisor.control.supervisord source, polled or pushed: their envelope, and what two
+polls of one daemon differ by. Pure: no I/O, unit-tested without a daemon."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.supervisor.control.plugins.module_utils.process_names import namespec, normalize
+
+RUNNING = 'RUNNING'
+EXITED = 'EXITED'
+EXITED_CODE = 100
+# After RUNNING, these states are reached without an exit that the poll could miss:
+# a stop (STOPPING, STOPPED), or the exit itself (EXITED).
+NO_HIDDEN_EXIT = ('STOPPING', 'STOPPED', EXITED)
+
+
+def envelope(host, server_url, kind, data, previous, **extra):
+    """``{"supervisord": {type, host, server_url, data, previous, ...}, "meta": {"hosts": [host]}}``.
+
+    ``meta`` only with a host: ansible-rulebook limits run_module/run_playbook to
+    ``meta.hosts``, and an empty list fails there.
+    """
+    body = {'type': kind, 'host': host, 'server_url': server_url, 'data': data, 'previous': previous}
+    body.update(extra)
+    event = {'supervisord': body}
+    if host:
+        event['meta'] = {'hosts': [host]}
+    return event
+
+
+def brief(info):
+    return {'statename': info['statename'], 'state': info['state']} if info else None
+
+
+def daemon_data(reachable, daemon_state, error=None):
+    """The ``data`` of a daemon event."""
+    data = {'reachable': bool(reachable)}
+    data.update(daemon_state or {'statename': None, 'state': None})
+    if error:
+        data['error'] = error
+    return data
+
+
+def process_changes(host, server_url, previous, infos, inferable, initial=False):
+    """``(events, current)`` for the change from ``previous`` (namespec -> process, or None on the first poll) to
+    the polled ``infos``.
+
+    ``inferable``: the daemon answered the poll before too, so a RUNNING process
+    seen again with another pid or stop time exited in between (autorestart hid
+    it): that exit is emitted first, ``inferred=true``. ``initial``: on the first
+    poll, one event per process.
+    """
+    current = dict((namespec(info), normalize(info)) for info in infos)
+    events = []
+
+    def emit(data, before, **extra):
+        events.append(envelope(host, server_url, 'process', data, before, **extra))
+    if previous is None:
+        if initial:
+            for proc in current.values():
+                emit(proc, None, initial=True)
+        return events, current
+    for key, proc in current.items():
+        before = previous.get(key)
+        if before is None:
+            emit(dict(proc, statename='ADDED', state=None), None)
+            if proc['statename'] != 'STOPPED':
+                emit(proc, {'statename': 'ADDED', 'state': None})
+            continue
+        hidden_exit = (inferable and before['statename'] == RUNNING
+                       and proc['statename'] not in NO_HIDDEN_EXIT
+                       and (proc.get('pid') != before.get('pid') or proc.get('stop') != before.get('stop')))
+        if hidden_exit:
+            exited = dict(proc, statename=EXITED, state=EXITED_CODE, pid=before.get('pid'), start=before.get('start'))
+            exited['description'] = 'exit inferred between two polls'
+            emit(exited, brief(before), inferred=True)
+            emit(proc, {'statename': EXITED, 'state': EXITED_CODE})
+        elif proc['statename'] != before['statename']:
+            emit(proc, brief(before))
+    for key, before in previous.items():
+        if key not in current:
+            emit(dict(before, statename='REMOVED', state=None), brief(before))
+    return events, current

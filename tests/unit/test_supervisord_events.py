@@ -1,0 +1,57 @@
+"""The polled supervisord source's events (plugin_utils/supervisord_events.py): what two polls differ by."""
+
+from tests.support.paths import ensure_collection_link
+
+ensure_collection_link()
+from ansible_collections.supervisor.control.plugins.module_utils.process_names import normalize  # noqa: E402
+from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_events as E  # noqa: E402
+
+URL = 'unix:///run/supervisor.sock'
+
+
+def proc(name, statename, pid=0, stop=0, group=None):
+    codes = {'STOPPED': 0, 'RUNNING': 20, 'BACKOFF': 30, 'EXITED': 100}
+    return {'group': group or name, 'name': name, 'statename': statename, 'state': codes[statename], 'pid': pid,
+            'stop': stop, 'start': 1}
+
+
+def changes(previous_infos, infos, inferable=True, initial=False, host='app1'):
+    previous = None if previous_infos is None else E.process_changes(host, URL, None, previous_infos, False)[1]
+    return E.process_changes(host, URL, previous, infos, inferable, initial)
+
+
+def kinds(events):
+    return [(e['supervisord']['data']['fullname'], e['supervisord']['data']['statename'],
+             (e['supervisord']['previous'] or {}).get('statename'), e['supervisord'].get('inferred', False))
+            for e in events]
+
+
+def test_the_first_poll_emits_nothing_unless_initial():
+    assert changes(None, [proc('a', 'RUNNING', 5)])[0] == []
+    (event,) = changes(None, [proc('a', 'RUNNING', 5)], initial=True)[0]
+    assert event == {'supervisord': {'type': 'process', 'host': 'app1', 'server_url': URL, 'previous': None,
+                                     'initial': True, 'data': normalize(proc('a', 'RUNNING', 5))},
+                     'meta': {'hosts': ['app1']}}
+
+
+def test_an_exit_hidden_by_autorestart_is_inferred_first():
+    events, current = changes([proc('a', 'RUNNING', 5, stop=10)], [proc('a', 'RUNNING', 6, stop=20)])
+    assert kinds(events) == [('a', 'EXITED', 'RUNNING', True), ('a', 'RUNNING', 'EXITED', False)]
+    assert events[0]['supervisord']['data']['pid'] == 5 and current['a:a']['pid'] == 6
+    # Not across a period where the daemon did not answer: no exit is inferred then.
+    assert kinds(changes([proc('a', 'RUNNING', 5)], [proc('a', 'RUNNING', 6)], inferable=False)[0]) == []
+
+
+def test_added_and_removed_processes_and_plain_changes():
+    events = changes([proc('a', 'RUNNING', 5), proc('gone', 'STOPPED')],
+                     [proc('a', 'BACKOFF', 5), proc('new', 'RUNNING', 7), proc('idle', 'STOPPED')])[0]
+    assert kinds(events) == [('a', 'BACKOFF', 'RUNNING', False), ('new', 'ADDED', None, False),
+                             ('new', 'RUNNING', 'ADDED', False), ('idle', 'ADDED', None, False),
+                             ('gone', 'REMOVED', 'STOPPED', False)]
+
+
+def test_no_meta_without_a_host():
+    (event,) = changes(None, [proc('a', 'RUNNING', 5)], initial=True, host=None)[0]
+    assert 'meta' not in event and event['supervisord']['host'] is None
+    assert E.daemon_data(False, None, 'refused') == {'reachable': False, 'statename': None, 'state': None,
+                                                     'error': 'refused'}
