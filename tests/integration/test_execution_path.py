@@ -75,3 +75,17 @@ def test_the_task_environment_reaches_the_module_on_either_path(daemon, tmp_path
     run = run_playbook(tasks, tmp_path)
     assert run.task('from environment')['status'] == 'ok', run
     assert run.result('from environment')['supervisord']['server_url'] == daemon.server_url
+
+
+def test_a_password_from_the_environment_is_masked_in_errors_on_either_path(daemon, tmp_path):
+    # The password is nowhere in the task: the client finds it in SUPERVISOR_PASSWORD, and the
+    # daemon's fault quotes it back, as it would quote any parameter.
+    secret = 'env-Pa55-93f1c2'
+    task = sv_task('rpc', 'echoed', daemon, method='supervisor.getProcessInfo',
+                   params=["{{ lookup('env', 'SUPERVISOR_PASSWORD') }}"])
+    run = run_playbook([task], tmp_path, verbosity=4,
+                       extra_env={'SUPERVISOR_USERNAME': 'admin', 'SUPERVISOR_PASSWORD': secret})
+    result = run.result('echoed')
+    assert run.task('echoed')['status'] == 'failed', run
+    assert result['msg'] == 'supervisor.getProcessInfo failed with BAD_NAME: ********', result['msg']
+    assert secret not in run.output and secret not in str(run.results)
