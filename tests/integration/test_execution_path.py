@@ -4,14 +4,26 @@ The action plugins say which at -vvv ("running in-process" / "shipping the modul
 ansible-core's own "Using module file" line appears only when a module is shipped.
 """
 
+import importlib
+import os
 import re
 
 import yaml
 
-from tests.support.ansible import run_playbook, sv_task
+from tests.support.ansible import REPO, run_playbook, sv_task
 
 IN_PROCESS = 'supervisor.control.info: running in-process on the controller'
 USING_MODULE = 'Using module file '
+
+
+def test_every_module_has_its_action_plugin_naming_it():
+    def names(kind):
+        return sorted(f[:-3] for f in os.listdir(os.path.join(REPO, 'plugins', kind))
+                      if f.endswith('.py') and f != '__init__.py')
+    assert names('action') == names('modules')
+    for name in names('action'):
+        action = importlib.import_module('ansible_collections.supervisor.control.plugins.action.' + name)
+        assert action.ActionModule.MODULE == name
 
 
 def sections(output):
