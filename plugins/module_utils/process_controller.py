@@ -120,12 +120,17 @@ class ProcessController(Controller):
             raise SupervisorFault(6, 'SHUTDOWN_STATE: supervisord at %s is %s, not RUNNING: nothing can be '
                                      'started or stopped now' % (self.client.url, state['statename']))
 
-    def _batch(self, method, actions, extra=()):
-        """Call ``method(namespec, *extra)`` for every action in one multicall."""
+    def _batch(self, method, actions, extra=(), settles=()):
+        """Call ``method(namespec, *extra)`` for every action in one multicall; return the failures.
+
+        A fault named in ``settles`` means that the call did act but the
+        process already moved on (a start whose process exited before the
+        answer): it is no failure here, the wait that follows judges it.
+        """
         failures = []
         results = self.client.multicall([(method, [a.namespec] + list(extra)) for a in actions])
         for action, result in zip(actions, results):
-            if not isinstance(result, SupervisorFault):
+            if not isinstance(result, SupervisorFault) or result.name in settles:
                 self.acted = True
             elif result.name not in HARMLESS.get(method, ()):
                 failures.append(ProcessFailure(action.info, result.message))
@@ -212,7 +217,10 @@ class ProcessController(Controller):
         signal_failures = self._batch('supervisor.signalProcess', signalling, [str(signal)]) if signalling else []
         starting = [a for a in actions if plans.START in a.steps and a.namespec not in failed]
         if starting:
-            start_failures = self._batch('supervisor.startProcess', starting, [False])
+            # SPAWN_ERROR with wait=False: the process was spawned and already exited; with wait,
+            # wait_started reports it as every failed start is reported (FATAL, its exit status).
+            start_failures = self._batch('supervisor.startProcess', starting, [False],
+                                         settles=('SPAWN_ERROR',) if wait else ())
             failures += start_failures
             failed.update(f.namespec for f in start_failures)
             if wait:

@@ -154,6 +154,7 @@ def test_backoff_is_stopped_and_started_once(daemon, tmp_path):
         assert result['status'] == 'changed', run
         assert daemon.info('flappy:flappy')['statename'] == 'RUNNING'
     finally:
+        open(go, 'w').close()  # a failure before go was written must not leave the play waiting for it
         worker.join(timeout=120)
         daemon.stop_process('flappy:flappy')
         daemon.rpc('supervisor.removeProcessGroup', 'flappy')

@@ -183,3 +183,22 @@ def test_applications_still_stopping_at_the_deadline():
     assert (failure.name, failure.reason, failure.details) == ('web', 'still STOPPING after 5s',
                                                                {'action': S.WAIT_STOPPED})
     assert 5.0 < clock.now < 5.6 and ctl.acted is False
+
+
+def test_a_start_whose_process_already_exited_is_judged_by_the_wait():
+    """startProcess(wait=False) answers SPAWN_ERROR when the exit was seen first: the same failure as any."""
+    clock = Clock()
+
+    def fatal_at_once(now, table):
+        table['a:a']['statename'] = 'FATAL'
+    daemon = ScriptedDaemon(clock, {'a:a': info('a', 'STOPPED')}, fatal_at_once,
+                            refuse={'supervisor.startProcess': (50, 'SPAWN_ERROR: a')})
+    ctl = controller(daemon, clock)
+    failures = ctl.apply(plans.plan_processes(list(daemon.table.values()), 'started'))
+    assert [f.reason for f in failures] == ['failed to start (FATAL)']
+    assert ctl.acted is True
+    # Without wait there is nothing to judge it by: the fault is the failure.
+    daemon.table['a:a']['statename'] = 'STOPPED'
+    ctl = controller(daemon, clock)
+    failures = ctl.apply(plans.plan_processes(list(daemon.table.values()), 'started'), wait=False)
+    assert [f.reason for f in failures] == ['supervisor.startProcess failed with SPAWN_ERROR: a']
