@@ -20,6 +20,9 @@ START = 'start'
 SIGNAL = 'signal'
 
 PROCESS_STATES = ('started', 'stopped', 'restarted', 'signalled')
+# Supvisors' starting strategies, the choices of the strategy options. Here rather than in
+# supvisors_plans, so that the process module does not load Supvisors code unless it is used.
+STARTING_STRATEGIES = ('CONFIG', 'LESS_LOADED', 'MOST_LOADED', 'LOCAL', 'LESS_LOADED_NODE', 'MOST_LOADED_NODE')
 
 
 class ProcessAction(object):

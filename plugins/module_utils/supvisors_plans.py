@@ -26,7 +26,6 @@ import fnmatch
 NAMESPACE = 'supvisors'
 
 # supvisors/ttypes.py
-STARTING_STRATEGIES = ('CONFIG', 'LESS_LOADED', 'MOST_LOADED', 'LOCAL', 'LESS_LOADED_NODE', 'MOST_LOADED_NODE')
 # USER is left out: it means "do nothing, wait for a user", which conciliate() accepts and ignores.
 CONCILIATION_STRATEGIES = ('SENICIDE', 'INFANTICIDE', 'STOP', 'RESTART', 'RUNNING_FAILURE')
 SUPVISORS_STATES = ('OFF', 'SYNCHRONIZATION', 'ELECTION', 'DISTRIBUTION', 'OPERATION', 'CONCILIATION',

@@ -167,6 +167,7 @@ server_url:
 '''
 
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
+from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import (
@@ -268,7 +269,7 @@ def run(task):
 ARGUMENT_SPEC = dict(
     name=dict(type='list', elements='str', required=True),
     state=dict(type='str', default='started', choices=list(S.APPLICATION_STATES)),
-    strategy=dict(type='str', choices=list(S.STARTING_STRATEGIES)),
+    strategy=dict(type='str', choices=list(plans.STARTING_STRATEGIES)),
     wait=dict(type='bool', default=True),
 )
 

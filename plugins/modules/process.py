@@ -247,7 +247,6 @@ from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import ProcessController
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state
-from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import STARTING_STRATEGIES
 
 
 def parse_signal(text):
@@ -298,7 +297,7 @@ ARGUMENT_SPEC = dict(
     state=dict(type='str', default='started', choices=list(plans.PROCESS_STATES)),
     signal=dict(type='str'),
     wait=dict(type='bool', default=True),
-    strategy=dict(type='str', choices=list(STARTING_STRATEGIES)),
+    strategy=dict(type='str', choices=list(plans.STARTING_STRATEGIES)),
     extra_args=dict(type='str'),
     any=dict(type='bool', default=False),
 )
