@@ -126,7 +126,9 @@ def _plain(value):
     """``value`` with the types a shipped module gets from JSON.
 
     ansible-core 2.19 hands action plugins tagged subclasses of str, int, float, list and dict,
-    which xmlrpc.client refuses to marshal ("cannot marshal <class '..._AnsibleTaggedInt'>").
+    and 2.16 AnsibleUnsafeText, which xmlrpc.client refuses to marshal ("cannot marshal <class
+    '..._AnsibleTaggedInt'>"). ``kind.__str__``/``__int__``/``__float__`` of the base type, not
+    ``kind(value)``: AnsibleUnsafeText.__str__ returns itself, unchanged.
     """
     if isinstance(value, bool):
         return bool(value)
@@ -134,9 +136,12 @@ def _plain(value):
         return dict((_plain(key), _plain(item)) for key, item in value.items())
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
-    for kind in (str, int, float):
-        if isinstance(value, kind):
-            return kind(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
     return value
 
 

@@ -27,12 +27,6 @@ from tests.support.paths import REPO, VENV_BIN
 OLDEST_BIN = os.path.join(REPO, '.venv-ansible-2.16', 'bin')
 PYENV = os.path.expanduser('~/.pyenv/versions')
 NESTED = bool(os.environ.get('SUPERVISOR_CONTROL_TEST_ANSIBLE_BIN'))
-# Tests that assert ansible-core 2.19's own wording of a lookup failure directly (not through
-# tests.support.ansible.assert_lookup_failed): they run with 2.19 only.
-WORDING_2_19 = [
-    'tests/integration/test_correctness.py::test_a_lookup_refuses_an_unknown_option',
-    'tests/integration/test_correctness.py::test_timeout_out_of_range',
-]
 
 
 def claimed_minimum():
@@ -77,8 +71,6 @@ def test_module_and_lookup_tests_pass_on_the_oldest_ansible_core(short_tmp):
     cmd = [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-q', '-rfE',
            '--basetemp', os.path.join(short_tmp, 'run'), 'tests/integration', 'tests/lookups',
            '--ignore', 'tests/integration/test_demo.py', '--ignore', 'tests/integration/test_packaging.py']
-    for test in WORDING_2_19:
-        cmd += ['--deselect', test]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800, check=False)
     summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ''
     assert proc.returncode == 0, proc.stdout[-20000:] + proc.stderr[-5000:]
