@@ -314,7 +314,8 @@ def update_numprocs(task, program, numprocs):
         raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), 'change numprocs'), supvisors_state=fsm)
     before = local_processes(client, program)
     if not before:
-        known = sorted(set(i.get('program_name') for i in client.call('supvisors.get_all_local_process_info')))
+        known = sorted(set(i['program_name'] for i in client.call('supvisors.get_all_local_process_info')
+                           if i.get('program_name')))
         raise TaskFailed('numprocs: no program %s on %s (programs: %s)' % (program, client.url, ', '.join(known)))
     counts = {'before': len(before), 'after': numprocs}
     result = {'changed': len(before) != numprocs, 'numprocs': counts}
