@@ -26,3 +26,11 @@ class Controller(object):
         self.clock = clock
         self.sleep = sleep
         self.acted = False
+
+    def poll(self, read, done, deadline):
+        """``read()`` every poll interval until ``done(value)`` or the deadline; return the last value."""
+        while True:
+            value = read()
+            if done(value) or self.clock() > deadline:
+                return value
+            self.sleep(self.poll_interval)

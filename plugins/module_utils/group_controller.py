@@ -39,14 +39,16 @@ def planned_changes(plan, infos, configured, keep_stopped):
     """The GroupChanges that ``plan`` makes, with the processes that keep_stopped would keep stopped."""
     changes = GroupChanges(plan)
     if keep_stopped:
-        changes.kept_stopped = [_fullname(spec) for spec, dummy in
-                                plans.stopped_to_keep(infos, set(changes.updated), configured)]
+        _keep(changes, infos, configured)
     return changes
 
 
-def _fullname(spec):
-    group, name = spec.split(':', 1)
-    return name if group == name else spec
+def _keep(changes, infos, configured):
+    """Record in ``changes`` which processes of its replaced groups stay STOPPED; return ``[(namespec, autostart)]``."""
+    keep = plans.stopped_to_keep(infos, set(changes.updated), configured)
+    kept = set(spec for spec, dummy in keep)
+    changes.kept_stopped = [P.fullname(info) for info in infos if P.namespec(info) in kept]
+    return keep
 
 
 def reload_config(client):
@@ -88,8 +90,7 @@ def apply_group_plan(client, controller, plan, configured, wait=True, keep_stopp
     if leaving:
         current = controller.all_infos()
         if keep_stopped:
-            keep = plans.stopped_to_keep(current, set(changes.updated), configured)
-            changes.kept_stopped = [_fullname(spec) for spec, dummy in keep]
+            keep = _keep(changes, current, configured)
         running = [i for i in current if i['group'] in leaving]
         failures += controller.apply(plans.plan_processes(running, 'stopped'), wait=True)
         results = client.multicall([('supervisor.removeProcessGroup', [g]) for g in sorted(leaving)])
@@ -109,7 +110,8 @@ def apply_group_plan(client, controller, plan, configured, wait=True, keep_stopp
                                         summary='cannot add group %s: %s' % (group, result)))
         if respawned:
             # The stop must have happened, wait or not: the point is that they do not run.
-            kept = [i for i in controller.all_infos() if P.namespec(i) in set(respawned)]
+            respawned = set(respawned)
+            kept = [i for i in controller.all_infos() if P.namespec(i) in respawned]
             failures += controller.apply(plans.plan_processes(kept, 'stopped'), wait=True)
         if wait:
             autostart = set()

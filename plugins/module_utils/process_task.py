@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Bring supervisord processes to a state: the logic the process and group modules share.
 
-Plan (plans.plan_processes, pure), carry out (control.ProcessController),
+Plan (plans.plan_processes, pure), carry out (process_controller.ProcessController),
 report (processes after the action, diff, failures): one path, whichever
 module selected the processes.
 """

@@ -2,7 +2,7 @@
 # Copyright (c) 2026, supervisor.control developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The Supvisors calls shared by the modules (the decisions are in supvisors.py, pure)."""
+"""The Supvisors calls shared by the modules (the decisions are in supvisors_plans.py, pure)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -71,11 +71,8 @@ class SupvisorsProcessController(Controller):
         return [as_process_info(i) for i in self.client.call('supvisors.get_all_process_info')]
 
     def _wait_stopped(self, namespec, deadline):
-        while True:
-            (info,) = self.client.call('supvisors.get_process_info', namespec)
-            if info['statename'] != P.STOPPING or self.clock() > deadline:
-                return info
-            self.sleep(self.poll_interval)
+        return self.poll(lambda: self.client.call('supvisors.get_process_info', namespec)[0],
+                         lambda info: info['statename'] != P.STOPPING, deadline)
 
     def apply(self, actions, strategy, wait, extra_args=''):
         """Carry out process plans one process at a time; return the failures."""
@@ -124,11 +121,8 @@ class ApplicationController(Controller):
         super(ApplicationController, self).__init__(client, timeout, poll_interval, clock, sleep)
 
     def _wait_stopped(self, name, deadline):
-        while True:
-            info = self.client.call('supvisors.get_application_info', name)
-            if info['statename'] == S.APP_STOPPED or self.clock() > deadline:
-                return info
-            self.sleep(self.poll_interval)
+        return self.poll(lambda: self.client.call('supvisors.get_application_info', name),
+                         lambda info: info['statename'] == S.APP_STOPPED, deadline)
 
     def _restart(self, action, wait):
         # Not supvisors.restart_application: with wait=false it returns while
@@ -181,14 +175,15 @@ class ApplicationController(Controller):
 
 def describe_application_failures(failures, found, instances):
     """Add to each application Failure what Supvisors reports of it after the task (its state, its processes)."""
+    described = []
     for failure in failures:
         info, processes = found[failure.name]
         entry = S.application_failure(failure.name, failure.details['action'], info, processes, instances,
                                       failure.details.get('fault'))
-        failure.details.update((k, v) for k, v in entry.items() if k != 'name')
-        failure.reason = S.failure_summary(entry)
-        failure._summary = failure.reason
-    return failures
+        summary = S.failure_summary(entry)
+        details = dict((k, v) for k, v in entry.items() if k != 'name')
+        described.append(Failure(failure.name, summary, summary=summary, **details))
+    return described
 
 
 def predict_process_starts(client, actions, strategy, after):

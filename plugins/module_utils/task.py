@@ -7,8 +7,8 @@
 Each module's logic is a function ``run(task)`` that returns the result dict
 or raises TaskFailed (or any SupervisorError). It sees the task only through
 this object, never through ``AnsibleModule``, so that the same function runs
-in a shipped module (module.SupervisorModule) and in-process on the
-controller.
+in a shipped module (module_adapter.SupervisorModule) and in-process on the
+controller (plugin_utils/action.py).
 """
 
 from __future__ import absolute_import, division, print_function

@@ -311,31 +311,42 @@ STATISTICS = (('host_statistics', 'host_stats', 'supvisors.enable_host_statistic
 
 def operational_extras(task, client, result):
     """restart_sequence and the statistics switches, once the cluster is in OPERATION."""
-    params = task.params
-    wanted = [(option, key, method) for option, key, method in STATISTICS if params[option] is not None]
-    if wanted:
-        status = client.call('supvisors.get_statistics_status')
-        switches = [(key, method, params[option]) for option, key, method in wanted if status.get(key) != params[option]]
-        if switches:
-            result['changed'] = True
-            result['actions'] = result['actions'] + [method[len('supvisors.'):] for dummy, method, dummy in switches]
-            if not task.check_mode:
-                client.multicall_or_raise([(method, [value]) for dummy, method, value in switches])
-        status = dict(status, **dict((key, value) for key, dummy, value in switches)) if task.check_mode else \
-            client.call('supvisors.get_statistics_status')
-        result['statistics'] = status
-    if params['restart_sequence'] and not task.check_mode:
-        try:
-            client.call('supvisors.restart_sequence', params['wait'])
-        except SupervisorFault as fault:
-            if not fault.is_('ABNORMAL_TERMINATION'):  # "failed to trigger start sequence": nothing to start
-                raise
-        else:
-            result['changed'] = True
-            result['actions'] = result['actions'] + ['restart_sequence']
-    elif params['restart_sequence'] and sequence_would_start(client):
+    switch_statistics(task, client, result)
+    if task.params['restart_sequence'] and run_sequence(task, client):
         result['changed'] = True
         result['actions'] = result['actions'] + ['restart_sequence']
+
+
+def switch_statistics(task, client, result):
+    """The statistics switches that differ from what Supvisors collects; ``statistics`` after them."""
+    wanted = [(key, method, task.params[option]) for option, key, method in STATISTICS
+              if task.params[option] is not None]
+    if not wanted:
+        return
+    status = client.call('supvisors.get_statistics_status')
+    switches = [(key, method, value) for key, method, value in wanted if status.get(key) != value]
+    if switches:
+        result['changed'] = True
+        result['actions'] = result['actions'] + [method[len('supvisors.'):] for dummy, method, dummy in switches]
+        if task.check_mode:
+            status = dict(status, **dict((key, value) for key, dummy, value in switches))
+        else:
+            client.multicall_or_raise([(method, [value]) for dummy, method, value in switches])
+            status = client.call('supvisors.get_statistics_status')
+    result['statistics'] = status
+
+
+def run_sequence(task, client):
+    """Whether the starting sequence starts anything (in check mode: would)."""
+    if task.check_mode:
+        return sequence_would_start(client)
+    try:
+        client.call('supvisors.restart_sequence', task.params['wait'])
+    except SupervisorFault as fault:
+        if fault.is_('ABNORMAL_TERMINATION'):  # "failed to trigger start sequence": nothing to start
+            return False
+        raise
+    return True
 
 
 def sequence_would_start(client):
