@@ -143,6 +143,11 @@ def test_stopped_daemon_with_stale_socket(tmp_path):
 def test_socket_without_permission(execution_path):
     """A user who may not open the socket gets its path, mode and owner in the message."""
     nobody = pwd.getpwnam('nobody')
+    reachable = subprocess.run([shutil.which('setpriv'), '--reuid', str(nobody.pw_uid), '--regid', str(nobody.pw_gid),
+                                '--clear-groups', 'test', '-x', os.path.join(VENV_BIN, 'ansible-playbook')],
+                               check=False).returncode == 0
+    if not reachable:  # a checkout in a 0700 directory (mktemp -d): nobody cannot run its ansible-playbook
+        pytest.skip('the checkout is not readable by nobody, who must run ansible-playbook here')
     top = tempfile.mkdtemp(prefix='svperm-')
     daemon = Supervisord(os.path.join(top, 'daemon'), programs={}, socket_mode='0770')
     home = os.path.join(top, 'home')
