@@ -15,6 +15,7 @@ from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.controller import Controller
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     Failure,
+    SupervisorConnectionError,
     SupervisorError,
     SupervisorFault,
     TaskFailed,
@@ -171,6 +172,40 @@ class ApplicationController(Controller):
             if failure:
                 failures.append(failure)
         return failures
+
+
+class ClusterController(Controller):
+    """The Supvisors state of the cluster, waited for: ``wait_state(predicate, deadline) -> (ok, last)``.
+
+    ``last`` is the state name, or None while nothing listens (the daemon
+    restarts, or is gone). Any other connection error (a call that times out
+    while the cluster restarts) is retried, and raised once the deadline has
+    passed.
+    """
+
+    def __init__(self, client, timeout, poll_interval=0.5, clock=time.monotonic, sleep=time.sleep):
+        super(ClusterController, self).__init__(client, timeout, poll_interval, clock, sleep)
+
+    def wait_state(self, predicate, deadline):
+        def judged():
+            """``(predicate(state), state)``, or None for an error to retry: it says nothing of the state."""
+            try:
+                state = self.client.call('supvisors.get_supvisors_state')['fsm_statename']
+            except SupervisorConnectionError as error:
+                if not error.nobody_listens:
+                    if self.clock() > deadline:
+                        raise
+                    return None
+                state = None
+            return predicate(state), state
+
+        answer = self.poll(judged, lambda answer: answer is not None and answer[0], deadline)
+        if answer is None:
+            # The deadline passed between a retried error and poll's own check:
+            # one last read either judges the state or raises the error.
+            self.sleep(self.poll_interval)
+            answer = judged()
+        return answer
 
 
 def describe_application_failures(failures, found, instances):

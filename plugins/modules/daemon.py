@@ -18,6 +18,7 @@ author:
 extends_documentation_fragment:
   - supervisor.control.connection
   - supervisor.control.attributes
+  - supervisor.control.keep_stopped
 attributes:
   check_mode:
     support: full
@@ -33,6 +34,7 @@ options:
         daemon's state when it is not (for example SHUTDOWN or FATAL).
       - V(reloaded) rereads the configuration files and applies every added, changed and removed group,
         as C(supervisorctl update) with no argument does. Unchanged when nothing differs.
+        O(keep_stopped) is used only with V(reloaded).
       - V(restarted) restarts the daemon (a soft restart, as C(supervisorctl reload)), then waits until it is
         RUNNING again, within O(timeout) seconds. Always changes.
       - V(stopped) shuts the daemon down and waits until it no longer answers. Unchanged when it does not answer.
@@ -52,21 +54,6 @@ options:
       - With O(state=reloaded), wait until the processes of added and changed groups have started.
     type: bool
     default: true
-  keep_stopped:
-    description:
-      - "A group whose configuration changed on disk is replaced (stopped, removed, added again), and supervisord
-        starts its C(autostart) processes again, even those an operator had stopped on purpose (Supervisor#214).
-        With V(true), the processes of a replaced group that were STOPPED before the update are STOPPED after it,
-        and RV(kept_stopped) lists them."
-      - Only STOPPED counts; EXITED and FATAL processes come back as their new configuration says, the update being
-        the usual way to fix what made them fail.
-      - supervisord offers no call to add a group without spawning its C(autostart) processes, so each kept process
-        is started and stopped in the same multicall that adds its group; it receives its stop signal within
-        milliseconds of being forked, before anything can depend on it running.
-      - Only with O(state=reloaded). V(false) (the default) does what C(supervisorctl update) does.
-    type: bool
-    default: false
-    version_added: 0.2.0
 seealso:
   - module: supervisor.control.group
   - module: supervisor.control.info
@@ -173,12 +160,11 @@ server_url:
   type: str
 '''
 
-import time
-
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import ProcessController
+from ansible_collections.supervisor.control.plugins.module_utils.daemon_controller import DaemonController
 from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorConnectionError,
@@ -196,35 +182,11 @@ def daemon_facts(client):
     return read_daemon_facts(client)[0]
 
 
-def wait_until(predicate, timeout, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)
-
-
-def _facts_or_none(client):
-    try:
-        return daemon_facts(client)
-    except (SupervisorConnectionError, SupervisorFault):
-        return None
-
-
 def restart(task, client):
     old = daemon_facts(client)
     if task.check_mode:
         return {'changed': True, 'supervisord': old}
-    client.call('supervisor.restart')
-    # A soft restart keeps the pid; it goes through RESTARTING and refuses
-    # connections for a moment while it reopens its sockets.
-    time.sleep(0.2)
-
-    def running_facts():
-        facts = _facts_or_none(client)
-        return facts if facts and facts['state'] == 'RUNNING' else None
-    facts = wait_until(running_facts, task.params['timeout'])
+    facts = DaemonController(client, task.params['timeout']).restart()
     if not facts:
         raise TaskFailed('supervisord at %s did not come back RUNNING within %g seconds after restart' % (
             client.url, task.params['timeout']), changed=True)
@@ -238,13 +200,7 @@ def stop(task, client):
         return {'changed': False, 'supervisord': {}, 'msg': 'supervisord is not running: %s' % exc}
     if task.check_mode:
         return {'changed': True, 'supervisord': {}}
-    try:
-        client.call('supervisor.shutdown')
-    except SupervisorFault as fault:
-        if not fault.is_('SHUTDOWN_STATE'):
-            raise
-    gone = wait_until(lambda: _facts_or_none(client) is None, task.params['timeout'])
-    if not gone:
+    if not DaemonController(client, task.params['timeout']).shutdown():
         raise TaskFailed('supervisord at %s still answers %g seconds after shutdown' % (
             client.url, task.params['timeout']), changed=True, supervisord=facts)
     return {'changed': True, 'supervisord': {}}

@@ -25,6 +25,7 @@ author:
 extends_documentation_fragment:
   - supervisor.control.connection
   - supervisor.control.attributes
+  - supervisor.control.keep_stopped
 attributes:
   check_mode:
     support: full
@@ -73,21 +74,6 @@ options:
       - On a plain supervisord the number of processes cannot change without restarting the group; the task fails
         and says how (set C(numprocs) in the file and apply it with O(state=present)).
     type: int
-    version_added: 0.2.0
-  keep_stopped:
-    description:
-      - "A group whose configuration changed on disk is replaced (stopped, removed, added again), and supervisord
-        starts its C(autostart) processes again, even those an operator had stopped on purpose (Supervisor#214).
-        With V(true), the processes of a replaced group that were STOPPED before the update are STOPPED after it,
-        and RV(kept_stopped) lists them."
-      - Only STOPPED counts; EXITED and FATAL processes come back as their new configuration says, the update being
-        the usual way to fix what made them fail.
-      - supervisord offers no call to add a group without spawning its C(autostart) processes, so each kept process
-        is started and stopped in the same multicall that adds its group; it receives its stop signal within
-        milliseconds of being forked, before anything can depend on it running.
-      - V(false) (the default) does what C(supervisorctl update) does.
-    type: bool
-    default: false
     version_added: 0.2.0
 seealso:
   - module: supervisor.control.daemon

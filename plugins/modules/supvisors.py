@@ -173,8 +173,6 @@ server_url:
   type: str
 '''
 
-import time
-
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
@@ -182,9 +180,11 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorFault,
     TaskFailed,
 )
-from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import read_facts, read_status
-
-POLL = 0.5
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import (
+    ClusterController,
+    read_facts,
+    read_status,
+)
 
 
 def refused(error):
@@ -203,29 +203,6 @@ def read_conflicts(client, fsm):
         raise
 
 
-def wait_for(client, predicate, deadline):
-    """Poll the Supvisors state until ``predicate(state_or_None)`` holds; return ``(ok, last)``.
-
-    ``None`` stands for a daemon that does not answer (it restarts, or is gone).
-    """
-    last = None
-    while True:
-        try:
-            last = client.call('supvisors.get_supvisors_state')['fsm_statename']
-        except SupervisorConnectionError as error:
-            if not refused(error):
-                if time.time() > deadline:
-                    raise
-                time.sleep(POLL)
-                continue
-            last = None
-        if predicate(last):
-            return True, last
-        if time.time() > deadline:
-            return False, last
-        time.sleep(POLL)
-
-
 def run(task):
     params = task.params
     client = task.client
@@ -236,7 +213,8 @@ def run(task):
               if params[name] not in (None, False)]
     if extras and state not in ('operational', 'conciliated'):
         raise TaskFailed('%s only with state=operational or state=conciliated' % ', '.join(extras))
-    deadline = time.time() + params['timeout']
+    cluster = ClusterController(client, params['timeout'])
+    deadline = cluster.clock() + params['timeout']
     try:
         status = read_status(client, 'supervisor.control.supvisors')
     except SupervisorConnectionError as error:
@@ -260,7 +238,7 @@ def run(task):
             client.call('supvisors.end_sync', params['master'] or '')
         elif action == 'conciliate':
             # Supvisors enters CONCILIATION a moment after it sees a conflict.
-            ok, fsm = wait_for(client, lambda s: s == S.CONCILIATION or (
+            ok, fsm = cluster.wait_state(lambda s: s == S.CONCILIATION or (
                 s == S.OPERATION and not read_conflicts(client, s)), deadline)
             if fsm == S.CONCILIATION:
                 client.call('supvisors.conciliate', params['strategy'])
@@ -268,7 +246,7 @@ def run(task):
                 result['changed'] = False
                 result['actions'] = [a for a in actions if a != 'conciliate']
         elif action == 'wait_operation':
-            ok, fsm = wait_for(client, lambda s: s == S.OPERATION, deadline)
+            ok, fsm = cluster.wait_state(lambda s: s == S.OPERATION, deadline)
             if not ok:
                 facts = read_facts(client) if fsm else {'state': None}
                 raise TaskFailed(
@@ -281,9 +259,9 @@ def run(task):
             client.call('supvisors.restart')
             if params['wait']:
                 # First see it leave OPERATION (the restart is asynchronous), then come back.
-                ok, fsm = wait_for(client, lambda s: s != S.OPERATION, deadline)
+                ok, fsm = cluster.wait_state(lambda s: s != S.OPERATION, deadline)
                 if ok:
-                    ok, fsm = wait_for(client, lambda s: s == S.OPERATION, deadline)
+                    ok, fsm = cluster.wait_state(lambda s: s == S.OPERATION, deadline)
                 if not ok:
                     raise TaskFailed('Supvisors restarted but is not back in OPERATION after %ss: its state is %s'
                                      % (params['timeout'], fsm or 'unknown (the daemon does not answer)'),
@@ -291,7 +269,7 @@ def run(task):
         elif action == 'shutdown':
             client.call('supvisors.shutdown')
             if params['wait']:
-                ok, fsm = wait_for(client, lambda s: s is None, deadline)
+                ok, fsm = cluster.wait_state(lambda s: s is None, deadline)
                 if not ok:
                     raise TaskFailed('Supvisors is shutting down but %s still answers after %ss (state %s)' % (
                         client.url, params['timeout'], fsm), actions=actions, changed=True)
