@@ -57,6 +57,8 @@ options:
         C(password), C(config), C(timeout), C(validate_certs), C(ca_path)) and an optional C(host), the
         inventory name put in C(meta.hosts) (and in the event's C(host)).
       - Without O(servers), one daemon is polled with the connection options given at the top level.
+      - What the modules warn about is logged as a warning at start, once per daemon, namely credentials sent in
+        clear text (C(http://) to a host that is not loopback) and C(validate_certs=false).
     type: list
     elements: dict
   server_url:
@@ -201,7 +203,8 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
 from ansible_collections.supervisor.control.plugins.module_utils.main_log import last_exit
 from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_events as events
 from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
-from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import boolean, number
+from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import (
+    boolean, log_connection_warnings, number)
 
 LOGGER = logging.getLogger('supervisor.control.supervisord')
 
@@ -371,6 +374,8 @@ class SupervisordSource(object):
             self.daemons = [Daemon(server, timeout) for server in servers]
         except SupervisorError as exc:
             raise ValueError('supervisor.control.supervisord: %s' % exc)
+        for daemon in self.daemons:
+            log_connection_warnings(self.logger, WHO, daemon.client)
 
     # -- events -----------------------------------------------------------
     def _envelope(self, daemon, kind, data, previous, **extra):

@@ -77,6 +77,8 @@ options:
         and emit it as ordinary events of types V(instance), V(application) and V(process) whose envelope
         carries C(snapshot=true).
       - Uses O(server_url) (default C(http://HOST:9001)), O(username), O(password), O(config), O(timeout).
+        A password sent in clear text (C(http://) to a host that is not loopback) is logged as a warning at start,
+        as the modules warn about it.
     type: bool
     default: false
   server_url:
@@ -157,6 +159,7 @@ except ImportError:  # loaded by file path (ansible-rulebook): the collection's 
     sys.path.insert(0, os.path.abspath(__file__).rsplit(os.sep + 'ansible_collections' + os.sep, 1)[0])
     from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
+from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import log_connection_warnings
 from ansible_collections.supervisor.control.plugins.plugin_utils.supvisors_events import (
     BAD_OTHER,
     SNAPSHOT_CALLS,
@@ -193,6 +196,7 @@ class SupvisorsSource(object):
                 self.client = SupervisorClient.from_options(**self.options.connection)
             except SupervisorError as exc:
                 raise ValueError('supervisor.control.supvisors: snapshot: %s' % exc)
+            log_connection_warnings(logger, 'supervisor.control.supvisors: snapshot', self.client)
 
     # -- what both transports do --------------------------------------------
     async def link_event(self, data):
