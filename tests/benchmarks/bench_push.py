@@ -40,7 +40,7 @@ sys.path.insert(0, REPO)
 from tests.support.paths import ensure_collection_link  # noqa: E402
 
 COLLECTIONS_ROOT = ensure_collection_link()
-from tests.eda.helpers import RULEBOOKS, Rulebook, load_source  # noqa: E402
+from tests.support.eda import RULEBOOKS, Rulebook, load_source  # noqa: E402
 from tests.support.push import LISTENER, NO_TICKS, SYSTEM_PYTHON, TOKEN, Receiver, listener_section  # noqa: E402
 from tests.support.supervisord import SLEEPER, Supervisord, free_port  # noqa: E402
 

@@ -92,7 +92,7 @@ def main():
         print('skipped: item 6 (reaction time) %s' % reason)
         return 0
 
-    from tests.eda.helpers import RULEBOOKS, Rulebook
+    from tests.support.eda import RULEBOOKS, Rulebook
     from tests.support.supvisors import SupvisorsCluster
 
     directory = tempfile.mkdtemp(prefix='bench-reaction-')

@@ -25,7 +25,7 @@ ANSIBLE_BIN = os.environ.get('SUPERVISOR_CONTROL_TEST_ANSIBLE_BIN') or VENV_BIN
 _VERSION = []
 # The value of supervisor_control_in_process given to every play run_playbook starts, as a
 # host variable of localhost (so a play's own vars still win), or [] to give none:
-# tests/integration/conftest.py runs each test module once with true, once with false.
+# tests/integration/modules/conftest.py runs each test module once with true, once with false.
 IN_PROCESS = []
 
 

@@ -12,7 +12,10 @@ import sys
 import threading
 import time
 
-from tests.support.paths import REPO
+from tests.support.paths import REPO, ensure_collection_link
+
+ensure_collection_link()
+from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push  # noqa: E402
 
 LISTENER = os.path.join(REPO, 'roles', 'supervisord', 'files', 'supervisor_control_push.py')
 # The host's own python3, not the virtual environment's: the listener needs only the standard library.
@@ -111,3 +114,11 @@ def wait_until(predicate, timeout=30, what='the condition'):
 def of_process(records, name):
     return [r for r in records if r['eventname'].startswith('PROCESS_STATE_')
             and r['payload'].get('processname') == name]
+
+
+def record(serial, poolserial=None, boot='b1', host='app1', eventname='PROCESS_STATE_RUNNING', **payload):
+    """One record as the listener posts it (a process of group web by default)."""
+    return {'format': push.FORMAT, 'host': host, 'boot': boot, 'serial': serial,
+            'poolserial': serial if poolserial is None else poolserial, 'eventname': eventname,
+            'payload': payload or {'processname': 'web_a', 'groupname': 'web', 'from_state': 'STARTING',
+                                   'pid': 42}, 'time': 1.5}

@@ -19,6 +19,8 @@ from ansible_collections.supervisor.control.plugins.module_utils.client import S
 from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url  # noqa: E402
 
 SLEEPER = 'sleep 100000'
+# The password of tests/conftest.py's auth_daemon, which the tests look for in every output.
+AUTH_PASSWORD = 'S3cr3t-pa55w0rd-xyzzy'
 
 # Programs most tests use: a group of two, numprocs, one that dies at once
 # (FATAL after one retry), one that crashes after a while, one alone.
@@ -259,3 +261,17 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def wait_for_text(path, text, timeout=15):
+    """Wait until the file at ``path`` contains the bytes ``text`` (a child's log, written after its start)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(path, 'rb') as handle:
+                if text in handle.read():
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError('%r never appeared in %s' % (text, path))

@@ -42,9 +42,15 @@ API::
 every daemon, deletes the namespaces, ``/etc/netns`` entries, the bridge and
 the temporary directory. One instance reaches OPERATION about 10 s after it
 starts: start a cluster once per test module (a module-scoped fixture) when
-the tests can share it.
+the tests can share it. Such a fixture is the body of ``running_cluster``::
+
+    @pytest.fixture(scope='module')
+    def solo():
+        with running_cluster(['solo'], programs=..., running=[('solo', 'auto:ticker')]) as cluster:
+            yield cluster
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -52,7 +58,7 @@ import subprocess
 import tempfile
 import time
 
-from tests.support.netns import Network, require_root  # noqa: F401 (re-exported) pylint: disable=unused-import
+from tests.support.netns import Network, require_root
 from tests.support.paths import SUPVISORS_VENV_BIN, ensure_collection_link
 from tests.support.supervisord import _ini, kill_session
 
@@ -314,3 +320,18 @@ class SupvisorsCluster(object):
             except OSError:
                 pass
         return text
+
+
+@contextlib.contextmanager
+def running_cluster(hosts, timeout=120, wait=True, running=(), **config):
+    """A started SupvisorsCluster for a ``with`` block; skips the test unless it runs as root.
+
+    It waits for OPERATION (unless ``wait=False``), then until every ``(host, namespec)`` of
+    ``running`` is RUNNING (what a start sequence starts); ``config`` is SupvisorsCluster's.
+    """
+    require_root('a Supvisors cluster in network namespaces')
+    with SupvisorsCluster(hosts, **config) as cluster:
+        cluster.start(wait=wait, timeout=timeout)
+        for host, namespec in running:
+            cluster.wait_process(host, namespec, 'RUNNING', timeout=60)
+        yield cluster

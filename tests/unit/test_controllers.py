@@ -2,7 +2,7 @@
 
 A scripted client stands in for the daemon here only to drive time: every
 wait below would take seconds to minutes on a real supervisord, and the same
-behaviours are tested against the real one in tests/integration.
+behaviours are tested against the real one in tests/integration/modules.
 """
 
 from tests.support.paths import ensure_collection_link

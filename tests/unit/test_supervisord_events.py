@@ -1,10 +1,15 @@
-"""The polled supervisord source's events (plugin_utils/supervisord_events.py): what two polls differ by."""
+"""The polled supervisord source's options and events (plugin_utils/supervisord_events.py): what two polls differ by."""
 
-from tests.support.paths import ensure_collection_link
+import asyncio
 
-ensure_collection_link()
-from ansible_collections.supervisor.control.plugins.module_utils.process_names import normalize  # noqa: E402
-from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_events as E  # noqa: E402
+import pytest
+
+from tests.support.eda import load_source, run
+
+from ansible_collections.supervisor.control.plugins.module_utils.process_names import normalize
+from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_events as E
+
+source_module = load_source('supervisord')
 
 URL = 'unix:///run/supervisor.sock'
 
@@ -55,3 +60,23 @@ def test_no_meta_without_a_host():
     assert 'meta' not in event and event['supervisord']['host'] is None
     assert E.daemon_data(False, None, 'refused') == {'reachable': False, 'statename': None, 'state': None,
                                                      'error': 'refused'}
+
+
+# ---------------------------------------------------------------------------
+# Options
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize('args, message', [
+    ({'server_url': 'ftp://x'}, "malformed server_url 'ftp://x': expected unix:///path/to/supervisor.sock, "
+                                "http://host:port or https://host:port"),
+    ({'servers': 'unix:///x'}, 'servers must be a non-empty list of dicts'),
+    ({'servers': []}, 'servers must be a non-empty list of dicts'),
+    ({'servers': [{'server_url': 'unix:///x', 'colour': 'red'}]}, 'unknown server options colour'),
+    ({'servers': [{'server_url': 'unix:///x', 'host': ['a']}]}, "host must be a string, got ['a']"),
+    ({'server_url': 'unix:///x', 'interval': 0}, 'interval must be more than 0'),
+    ({'server_url': 'unix:///x', 'interval': 'often'}, "interval must be a number, got 'often'"),
+])
+def test_bad_options_fail_at_start(args, message):
+    with pytest.raises(ValueError) as err:
+        run(source_module.main(asyncio.Queue(), args))
+    assert str(err.value) == 'supervisor.control.supervisord: ' + message

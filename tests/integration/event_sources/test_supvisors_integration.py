@@ -14,9 +14,9 @@ import sys
 import pytest
 import yaml
 
-from tests.eda.helpers import RULEBOOKS, Rulebook, SourceTask, load_source, run
-from tests.support.netns import require_root
+from tests.support.eda import RULEBOOKS, Rulebook, SourceTask, load_source, run
 from tests.support.paths import SUPVISORS_VENV_BIN as DEFAULT_SUPVISORS_VENV_BIN
+from tests.support.supvisors import running_cluster
 
 supvisors = load_source('supvisors')
 
@@ -36,8 +36,6 @@ def supvisors_has_psutil():
 
 @pytest.fixture(scope='module')
 def cluster(tmp_path_factory):
-    require_root('a real Supvisors')
-    from tests.support.supvisors import SupvisorsCluster
     directory = str(tmp_path_factory.mktemp('supvisors'))
     flag = os.path.join(directory, 'crash-on-next-start')
     programs = {
@@ -48,15 +46,11 @@ def cluster(tmp_path_factory):
                        startsecs=3, startretries=0, autorestart=True),
     }
     programs['hog'] = dict(command=HOG, startsecs=0)
-    instance = SupvisorsCluster([HOST], programs=programs, groups={'web': ['sleeper', 'crashy', 'hog']},
-                                options={'stats_collecting_period': 1, 'stats_periods': 2},
-                                directory=os.path.join(directory, 'cluster'), venv_bin=SUPVISORS_VENV_BIN)
-    instance.flag = flag
-    try:
-        instance.start(timeout=90)
+    with running_cluster([HOST], programs=programs, groups={'web': ['sleeper', 'crashy', 'hog']},
+                         options={'stats_collecting_period': 1, 'stats_periods': 2}, timeout=90,
+                         directory=os.path.join(directory, 'cluster'), venv_bin=SUPVISORS_VENV_BIN) as instance:
+        instance.flag = flag
         yield instance
-    finally:
-        instance.cleanup()
 
 
 def test_snapshot_and_live_events_from_a_real_supvisors(cluster):

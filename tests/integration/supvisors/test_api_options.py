@@ -7,8 +7,7 @@ import time
 import pytest
 
 from tests.support.ansible import run_playbook, sv_task
-from tests.support.netns import require_root
-from tests.support.supvisors import SupvisorsCluster, managed_application
+from tests.support.supvisors import managed_application, running_cluster
 
 RULES = managed_application('auto', ['ticker'])
 PROGRAMS = {
@@ -22,12 +21,8 @@ PROGRAMS = {
 
 @pytest.fixture(scope='module')
 def solo():
-    require_root('a Supvisors instance in a network namespace')
-    cluster = SupvisorsCluster(hosts=['solo'], programs=PROGRAMS, groups={'auto': ['ticker'], 'tools': ['argv', 'pool']},
-                               rules=RULES)
-    with cluster:
-        cluster.start(timeout=120)
-        cluster.wait_process('solo', 'auto:ticker', 'RUNNING', timeout=60)  # the starting sequence at start-up
+    with running_cluster(['solo'], programs=PROGRAMS, groups={'auto': ['ticker'], 'tools': ['argv', 'pool']},
+                         rules=RULES, running=[('solo', 'auto:ticker')]) as cluster:  # the start sequence
         yield cluster
 
 

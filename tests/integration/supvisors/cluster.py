@@ -1,4 +1,4 @@
-"""The 3-host Supvisors cluster shared by the tests of this directory.
+"""The 3-host Supvisors cluster of test_cluster.py.
 
 Applications (groups) on every host:
 
@@ -73,8 +73,5 @@ RULES = '''<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 '''
 
 
-def make_cluster(**kwargs):
-    from tests.support.supvisors import SupvisorsCluster
-    options = dict(hosts=HOSTS, programs=PROGRAMS, groups=GROUPS, rules=RULES)
-    options.update(kwargs)
-    return SupvisorsCluster(**options)
+# running_cluster's arguments: 120 s to reach OPERATION, for three hosts on two loaded cores.
+CLUSTER = dict(hosts=HOSTS, programs=PROGRAMS, groups=GROUPS, rules=RULES, timeout=120)

@@ -16,8 +16,8 @@ from ansible_rulebook.conf import settings
 from ansible_rulebook.rules_parser import parse_rule_sets
 from ansible_rulebook.validators import Validate
 
-from tests.eda.helpers import RULEBOOKS, load_source
 from tests.support.ansible import ansible_env
+from tests.support.eda import RULEBOOKS, load_source
 from tests.support.paths import REPO, VENV_BIN
 
 SOURCES = {'supervisor.control.supvisors': load_source('supvisors'),

@@ -18,9 +18,8 @@ import time
 import pytest
 import yaml
 
-from tests.eda.helpers import RULEBOOKS, Rulebook
-from tests.support.netns import require_root
-from tests.support.supvisors import SupvisorsCluster, managed_application
+from tests.support.eda import RULEBOOKS, Rulebook
+from tests.support.supvisors import managed_application, running_cluster
 
 RULES = managed_application('web')
 HOSTS = ['alpha', 'beta']
@@ -28,16 +27,11 @@ HOSTS = ['alpha', 'beta']
 
 @pytest.fixture(scope='module')
 def cluster(tmp_path_factory):
-    require_root('a real Supvisors cluster')
     programs = {'api': dict(command='sleep 100000', autostart=False, autorestart=False, startsecs=0)}
-    instance = SupvisorsCluster(HOSTS, programs=programs, groups={'web': ['api']}, rules=RULES,
-                                options={'auto_fence': 'true'},
-                                directory=str(tmp_path_factory.mktemp('supvisors-cluster')))
-    try:
-        instance.start(timeout=90)
+    with running_cluster(HOSTS, programs=programs, groups={'web': ['api']}, rules=RULES,
+                         options={'auto_fence': 'true'}, timeout=90,
+                         directory=str(tmp_path_factory.mktemp('supvisors-cluster'))) as instance:
         yield instance
-    finally:
-        instance.cleanup()
 
 
 def combined_rulebook(directory):

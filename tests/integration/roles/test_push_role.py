@@ -16,8 +16,8 @@ import tempfile
 import pytest
 import yaml
 
-from tests.eda.helpers import RULEBOOKS, Rulebook
 from tests.support.ansible import run_playbook
+from tests.support.eda import RULEBOOKS, Rulebook
 from tests.support.push import wait_until
 from tests.support.supervisord import SupervisorClient, free_port, kill_session, parse_server_url
 

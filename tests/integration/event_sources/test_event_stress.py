@@ -13,7 +13,7 @@
   other two keep reporting, the dead one is named in a ``daemon`` event; then
   one of the two hangs (SIGSTOP) and the last one still reports.
 
-Run: ``.venv/bin/python -m pytest tests/eda/test_event_stress.py -q`` (about 30 s;
+Run: ``.venv/bin/python -m pytest tests/integration/event_sources/test_event_stress.py -q`` (about 30 s;
 the flood test prints its RSS figures even under ``-q``).
 """
 
@@ -36,8 +36,8 @@ os.environ.setdefault('HYPOTHESIS_STORAGE_DIRECTORY', os.path.join(tempfile.gett
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st  # noqa: E402
 
-from tests.eda.helpers import SourceTask, load_source, run  # noqa: E402
-from tests.eda.test_supvisors_source import Publisher  # noqa: E402
+from tests.support.eda import SourceTask, load_source, run  # noqa: E402
+from tests.support.fake_publishers import Publisher  # noqa: E402
 from tests.support.supervisord import SLEEPER, Supervisord, free_port  # noqa: E402
 
 supvisors = load_source('supvisors')

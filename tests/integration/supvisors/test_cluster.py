@@ -1,6 +1,6 @@
 """supervisor.control.application and supervisor.control.supvisors on a real 3-host Supvisors cluster.
 
-One cluster (tests/supvisors/cluster.py) is shared by the tests of this file,
+One cluster (cluster.py, beside this file) is shared by the tests of this file,
 which run in order: application control with two strategies, bad inputs, a
 conflict and its conciliation, a lost host, then the whole-cluster restart
 and shutdown, which end it. Every wait is a poll with a generous deadline.
@@ -16,24 +16,19 @@ import time
 import pytest
 import yaml
 
-from tests.eda.helpers import Rulebook
+from tests.integration.supvisors.cluster import CLUSTER
 from tests.support.ansible import ansible_env, run_playbook, sv_task
-from tests.support.netns import require_root
+from tests.support.eda import Rulebook
 from tests.support.paths import VENV_BIN
-from tests.supvisors.cluster import make_cluster
+from tests.support.supvisors import running_cluster
 
 DEADLINE = 90  # seconds: only there to turn a hang into a failure
 
 
 @pytest.fixture(scope='module')
 def cluster():
-    require_root('a Supvisors cluster in network namespaces')
-    instance = make_cluster()
-    try:
-        instance.start(timeout=120)
+    with running_cluster(**CLUSTER) as instance:
         yield instance
-    finally:
-        instance.cleanup()
 
 
 def _task(module, title, cluster, host, check_mode, args):

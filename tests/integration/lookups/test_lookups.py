@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.lookups.conftest import BIG_TAIL_LINES, BINARY_BYTES
+from tests.integration.lookups.conftest import BIG_TAIL_LINES, BINARY_BYTES
 from tests.support.ansible import ansible_core_version, ansible_env, assert_lookup_failed, run_playbook
 from tests.support.paths import VENV_BIN
 
@@ -321,7 +321,7 @@ def test_connection_from_environment(auth_daemon, tmp_path):
     run = run_playbook([{'name': 'env', 'ansible.builtin.set_fact': facts(
         log=LOG % "'echo'", names=QSTATE % '' + " | map(attribute='fullname')")}], tmp_path, extra_env=env)
     assert run.returncode == 0, [r for r in run.results if r['status'] == 'failed' and r['task'] not in IGNORED]
-    assert run.result('env')['ansible_facts'] == {'log': 'hello-from-auth\n', 'names': ['echo']}
+    assert run.result('env')['ansible_facts'] == {'log': 'hello-from-auth\n', 'names': ['echo', 'idle']}
     assert auth_daemon.password not in run.output
 
 

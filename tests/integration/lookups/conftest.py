@@ -1,12 +1,11 @@
-"""Daemons for the lookup tests: one with programs whose logs the tests know, one behind basic auth."""
+"""The daemon for the lookup tests: programs whose logs the tests know."""
 
 import os
 import sys
-import time
 
 import pytest
 
-from tests.support.supervisord import SLEEPER, Supervisord, free_port
+from tests.support.supervisord import SLEEPER, Supervisord, wait_for_text
 
 BIG_LOG_BYTES = 400 * 1024 * 1024
 BIG_TAIL_LINES = 5000
@@ -51,19 +50,6 @@ def make_big_log(path):
     return os.path.getsize(path)
 
 
-def wait_for_text(path, text, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open(path, 'rb') as handle:
-                if text in handle.read():
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError('%r never appeared in %s' % (text, path))
-
-
 @pytest.fixture(scope='module')
 def log_daemon(tmp_path_factory):
     directory = str(tmp_path_factory.mktemp('lookups'))
@@ -99,19 +85,3 @@ def log_daemon(tmp_path_factory):
         daemon.cleanup()
         if os.path.exists(big):
             os.unlink(big)
-
-
-@pytest.fixture(scope='module')
-def auth_daemon(tmp_path_factory):
-    directory = str(tmp_path_factory.mktemp('lookups-auth'))
-    programs = {
-        'echo': dict(command="sh -c 'echo hello-from-auth; exec sleep 100000'", startsecs=0),
-    }
-    daemon = Supervisord(directory, programs=programs, username='admin', password='s3cret-Pa55',
-                         inet_port=free_port(), unix=False)
-    try:
-        daemon.start()
-        wait_for_text(os.path.join(daemon.logdir, 'echo_0.out'), b'hello-from-auth\n')
-        yield daemon
-    finally:
-        daemon.cleanup()

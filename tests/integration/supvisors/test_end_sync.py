@@ -10,19 +10,16 @@ import time
 import pytest
 
 from tests.support.ansible import run_playbook, sv_task
-from tests.support.netns import require_root
-from tests.support.supvisors import SupvisorsCluster
+from tests.support.supvisors import running_cluster
 
 DEADLINE = 90
 
 
 @pytest.fixture(scope='module')
 def solo():
-    require_root('a Supvisors cluster in network namespaces')
-    cluster = SupvisorsCluster(hosts=['solo'], programs={'idler': {'command': 'sleep 100000', 'autostart': False}},
-                               options={'synchro_options': 'USER'})
-    try:
-        cluster.start(wait=False)
+    # Not waiting for OPERATION: with synchro_options USER, only end_sync ends SYNCHRONIZATION.
+    with running_cluster(['solo'], programs={'idler': {'command': 'sleep 100000', 'autostart': False}},
+                         options={'synchro_options': 'USER'}, wait=False) as cluster:
         deadline = time.monotonic() + DEADLINE
         while True:  # up, and its own instance RUNNING (end_sync needs a RUNNING master)
             try:
@@ -35,8 +32,6 @@ def solo():
                 status, cluster.log('solo'))
             time.sleep(0.3)
         yield cluster
-    finally:
-        cluster.cleanup()
 
 
 def test_end_sync_ends_the_synchronization(solo, tmp_path):

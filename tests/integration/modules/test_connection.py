@@ -11,21 +11,7 @@ import pytest
 
 from tests.support.ansible import ansible_env, run_playbook, sv_task
 from tests.support.paths import VENV_BIN
-from tests.support.supervisord import Supervisord, free_port
-
-SECRET = 'S3cr3t-pa55w0rd-xyzzy'
-
-
-@pytest.fixture(scope='module')
-def auth_daemon(tmp_path_factory):
-    """supervisord with basic auth on its unix socket and on 127.0.0.1 http."""
-    instance = Supervisord(str(tmp_path_factory.mktemp('auth')), username='admin', password=SECRET,
-                           inet_port=free_port(), socket_mode='0770')
-    try:
-        instance.start()
-        yield instance
-    finally:
-        instance.cleanup()
+from tests.support.supervisord import AUTH_PASSWORD as SECRET, Supervisord, free_port
 
 
 def info(title, **args):
@@ -39,7 +25,7 @@ def test_http_basic_auth_with_module_defaults_and_no_password_in_verbose_output(
             'server_url': auth_daemon.http_url, 'username': 'admin', 'password': '{{ lookup("env", "SV_PW") }}'}},
         'tasks': [
             info('http'),
-            sv_task('process', 'process', name='sleeper', state='started'),
+            sv_task('process', 'process', name='echo', state='started'),
             info('wrong password', password='{{ lookup("env", "SV_PW") }}-wrong'),
             info('url with credentials', server_url='http://admin:{{ lookup("env", "SV_PW") }}@127.0.0.1:%d'
                  % auth_daemon.inet_port, username=None, password=None),
@@ -143,11 +129,14 @@ def test_stopped_daemon_with_stale_socket(tmp_path):
 def test_socket_without_permission(execution_path):
     """A user who may not open the socket gets its path, mode and owner in the message."""
     nobody = pwd.getpwnam('nobody')
-    reachable = subprocess.run([shutil.which('setpriv'), '--reuid', str(nobody.pw_uid), '--regid', str(nobody.pw_gid),
-                                '--clear-groups', 'test', '-x', os.path.join(VENV_BIN, 'ansible-playbook')],
+    # nobody may read and search any directory (the checkout can be a clone in a 0700 mktemp
+    # directory) but gains no write access: connecting to a socket needs write, so it is refused.
+    as_nobody = [shutil.which('setpriv'), '--reuid', str(nobody.pw_uid), '--regid', str(nobody.pw_gid),
+                 '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search']
+    reachable = subprocess.run(as_nobody + ['test', '-x', os.path.join(VENV_BIN, 'ansible-playbook')],
                                check=False).returncode == 0
-    if not reachable:  # a checkout in a 0700 directory (mktemp -d): nobody cannot run its ansible-playbook
-        pytest.skip('the checkout is not readable by nobody, who must run ansible-playbook here')
+    if not reachable:
+        pytest.skip('nobody cannot run ansible-playbook here, even with CAP_DAC_READ_SEARCH')
     top = tempfile.mkdtemp(prefix='svperm-')
     daemon = Supervisord(os.path.join(top, 'daemon'), programs={}, socket_mode='0770')
     home = os.path.join(top, 'home')
@@ -167,9 +156,8 @@ def test_socket_without_permission(execution_path):
                            # a bare system python: the shipped module needs only the standard library
                            'ANSIBLE_PYTHON_INTERPRETER': '/usr/bin/python3'})
         env.pop('ANSIBLE_CALLBACKS_ENABLED')
-        cmd = [shutil.which('setpriv'), '--reuid', str(nobody.pw_uid), '--regid', str(nobody.pw_gid),
-               '--clear-groups', os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', playbook,
-               '-e', json.dumps({'supervisor_control_in_process': execution_path})]
+        cmd = as_nobody + [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', playbook,
+                           '-e', json.dumps({'supervisor_control_in_process': execution_path})]
         proc = subprocess.run(cmd, env=env, cwd=home, capture_output=True, text=True, timeout=120,
                               check=False)
         out = proc.stdout + proc.stderr

@@ -2,20 +2,8 @@
 
 import logging
 
-import pytest
-
-from tests.eda.helpers import SourceTask, load_source, run
-from tests.support.supervisord import Supervisord, free_port
-
-SECRET = 'eda-Pa55-93bd1f'
-
-
-@pytest.fixture
-def auth_daemon(tmp_path):
-    idle = dict(command='sleep 100000', autostart=False, startsecs=0)
-    with Supervisord(str(tmp_path / 'd'), programs={'idle': idle}, username='admin', password=SECRET,
-                     inet_port=free_port()) as daemon:
-        yield daemon
+from tests.support.eda import SourceTask, load_source, run
+from tests.support.supervisord import AUTH_PASSWORD as SECRET
 
 
 def test_supervisord_source_keeps_the_password_out_of_logs_and_events(auth_daemon, caplog):
@@ -34,7 +22,9 @@ def test_supervisord_source_keeps_the_password_out_of_logs_and_events(auth_daemo
             seen = await task.get_until(lambda e: e['supervisord'].get('host') == 'wrong'
                                         and e['supervisord']['type'] == 'daemon')
             auth_daemon.start_process('idle:idle')
+            # echo is RUNNING in the initial table: wait for idle's live change.
             seen += await task.get_until(lambda e: e['supervisord']['type'] == 'process'
+                                         and e['supervisord']['data'].get('fullname') == 'idle'
                                          and e['supervisord']['data'].get('statename') == 'RUNNING')
             return seen
         finally:

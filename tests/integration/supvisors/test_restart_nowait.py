@@ -11,8 +11,7 @@ the same playbook run.
 import pytest
 
 from tests.support.ansible import run_playbook, sv_task
-from tests.support.netns import require_root
-from tests.support.supvisors import SupvisorsCluster, managed_application
+from tests.support.supvisors import managed_application, running_cluster
 
 ROUNDS = 6
 # Stops about one second after SIGTERM, so a start sent without waiting for the stop meets STOPPING.
@@ -22,12 +21,9 @@ RULES = managed_application('web', ['front'])
 
 @pytest.fixture(scope='module')
 def solo():
-    require_root('a Supvisors cluster in network namespaces')
     front = {'command': SLOW_STOPPER, 'autostart': False, 'startsecs': 0, 'stopwaitsecs': 10}
-    cluster = SupvisorsCluster(hosts=['solo'], programs={'front': front}, groups={'web': ['front']}, rules=RULES)
-    with cluster:
-        cluster.start(timeout=120)
-        cluster.wait_process('solo', 'web:front', 'RUNNING', timeout=60)  # start_sequence 1: Supvisors starts it
+    with running_cluster(['solo'], programs={'front': front}, groups={'web': ['front']}, rules=RULES,
+                         running=[('solo', 'web:front')]) as cluster:  # start_sequence 1: Supvisors starts it
         yield cluster
 
 

@@ -1,9 +1,9 @@
 """supervisor.control.supvisors against in-process publishers (pyzmq PUB, websockets server).
 
-These speak the Supvisors protocols exactly (two frames header + JSON for
-ZeroMQ, one JSON array per WebSocket message with the headers in the URL path),
-and produce what a real Supvisors cannot: malformed messages, silence on
-demand, a slow consumer. The real Supvisors is in test_supvisors_integration.py.
+The fakes (tests/support/fake_publishers.py) speak the Supvisors protocols exactly
+and produce what a real Supvisors cannot: malformed messages, silence on demand, a
+slow consumer. The real Supvisors is in test_supvisors_integration.py; the option
+parsing is unit-tested in tests/unit/test_supvisors_events.py.
 """
 
 import asyncio
@@ -19,7 +19,8 @@ import pytest
 import zmq
 import zmq.asyncio
 
-from tests.eda.helpers import SOURCE_DIR, SourceTask, load_source, run
+from tests.support.eda import SOURCE_DIR, SourceTask, load_source, run
+from tests.support.fake_publishers import Publisher, WsPublisher
 from tests.support.paths import VENV_BIN
 
 supvisors = load_source('supvisors')
@@ -55,44 +56,6 @@ OLD_PROCESS = {"application_name": "web", "process_name": "sleeper", "statecode"
                "extra_args": ""}
 
 
-class Publisher(object):
-    """An in-process ZeroMQ PUB socket bound like Supvisors' ZmqEventPublisher."""
-
-    def __init__(self):
-        self.context = zmq.asyncio.Context()
-        self.socket = self.context.socket(zmq.PUB)
-        self.socket.setsockopt(zmq.LINGER, 0)
-        # Default high-water mark (1000), as Supvisors' ZmqEventPublisher.
-        self.port = self.socket.bind_to_random_port('tcp://127.0.0.1')
-
-    async def send(self, header, body):
-        await self.socket.send_multipart([header.encode(), json.dumps(body).encode()])
-
-    async def send_frames(self, frames):
-        await self.socket.send_multipart(frames)
-
-    async def sync(self, source, header='supvisors'):
-        """PUB/SUB drops messages until the subscription has arrived: publish probes until one is seen."""
-        for attempt in range(600):
-            await self.send(header, {'probe': attempt})
-            try:
-                event = await source.get(timeout=0.05)
-            except AssertionError:
-                continue
-            if event['supvisors']['data'].get('probe') is not None:
-                # Drain the probes still in flight.
-                while True:
-                    try:
-                        await source.get(timeout=0.2)
-                    except AssertionError:
-                        return
-        raise AssertionError('the source never received a probe')
-
-    def close(self):
-        self.socket.close(0)
-        self.context.term()
-
-
 def with_publisher(test):
     """Run ``test(publisher)`` as a coroutine with a deadline."""
     async def body():
@@ -102,52 +65,6 @@ def with_publisher(test):
         finally:
             publisher.close()
     run(body())
-
-
-# ---------------------------------------------------------------------------
-# Options
-# ---------------------------------------------------------------------------
-
-@pytest.mark.parametrize('args, message', [
-    ({}, 'port is required (the event_port of [rpcinterface:supvisors])'),
-    ({'port': 'x'}, "port must be a number, got 'x'"),
-    ({'port': 70000}, 'port 70000 is out of range'),
-    ({'port': 1, 'link': 'carrier-pigeon'}, "link must be zmq or websocket, got 'carrier-pigeon'"),
-    ({'port': 1, 'types': ['process', 'bogus']},
-     'unknown types bogus; choose among supvisors, instance, application, process, event, hstats, pstats'),
-    ({'port': 1, 'types': []},
-     'unknown types (none); choose among supvisors, instance, application, process, event, hstats, pstats'),
-    ({'port': 1, 'heartbeat': -1}, 'heartbeat must be 0 or more'),
-    ({'port': 1, 'heartbeat': 'soon'}, "heartbeat must be a number, got 'soon'"),
-    ({'port': 1, 'high_water_mark': -1}, 'high_water_mark must be 0 (no limit) or more'),
-    ({'port': 1, 'snapshot': True, 'server_url': 'gopher://x'},
-     "snapshot: malformed server_url 'gopher://x': expected unix:///path/to/supervisor.sock, http://host:port or "
-     "https://host:port"),
-    ({'port': 1, 'snapshot': True, 'config': '/nonexistent/supervisord.conf'},
-     'snapshot: supervisord config file /nonexistent/supervisord.conf does not exist'),
-])
-def test_bad_options_fail_at_start_with_a_message(args, message):
-    with pytest.raises(ValueError) as err:
-        run(supvisors.main(asyncio.Queue(), args))
-    assert str(err.value) == 'supervisor.control.supvisors: ' + message
-
-
-def test_options_defaults():
-    options = events.Options({'port': '60002'})
-    assert (options.host, options.port, options.link, options.heartbeat) == ('localhost', 60002, 'zmq', 15.0)
-    assert options.types == ['supvisors', 'instance', 'application', 'process', 'event']
-    assert options.accepted == {'supvisors', 'instance', 'application', 'process', 'event', 'address'}
-    assert options.url == 'tcp://localhost:60002'
-    ws = events.Options({'port': 7, 'host': 'h', 'link': 'websocket', 'types': 'process,pstats'})
-    assert ws.url == 'ws://h:7/process/pstats'
-
-
-def test_host_of_identifiers():
-    assert events.host_of('alpha:60000') == 'alpha'
-    assert events.host_of('10.0.0.1:60000') == '10.0.0.1'
-    assert events.host_of('[fd00::1]:60000') == 'fd00::1'
-    assert events.host_of('alpha') == 'alpha'
-    assert events.host_of('') is None and events.host_of(None) is None and events.host_of(3) is None
 
 
 # ---------------------------------------------------------------------------
@@ -532,58 +449,6 @@ def test_main_block_prints_events(tmp_path):
 # ---------------------------------------------------------------------------
 # WebSocket (Supvisors' event_link = WS)
 # ---------------------------------------------------------------------------
-
-class WsPublisher(object):
-    """An in-process WebSocket server with the protocol of Supvisors' WsEventPublisher.
-
-    The URL path lists the subscribed headers (``/process/event``, or ``/all``);
-    each message is one JSON array ``[header, body]``.
-    """
-
-    def __init__(self):
-        self.clients = {}
-        self.paths = []
-        self.server = None
-        self.port = None
-
-    async def start(self, port=0):
-        from websockets.asyncio.server import serve
-
-        async def handler(ws):
-            path = ws.request.path
-            self.paths.append(path)
-            headers = set(p for p in path.split('/') if p)
-            self.clients[ws] = headers
-            try:
-                await ws.wait_closed()
-            finally:
-                self.clients.pop(ws, None)
-
-        self.server = await serve(handler, '127.0.0.1', port)
-        self.port = self.server.sockets[0].getsockname()[1]
-        return self
-
-    async def wait_client(self):
-        for _attempt in range(600):
-            if self.clients:
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError('no WebSocket client connected')
-
-    async def send(self, header, body):
-        await self.send_raw(json.dumps([header, body]), header)
-
-    async def send_raw(self, message, header=None):
-        for ws, headers in list(self.clients.items()):
-            if header is None or 'all' in headers or header in headers:
-                await ws.send(message)
-
-    async def close(self):
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
-            self.server = None
-
 
 def with_ws_publisher(test):
     async def body():

@@ -3,8 +3,7 @@
 import pytest
 
 from tests.support.ansible import run_playbook, sv_task
-from tests.support.netns import require_root
-from tests.support.supvisors import SupvisorsCluster
+from tests.support.supvisors import running_cluster
 
 SCALED = {'command': 'sleep 100000', 'numprocs': 2, 'process_name': '%(program_name)s_%(process_num)d',
           'startsecs': 0, 'autostart': True}
@@ -12,11 +11,8 @@ SCALED = {'command': 'sleep 100000', 'numprocs': 2, 'process_name': '%(program_n
 
 @pytest.fixture(scope='module')
 def solo():
-    require_root('a Supvisors instance in a network namespace')
-    cluster = SupvisorsCluster(hosts=['solo'], programs={'scaled': SCALED, 'single': {'command': 'sleep 100000'}})
-    with cluster:
-        cluster.start(timeout=120)
-        cluster.wait_process('solo', 'scaled:scaled_1', 'RUNNING', timeout=60)
+    with running_cluster(['solo'], programs={'scaled': SCALED, 'single': {'command': 'sleep 100000'}},
+                         running=[('solo', 'scaled:scaled_1')]) as cluster:
         yield cluster
 
 

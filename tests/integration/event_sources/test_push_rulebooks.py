@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-from tests.eda.helpers import RULEBOOKS, Rulebook
+from tests.support.eda import RULEBOOKS, Rulebook
 from tests.support.push import EVENTS, NO_TICKS, TOKEN, listener_section, wait_until
 from tests.support.supervisord import SLEEPER, Supervisord, free_port
 

@@ -12,7 +12,7 @@ import time
 import pytest
 import yaml
 
-from tests.eda.helpers import RULEBOOKS, Rulebook, SourceTask, load_source, run
+from tests.support.eda import RULEBOOKS, Rulebook, SourceTask, load_source, run
 from tests.support.supervisord import SLEEPER, Supervisord
 
 source_module = load_source('supervisord')
@@ -59,26 +59,6 @@ def make(args):
 def by_name(events, fullname):
     return [e for e in events if e['supervisord']['type'] == 'process'
             and e['supervisord']['data']['fullname'] == fullname]
-
-
-# ---------------------------------------------------------------------------
-# Options
-# ---------------------------------------------------------------------------
-
-@pytest.mark.parametrize('args, message', [
-    ({'server_url': 'ftp://x'}, "malformed server_url 'ftp://x': expected unix:///path/to/supervisor.sock, "
-                                "http://host:port or https://host:port"),
-    ({'servers': 'unix:///x'}, 'servers must be a non-empty list of dicts'),
-    ({'servers': []}, 'servers must be a non-empty list of dicts'),
-    ({'servers': [{'server_url': 'unix:///x', 'colour': 'red'}]}, 'unknown server options colour'),
-    ({'servers': [{'server_url': 'unix:///x', 'host': ['a']}]}, "host must be a string, got ['a']"),
-    ({'server_url': 'unix:///x', 'interval': 0}, 'interval must be more than 0'),
-    ({'server_url': 'unix:///x', 'interval': 'often'}, "interval must be a number, got 'often'"),
-])
-def test_bad_options_fail_at_start(args, message):
-    with pytest.raises(ValueError) as err:
-        run(source_module.main(ListQueue(), args))
-    assert str(err.value) == 'supervisor.control.supervisord: ' + message
 
 
 # ---------------------------------------------------------------------------
@@ -383,7 +363,7 @@ def test_main_block_prints_the_table(supervisord):
     import json
     import subprocess
     import sys
-    from tests.eda.helpers import SOURCE_DIR
+    from tests.support.eda import SOURCE_DIR
     proc = subprocess.Popen([sys.executable, os.path.join(SOURCE_DIR, 'supervisord.py'), supervisord.server_url, '5'],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     import threading

@@ -1,0 +1,87 @@
+"""The push path's pure part (plugin_utils/supervisord_push.py): records to events, de-duplication, options."""
+
+import asyncio
+import json
+
+import pytest
+
+from tests.support.eda import load_source, run
+from tests.support.push import record
+
+from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
+
+source_module = load_source('supervisord')
+
+
+def test_a_process_record_gives_the_envelope_of_polled_events():
+    event, = push.events(record(7))
+    assert event == {'meta': {'hosts': ['app1']}, 'supervisord': {
+        'type': 'process', 'host': 'app1', 'server_url': None, 'pushed': True,
+        'eventname': 'PROCESS_STATE_RUNNING', 'serial': 7, 'poolserial': 7, 'boot': 'b1', 'time': 1.5,
+        'data': {'name': 'web_a', 'group': 'web', 'fullname': 'web:web_a', 'statename': 'RUNNING',
+                 'state': 20, 'pid': 42},
+        'previous': {'statename': 'STARTING', 'state': 10}, 'from_state': 'STARTING'}}
+
+
+def test_an_exit_says_whether_it_was_expected():
+    event, = push.events(record(3, eventname='PROCESS_STATE_EXITED', processname='db', groupname='db',
+                                from_state='RUNNING', expected=0, pid=9))
+    body = event['supervisord']
+    assert (body['expected'], body['data']['expected'], body['data']['fullname']) == (False, False, 'db')
+    assert body['data']['statename'] == 'EXITED' and body['previous'] == {'statename': 'RUNNING', 'state': 20}
+
+
+def test_daemon_group_and_tick_records():
+    daemon, = push.events(record(1, eventname='SUPERVISOR_STATE_CHANGE_RUNNING', **{}))
+    assert (daemon['supervisord']['type'], daemon['supervisord']['data']) == (
+        'daemon', {'reachable': True, 'statename': 'RUNNING', 'state': 1})
+    group, = push.events(record(2, eventname='PROCESS_GROUP_REMOVED', groupname='web'))
+    assert (group['supervisord']['type'], group['supervisord']['data']) == (
+        'group', {'group': 'web', 'statename': 'REMOVED'})
+    tick = dict(record(3, eventname='TICK_60', when=60), processes=[
+        {'name': 'a', 'group': 'a', 'pid': 5, 'rss': 4096}, {'name': 'b', 'group': 'web', 'pid': 6, 'rss': 8192}])
+    memory = push.events(tick)
+    assert [(e['supervisord']['type'], e['supervisord']['data'], e['supervisord']['when']) for e in memory] == [
+        ('memory', {'name': 'a', 'group': 'a', 'fullname': 'a', 'pid': 5, 'rss': 4096}, 60),
+        ('memory', {'name': 'b', 'group': 'web', 'fullname': 'web:b', 'pid': 6, 'rss': 8192}, 60)]
+
+
+def test_duplicates_are_dropped_and_gaps_counted_per_host_and_run():
+    dedup = push.Deduplicator()
+    assert dedup.check(record(0)) == (True, 0)
+    assert dedup.check(record(1)) == (True, 0)
+    assert dedup.check(record(1)) == (False, 0)           # the same event again
+    assert dedup.check(record(4)) == (True, 2)            # poolserials 2 and 3 never came
+    assert dedup.check(record(5, host='app2')) == (True, 0)
+    assert dedup.check(record(0, boot='b2')) == (True, 0)  # supervisord restarted: its serials start again
+    assert dedup.check(record(9, poolserial=0)) == (True, 0)   # the pool was re-created: no gap across that
+    assert dedup.check(record(3)) == (False, 0)
+
+
+@pytest.mark.parametrize('body, message', [
+    (b'{"format": ', 'body is not JSON'),
+    (b'[1, 2]', 'body is not a JSON object'),
+    (b'{"host": "a"}', 'format is not supervisor.control.push/1'),
+    (json.dumps(dict(record(1), host='')).encode(), 'host must be a non-empty string'),
+    (json.dumps(dict(record(1), serial=-1)).encode(), 'serial must be a non-negative integer'),
+    (json.dumps(dict(record(1), poolserial='3')).encode(), 'poolserial must be a non-negative integer'),
+    (json.dumps(dict(record(1), payload=[])).encode(), 'payload must be an object'),
+    (json.dumps(dict(record(1), processes=[{'name': 'x'}])).encode(), 'processes must be a list of objects'),
+])
+def test_malformed_records_are_refused(body, message):
+    with pytest.raises(push.BadRecord, match=message):
+        push.parse_record(body)
+
+
+@pytest.mark.parametrize('listen, message', [
+    ('5000', 'listen must be a dict with port and token'),
+    ({'port': 5000, 'token': 't', 'colour': 1}, 'listen: unknown options colour'),
+    ({'port': 'high', 'token': 't'}, "port .and max_body. must be integers, got 'high'"),
+    ({'port': 70000, 'token': 't'}, 'port must be 1-65535'),
+    ({'port': 5000}, 'token is required'),
+    ({'port': 5000, 'token': 't', 'keyfile': '/k'}, 'keyfile needs certfile'),
+    ({'port': 5000, 'token': 't', 'certfile': '/nonexistent.pem'}, 'cannot load certfile/keyfile'),
+])
+def test_bad_listen_options_fail_at_start(listen, message):
+    with pytest.raises(ValueError, match=message):
+        run(source_module.main(asyncio.Queue(), {'listen': listen}))
