@@ -5,7 +5,7 @@ Run from the repository root with the project's virtual environment (or
 through ``scripts/bench``, which also prepares the benchmark's own
 environment)::
 
-    .venv/bin/python tests/benchmarks/run.py [--quick] [--only 1,2,3,7,4,5]
+    .venv/bin/python tests/benchmarks/run.py [--quick] [--only 1,2,3,7,4,5,6,8]
 
 Every ratio compares two things measured in the same run, on the same daemon,
 interleaved (A, B, C, A, B, C, ...), and takes the median of the repetitions,
@@ -56,6 +56,7 @@ EXTERNAL = [
     ('4', 'log lookup', 'bench_log_lookup.py'),
     ('5', 'event path', 'bench_event_path.py'),
     ('6', 'reaction time', 'bench_reaction.py'),
+    ('8', 'pushed events', 'bench_push.py'),
 ]
 
 
@@ -543,6 +544,7 @@ def bench_fleet(runner, daemons, report, reps):
 
 # Ratios printed by the colleagues' benchmarks, and the issue's targets for them.
 _SOURCE_ROW = r'supervisor\.control\.supvisors main\(\)\s+\d+\s+\S+\s+(\d+)\s+(\d+)'
+_PUSH_REACTION = r'polling rulebook \(interval 1\) \| [0-9.]+ s \| push / poll = ([0-9.]+)'
 EXTERNAL_RATIOS = [
     # (regular expression on their output, group, scale, label, target text, test)
     (r'ratio large/small:\s*([0-9.]+)', 1, 1, 'log lookup: 1 GB log / 1 KB log', '<= 1.5', lambda v: v <= 1.5),
@@ -557,12 +559,19 @@ EXTERNAL_RATIOS = [
      '< 1', lambda v: v < 1),
     (r'reaction ratio in-process/shipped:\s*([0-9.]+)', 1, 1, 'crash to RUNNING: run_module in-process / shipped',
      '< 1', lambda v: v < 1),
+    # bench_push.py's table (issue 15 names no targets)
+    (r'source / bare = ([0-9.]+)', 1, 1, 'events/s: push listener to the source / to a bare receiver', None, None),
+    (_PUSH_REACTION, 1, 1, 'SIGKILL to RUNNING: push rulebook / polling (interval 1)', None, None),
+    (r'push / poll: events ([0-9.]+)', 1, 1, 'fleet events/s: pushing / polling', None, None),
+    (r'push / poll: events [0-9.]+, CPU per event ([0-9.]+)', 1, 1, 'fleet source CPU per event: pushing / polling',
+     None, None),
 ]
 # Shorter settings for --quick, used only when the script has the option.
 EXTERNAL_QUICK = {
     'bench_log_lookup.py': ['--repeat', '10'],
     'bench_event_path.py': ['--count', '10000', '--latency-count', '1000', '--rounds', '1'],
     'bench_reaction.py': ['--crashes', '3'],
+    'bench_push.py': ['--events', '2000', '--repeat', '2', '--crashes', '3', '--daemons', '20', '--seconds', '8'],
 }
 
 
@@ -620,6 +629,20 @@ def run_external(key, title, filename, quick, report, results):
                     'item %s: no ratio found in the output of %s (shown above)' % (key, filename))
 
 
+def derive_supvisors_against_push(report):
+    """Supvisors' reaction against push, from items 6 and 8: each is a ratio against polling at interval 1.
+
+    Supvisors needs root and a network namespace, the push listener a supervisord of its
+    own: the two are not measured side by side, so this row is derived, and says so.
+    """
+    ratios = dict((r['label'], r['ratio']) for r in report.rows)
+    supvisors = ratios.get('crash to RUNNING: supvisors / polling (interval 1)')
+    push = ratios.get('SIGKILL to RUNNING: push rulebook / polling (interval 1)')
+    if supvisors and push:
+        report.ratio('6/8', 'crash to RUNNING: supvisors / push', supvisors / push,
+                     detail='derived: (supvisors / polling) / (push / polling), one run')
+
+
 # --------------------------------------------------------------------------
 
 def machine():
@@ -636,7 +659,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--quick', action='store_true',
                         help='fewer repetitions, N=20 only for item 1 (about 4 minutes)')
-    parser.add_argument('--only', default='1,2,3,7,4,5,6', help='comma-separated items to run (default: all)')
+    parser.add_argument('--only', default='1,2,3,7,4,5,6,8', help='comma-separated items to run (default: all)')
     parser.add_argument('--reps', type=int, help='repetitions of each measurement (default 3, quick 2)')
     parser.add_argument('--verbose', action='store_true', help='show the playbook output')
     args = parser.parse_args(argv)
@@ -696,6 +719,7 @@ def main(argv=None):
         for key, title, filename in EXTERNAL:
             if key in only:
                 run_external(key, title, filename, args.quick, report, external)
+        derive_supvisors_against_push(report)
     except KeyboardInterrupt:
         interrupted = True
         print('\ninterrupted: stopping the daemons', file=sys.stderr)
