@@ -303,6 +303,31 @@ def apply_prediction(processes, prediction):
     return result
 
 
+def sequence_would_start(applications, rules, inner_infos):
+    """The applications that Supvisors' starting sequence (``restart_sequence``) would start.
+
+    As its Starter decides: a ``start_sequence`` above 0, and in failure or never
+    started (every process STOPPED and never stopped, on every instance).
+    ``rules`` maps names to ``get_application_rules`` answers; ``inner_infos`` is
+    every instance's ``get_all_inner_process_info``, or None when this Supvisors
+    cannot tell, and then only the applications in failure count.
+    """
+    seen, touched = set(), set()
+    for info in inner_infos or ():
+        seen.add(info.get('group'))
+        if info.get('state') != 0 or info.get('stop'):
+            touched.add(info.get('group'))
+    names = []
+    for app in applications:
+        name = app.get('application_name')
+        if ((rules.get(name) or {}).get('start_sequence') or 0) <= 0:
+            continue
+        never_started = inner_infos is not None and name in seen and name not in touched
+        if app.get('major_failure') or app.get('minor_failure') or never_started:
+            names.append(name)
+    return names
+
+
 def failing_processes(processes):
     """The processes of a failed application worth naming: those not RUNNING, failed ones first."""
     failed = [p for p in processes if p.get('statename') in FAILED_PROCESS_STATES]

@@ -74,7 +74,8 @@ options:
         sequence again (C(supvisors.restart_sequence)), which starts the applications of the rules files with a
         C(start_sequence) that have never been started or are in failure (a required or optional process that does
         not run). Supvisors leaves alone an application stopped on purpose.
-      - Unchanged when there is nothing to start. In check mode only the applications in failure are counted.
+      - Unchanged when there is nothing to start. Check mode predicts it as Supvisors decides, from the rules and
+        every instance's processes (C(supvisors.get_all_inner_process_info)).
     type: bool
     default: false
     version_added: 0.2.0
@@ -317,7 +318,7 @@ def switch_statistics(task, client, result):
 def run_sequence(task, client):
     """Whether the starting sequence starts anything (in check mode: would)."""
     if task.check_mode:
-        return sequence_would_start(client)
+        return bool(sequence_would_start(task, client))
     try:
         client.call('supvisors.restart_sequence', task.params['wait'])
     except SupervisorFault as fault:
@@ -327,16 +328,22 @@ def run_sequence(task, client):
     return True
 
 
-def sequence_would_start(client):
-    """Check mode: whether the starting sequence has an application in failure to start again.
-
-    Supvisors also starts an application that was never started, which its
-    XML-RPC does not tell; check mode does not count those.
-    """
-    failed = [a['application_name'] for a in client.call('supvisors.get_all_applications_info')
-              if a.get('managed') and (a.get('major_failure') or a.get('minor_failure'))]
-    rules = client.multicall([('supvisors.get_application_rules', [name]) for name in failed])
-    return any(isinstance(r, dict) and (r.get('start_sequence') or 0) > 0 for r in rules)
+def sequence_would_start(task, client):
+    """Check mode: the applications the starting sequence would start."""
+    applications = client.call('supvisors.get_all_applications_info')
+    managed = [a['application_name'] for a in applications if a.get('managed')]
+    answers = client.multicall([('supvisors.get_application_rules', [name]) for name in managed]
+                               + [('supvisors.get_all_instances_info', [])])
+    rules = dict((name, r) for name, r in zip(managed, answers) if isinstance(r, dict))
+    instances = answers[-1] if isinstance(answers[-1], list) else []
+    inner = client.multicall([('supvisors.get_all_inner_process_info', [i['identifier']]) for i in instances])
+    if any(isinstance(a, SupervisorFault) and a.is_('UNKNOWN_METHOD') for a in inner):
+        task.warn('this Supvisors has no get_all_inner_process_info: check mode counts only the applications in '
+                  'failure, not those never started')
+        infos = None
+    else:  # an instance without a handshake yet faults: Supvisors knows nothing of its processes either
+        infos = [info for answer in inner if isinstance(answer, list) for info in answer]
+    return S.sequence_would_start(applications, rules, infos)
 
 
 ARGUMENT_SPEC = dict(

@@ -177,3 +177,28 @@ def test_cluster_plan(state, fsm, conflicts, end_sync, master, actions):
 def test_cluster_plan_refuses_an_unknown_state():
     with pytest.raises(ValueError):
         S.cluster_plan('paused', 'OPERATION', [])
+
+
+def inner(group, state=0, stop=0):
+    return {'group': group, 'name': group + '_p', 'state': state, 'stop': stop}
+
+
+@pytest.mark.parametrize('app, infos, expected', [
+    ({'major_failure': True}, [inner('web', 20)], ['web']),
+    ({'minor_failure': True}, [inner('web', 20)], ['web']),
+    ({}, [inner('web'), inner('web')], ['web']),                    # never started, on every instance
+    ({}, [inner('web'), inner('web', 0, 1700000000)], []),           # stopped once somewhere
+    ({}, [inner('web'), inner('web', 20)], []),                      # runs somewhere
+    ({}, [inner('other')], []),                                      # no process: nothing to start
+    ({}, None, []),                                                  # cannot tell: only failures count
+    ({'major_failure': True}, None, ['web']),
+], ids=['major', 'minor', 'never-started', 'stopped-once', 'running', 'no-process', 'unknown', 'unknown-failed'])
+def test_sequence_would_start_as_supvisors_starter(app, infos, expected):
+    applications = [dict(app, application_name='web', managed=True)]
+    assert S.sequence_would_start(applications, {'web': {'start_sequence': 1}}, infos) == expected
+
+
+def test_sequence_would_start_only_applications_with_a_start_sequence():
+    applications = [{'application_name': name, 'major_failure': True} for name in ('zero', 'none', 'one')]
+    rules = {'zero': {'start_sequence': 0}, 'one': {'start_sequence': 2}}
+    assert S.sequence_would_start(applications, rules, []) == ['one']

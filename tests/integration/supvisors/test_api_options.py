@@ -9,7 +9,9 @@ import pytest
 from tests.support.ansible import run_playbook, sv_task
 from tests.support.supvisors import managed_application, running_cluster
 
-RULES = managed_application('auto', ['ticker'])
+# auto starts with the cluster; late's group is added by a test, once the cluster runs.
+RULES = managed_application('auto', ['ticker']).replace('</root>\n', '') + \
+    managed_application('late', ['lateproc']).split('<root>', 1)[1]
 PROGRAMS = {
     'ticker': {'command': 'sleep 100000', 'autostart': False, 'startsecs': 0, 'autorestart': False},
     # extra_args complete the command: started with '100000', it runs "sleep 100000".
@@ -134,3 +136,31 @@ def test_any_starts_one_process_of_a_pool_once(solo, tmp_path):
     assert run.task('without strategy')['result']['msg'] == (
         'any needs strategy and state=started: Supvisors starts one process among those a regular expression matches '
         '(supvisors.start_any_process)')
+
+
+def test_restart_sequence_starts_an_application_never_started(solo, tmp_path):
+    """Check mode predicts what Supvisors starts: an application of the rules that never ran.
+
+    late has a start_sequence but no process until its group is added to the running daemon, so
+    the sequence at start-up could not start it. (Last in this file: Supvisors then knows late:lateproc.)
+    """
+    solo.programs['lateproc'] = {'command': 'sleep 100000', 'autostart': False, 'startsecs': 0}
+    solo.groups['late'] = ['lateproc']
+    solo.write_config('solo')
+    solo.rpc('solo', 'supervisor.reloadConfig')
+    solo.rpc('solo', 'supervisor.addProcessGroup', 'late')
+    deadline = time.monotonic() + 30
+    while 'late' not in [a['application_name'] for a in solo.rpc('solo', 'supvisors.get_all_applications_info')]:
+        assert time.monotonic() < deadline, 'Supvisors never listed late'
+        time.sleep(0.2)
+    run = run_playbook([
+        dict(task('supvisors', 'check', solo, restart_sequence=True), check_mode=True),
+        task('supvisors', 'sequence', solo, restart_sequence=True, timeout=60),
+        dict(task('supvisors', 'check again', solo, restart_sequence=True), check_mode=True),
+        task('supvisors', 'again', solo, restart_sequence=True),
+    ], tmp_path)
+    check = run.task('check')
+    assert (check['status'], check['result']['actions']) == ('changed', ['wait_operation', 'restart_sequence']), run
+    assert run.task('sequence')['status'] == 'changed', run
+    assert solo.rpc('solo', 'supervisor.getProcessInfo', 'late:lateproc')['statename'] == 'RUNNING'
+    assert [run.task(t)['status'] for t in ('check again', 'again')] == ['ok', 'ok'], run
