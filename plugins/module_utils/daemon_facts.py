@@ -8,6 +8,11 @@ the state lookup."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    SupervisorConnectionError,
+    SupervisorFault,
+)
+
 FACT_CALLS = (
     ('supervisor.getState', []),
     ('supervisor.getSupervisorVersion', []),
@@ -17,9 +22,17 @@ FACT_CALLS = (
 )
 
 
-def read_daemon_facts(client, more=()):
-    """``(facts, answers to more)``: the facts and the answers to ``more`` calls, in one round trip."""
-    answers = client.multicall_or_raise(list(FACT_CALLS) + list(more))
+def read_daemon_facts(client, more=(), optional=()):
+    """``(facts, answers to more + optional)``, in one round trip.
+
+    A fault in the facts or in ``more`` is raised; one in ``optional`` is
+    returned as it is, for calls a plain supervisord may not know.
+    """
+    calls = list(FACT_CALLS) + list(more)
+    answers = client.multicall(calls + list(optional))
+    for value in answers[:len(calls)]:
+        if isinstance(value, (SupervisorFault, SupervisorConnectionError)):
+            raise value
     state, version, api_version, identification, pid = answers[:len(FACT_CALLS)]
     facts = {
         'state': state['statename'],

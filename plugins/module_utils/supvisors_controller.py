@@ -41,15 +41,28 @@ def read_status(client, what='this'):
         raise
 
 
+CLUSTER_CALLS = (('supvisors.get_all_instances_info', []),
+                 ('supvisors.get_all_applications_info', []),
+                 ('supvisors.get_conflicts', []))
+# What info asks beside supervisord's own facts: the state first, to tell a plain supervisord.
+FACT_CALLS = (('supvisors.get_supvisors_state', []),) + CLUSTER_CALLS
+
+
 def read_facts(client, status=None):
     """The cluster facts (supvisors.cluster_facts); what Supvisors refuses in its state is left out."""
     if status is None:
         status = client.call('supvisors.get_supvisors_state')
-    answers = client.multicall([('supvisors.get_all_instances_info', []),
-                                ('supvisors.get_all_applications_info', []),
-                                ('supvisors.get_conflicts', [])])
-    answers = [None if isinstance(a, SupervisorFault) else a for a in answers]
-    return S.cluster_facts(status, *answers)
+    return facts_from([status] + client.multicall(CLUSTER_CALLS))
+
+
+def facts_from(answers):
+    """The cluster facts from the answers to FACT_CALLS, or None from a plain supervisord."""
+    status = answers[0]
+    if isinstance(status, SupervisorFault):
+        if status.is_('UNKNOWN_METHOD'):
+            return None
+        raise status
+    return S.cluster_facts(status, *[None if isinstance(a, SupervisorFault) else a for a in answers[1:]])
 
 
 def as_process_info(info):

@@ -153,7 +153,8 @@ def run(task):
     more = [('supervisor.getAllProcessInfo', [])]
     if 'config' in task.params['gather']:
         more.append(('supervisor.getAllConfigInfo', []))
-    facts, answers = read_daemon_facts(client, more)
+    # Supvisors' facts in the same round trip: a plain supervisord answers them with faults.
+    facts, answers = read_daemon_facts(client, more, optional=supvisors_controller.FACT_CALLS)
     infos = answers[0]
     result = {
         'changed': False,
@@ -161,12 +162,11 @@ def run(task):
         'processes': [P.normalize(i) for i in infos],
         'groups': P.groups_of(infos),
     }
-    if len(answers) > 1:
+    if len(more) > 1:
         result['config'] = to_builtin(answers[1])
-    try:
-        result['supvisors'] = supvisors_controller.read_facts(client, supvisors_controller.read_status(client))
-    except supvisors_controller.NoSupvisorsError:
-        pass  # a plain supervisord
+    cluster = supvisors_controller.facts_from(answers[len(more):])
+    if cluster is not None:
+        result['supvisors'] = cluster
     return result
 
 

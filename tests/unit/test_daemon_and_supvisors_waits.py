@@ -78,9 +78,13 @@ class ScriptedDaemon(object):
             return {'fsm_statename': self.answer()}
         raise AssertionError('unexpected call %s' % method)
 
-    def multicall_or_raise(self, calls):
+    def multicall(self, calls):
+        """As SupervisorClient.multicall: a lost connection raises, a fault comes back in every entry."""
         assert calls[0][0] == 'supervisor.getState', calls
-        state = self.answer()
+        try:
+            state = self.answer()
+        except SupervisorFault as fault:
+            return [fault] * len(calls)
         return [{'statename': state, 'statecode': 1}, '4.3.0', '3.0', 'supervisor', 4242]
 
 
