@@ -7,8 +7,10 @@
 supervisord answers ``wait=True`` calls on its main-loop tick, about one
 second each, one after another inside a multicall. So every process is
 stopped or started with ``wait=False`` in one multicall, and settling is
-watched by polling ``getAllProcessInfo``: one round trip per poll, whatever
-the number of processes.
+watched by polling: one round trip per poll, whatever the number of
+processes. A poll reads what the task's first read did: the processes
+themselves when they were named one by one, else the whole table
+(``ProcessController.current_infos``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -38,6 +40,33 @@ STOPPED_GRACE = 3.0
 REMOVED = 'was removed from supervisord while waiting (another client removed its group)'
 MAIN_LOG_BYTES = 32 * 1024
 STDERR_TAIL_BYTES = 2048
+
+
+def in_supervisord_order(infos):
+    """``infos`` once each, in ``getAllProcessInfo``'s order (group, then name)."""
+    unique = dict((P.namespec(info), info) for info in infos)
+    return sorted(unique.values(), key=lambda info: (info['group'], info['name']))
+
+
+def info_calls(namespecs):
+    """One ``getProcessInfo`` per process, for a multicall that reads those processes alone."""
+    return [('supervisor.getProcessInfo', [spec]) for spec in sorted(set(namespecs))]
+
+
+def present_infos(answers):
+    """The infos among the ``answers`` to ``info_calls``, in supervisord's order; raise any other fault.
+
+    BAD_NAME means that the process is no longer loaded: it is left out, as
+    ``getAllProcessInfo`` would leave it out, so that a wait sees it removed.
+    """
+    infos = []
+    for answer in answers:
+        if isinstance(answer, SupervisorFault) and answer.is_('BAD_NAME'):
+            continue
+        if isinstance(answer, (SupervisorFault, SupervisorConnectionError)):
+            raise answer
+        infos.append(answer)
+    return in_supervisord_order(infos)
 
 
 class ProcessFailure(Failure):
@@ -83,9 +112,23 @@ class ProcessController(Controller):
 
     def __init__(self, client, timeout, poll_interval=0.1, clock=time.monotonic, sleep=time.sleep):
         super(ProcessController, self).__init__(client, timeout, poll_interval, clock, sleep)
+        # Set when selected_infos read the task's processes by name: a task on a few names of a large
+        # daemon then pays for those names, not for the whole table, at every poll and at the end.
+        self.reads_by_name = False
 
     def all_infos(self):
         return self.client.call('supervisor.getAllProcessInfo')
+
+    def current_infos(self, namespecs):
+        """The processes ``namespecs`` as they are now, in supervisord's order; those gone are left out.
+
+        Read by name (one ``getProcessInfo`` multicall) when the task's first read was, else from the
+        table, as that read was: a task that selected groups or globs may hold most of the daemon.
+        """
+        if self.reads_by_name:
+            return present_infos(self.client.multicall(info_calls(namespecs)))
+        wanted = set(namespecs)
+        return [info for info in self.all_infos() if P.namespec(info) in wanted]
 
     def running_infos(self):
         """``getAllProcessInfo``, checking in the same round trip that the daemon is RUNNING."""
@@ -110,9 +153,8 @@ class ProcessController(Controller):
                     if isinstance(value, (SupervisorFault, SupervisorConnectionError)):
                         raise value
                 self._check_running(results[0])
-                unique = dict((P.namespec(info), info) for info in results[1:])
-                # supervisord's own order, as getAllProcessInfo gives it
-                return sorted(unique.values(), key=lambda info: (info['group'], info['name']))
+                self.reads_by_name = True
+                return in_supervisord_order(results[1:])
         return P.match(specs, self.running_infos())
 
     def _check_running(self, state):
@@ -152,7 +194,7 @@ class ProcessController(Controller):
         interval = self.poll_interval
         while True:
             try:
-                current = self.all_infos()
+                current = self.current_infos(pending)
             except SupervisorConnectionError as exc:
                 # We talked to it a moment ago: it died or is restarting under us.
                 raise SupervisorConnectionError('connection lost to %s while waiting for %s: %s' % (
@@ -167,12 +209,11 @@ class ProcessController(Controller):
             for info in current:
                 spec = P.namespec(info)
                 present.add(spec)
-                if spec in pending:
-                    infos[spec] = info
-                    verdict = settled(info)
-                    if verdict is not None:
-                        verdicts[spec] = verdict
-                        pending.discard(spec)
+                infos[spec] = info
+                verdict = settled(info)
+                if verdict is not None:
+                    verdicts[spec] = verdict
+                    pending.discard(spec)
             for spec in pending - present:
                 verdicts[spec] = False
                 removed.add(spec)

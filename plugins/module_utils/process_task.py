@@ -27,8 +27,7 @@ def bring_to_state(task, controller, targets, state, signal=None, **extra):
         after = [dict(a.info, statename=a.expected) for a in actions]
     else:
         failures = controller.apply(actions, wait=task.params['wait'], signal=signal)
-        wanted = set(P.namespec(info) for info in targets)
-        after = [info for info in controller.all_infos() if P.namespec(info) in wanted]
+        after = controller.current_infos([P.namespec(info) for info in targets])
         if failures:
             raise TaskFailed.of(failures, controller.acted, processes=[P.normalize(i) for i in after], **extra)
     result = dict(extra, changed=any(a.changed for a in actions), processes=[P.normalize(i) for i in after])

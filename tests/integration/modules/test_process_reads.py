@@ -1,8 +1,13 @@
-"""What ProcessController.selected_infos reads from a real supervisord, and that it selects what match does.
+"""The XML-RPC requests a process task sends to a real supervisord, one by one, and that it selects what match does.
 
 Exact names are read with getProcessInfo alone (the daemon's whole table costs it one
-getProcessInfo per process); anything else, or a name that is not a process, reads the table.
+getProcessInfo per process), and so are the polls of the waits and the final read of such a
+task; anything else, or a name that is not a process, reads the table, and so do its waits.
+Polls repeat for as long as supervisord takes (its 1-second tick): their number is the only free
+part of the sequences below.
 """
+
+import re
 
 import pytest
 
@@ -12,30 +17,83 @@ ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import NameNotFoundError  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import (  # noqa: E402
+    CONNECTION_ARGUMENT_SPEC,
+)
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import (  # noqa: E402
     ProcessController,
 )
+from ansible_collections.supervisor.control.plugins.module_utils.task import Task  # noqa: E402
+from ansible_collections.supervisor.control.plugins.modules import process  # noqa: E402
+
+
+def shown(method, params):
+    method = method[len('supervisor.'):]
+    return '%s(%s)' % (method, ','.join(str(p) for p in params)) if params else method
 
 
 class RecordingClient(SupervisorClient):
-    """The real client, noting the methods of every request it sends."""
+    """The real client, noting every request it sends: one line each, the calls of a multicall side by side."""
 
     def __init__(self, settings):
         super(RecordingClient, self).__init__(settings)
-        self.methods = []
+        self.requests = []
 
     def call(self, method, *params):
-        self.methods.append(method)
+        self.requests.append(shown(method, params))
         return super(RecordingClient, self).call(method, *params)
 
     def multicall(self, calls):
-        self.methods.extend(method for method, dummy in calls)
+        self.requests.append(' '.join(shown(method, params) for method, params in calls))
         return super(RecordingClient, self).multicall(calls)
+
+
+class RecordingTask(Task):
+    """The module's Task with the recording client in place of the one it would make."""
+
+    def __init__(self, params, client):
+        super(RecordingTask, self).__init__(params)
+        self.recording = client
+
+    @property
+    def client(self):
+        return self.recording
+
+
+DEFAULTS = dict((name, spec.get('default')) for name, spec in
+                list(CONNECTION_ARGUMENT_SPEC.items()) + list(process.ARGUMENT_SPEC.items()))
 
 
 def read(daemon, specs):
     client = RecordingClient(daemon.client().settings)
-    return ProcessController(client, 10).selected_infos(specs), client.methods
+    return ProcessController(client, 10).selected_infos(specs), client.requests
+
+
+def run_task(daemon, **params):
+    """Run the process module's logic as a task runs it; return its result and the requests it sent."""
+    client = RecordingClient(daemon.client().settings)
+    result = process.run(RecordingTask(dict(DEFAULTS, **params), client))
+    return result, client.requests
+
+
+def line(request):
+    return re.escape(request) + '\n'
+
+
+def polls(request):
+    """One or more of ``request``: their number is supervisord's, not the module's."""
+    return '(?:%s)+' % line(request)
+
+
+def settling(first, second):
+    """The polls of two processes: both, then the one still pending if the other settled a poll earlier."""
+    both = polls('getProcessInfo(%s) getProcessInfo(%s)' % (first, second))
+    return both + '(?:%s|%s)?' % (polls('getProcessInfo(%s)' % first), polls('getProcessInfo(%s)' % second))
+
+
+def assert_sequence(requests, *expected):
+    """``requests`` are exactly the ``expected`` pieces (``line``, ``polls``, ``settling``), in order."""
+    assert re.fullmatch(''.join(expected), ''.join(r + '\n' for r in requests)), requests
 
 
 def fullnames(infos):
@@ -47,18 +105,33 @@ def table(daemon):
     return daemon.rpc('supervisor.getAllProcessInfo')
 
 
+def states(result):
+    return [(p['fullname'], p['statename']) for p in result['processes']]
+
+
+# --- the selection ------------------------------------------------------------
+
 def test_exact_names_read_only_those_processes_in_supervisords_order(daemon):
-    infos, methods = read(daemon, ['web:web_b', ' sleeper ', 'idle:idle', 'web:web_b'])
-    assert methods == ['supervisor.getState'] + ['supervisor.getProcessInfo'] * 4
+    infos, requests = read(daemon, ['web:web_b', ' sleeper ', 'idle:idle', 'web:web_b'])
+    assert requests == ['getState getProcessInfo(web:web_b) getProcessInfo(sleeper) getProcessInfo(idle:idle) '
+                        'getProcessInfo(web:web_b)']
     assert [P.fullname(info) for info in infos] == ['idle', 'sleeper', 'web:web_b']
     assert fullnames(infos) == fullnames(P.match(['web:web_b', 'sleeper', 'idle:idle'], table(daemon)))
 
 
-@pytest.mark.parametrize('specs', [['web'], ['worker'], ['web:*'], ['web:'], ['w*'], ['all'], ['idle', 'web']],
-                         ids=str)
-def test_groups_and_globs_read_the_table_and_select_as_match_does(daemon, specs):
-    infos, methods = read(daemon, specs)
-    assert 'supervisor.getAllProcessInfo' in methods
+@pytest.mark.parametrize('specs, requests', [
+    (['web'], ['getState getProcessInfo(web)', 'getState getAllProcessInfo']),
+    (['worker'], ['getState getProcessInfo(worker)', 'getState getAllProcessInfo']),
+    (['idle', 'web'], ['getState getProcessInfo(idle) getProcessInfo(web)', 'getState getAllProcessInfo']),
+    (['web:*'], ['getState getAllProcessInfo']),
+    (['web:'], ['getState getAllProcessInfo']),
+    (['w*'], ['getState getAllProcessInfo']),
+    (['all'], ['getState getAllProcessInfo']),
+], ids=str)
+def test_groups_and_globs_read_the_table_and_select_as_match_does(daemon, specs, requests):
+    infos, sent = read(daemon, specs)
+    # A group's name is tried as a process first (BAD_NAME), then the table is read.
+    assert sent == requests
     assert fullnames(infos) == fullnames(P.match(specs, table(daemon)))
 
 
@@ -69,3 +142,53 @@ def test_a_name_that_is_no_process_fails_as_match_does(daemon):
         P.match(['web:web_a', 'web:nope'], table(daemon))
     assert str(raised.value) == str(expected.value)
     assert str(raised.value).startswith("no process matches 'web:nope'"), raised.value
+
+
+# --- whole tasks: the waits and the final read --------------------------------
+
+def test_a_task_with_nothing_to_do_reads_once(daemon):
+    result, requests = run_task(daemon, name=['sleeper'], state='started')
+    assert requests == ['getState getProcessInfo(sleeper)']
+    assert (result['changed'], states(result)) == (False, [('sleeper', 'RUNNING')])
+
+
+def test_a_start_and_a_stop_without_wait_reread_the_named_process_alone(daemon):
+    try:
+        result, requests = run_task(daemon, name=['idle'], state='started', wait=False)
+        assert requests == ['getState getProcessInfo(idle)', 'startProcess(idle:idle,False)',
+                            'getProcessInfo(idle:idle)']
+        assert result['changed'] is True and result['processes'][0]['fullname'] == 'idle'
+        daemon.wait_state('idle:idle', 'RUNNING')
+        result, requests = run_task(daemon, name=['idle'], state='stopped', wait=False)
+        assert requests == ['getState getProcessInfo(idle)', 'stopProcess(idle:idle,False)',
+                            'getProcessInfo(idle:idle)']
+        assert result['changed'] is True and result['processes'][0]['fullname'] == 'idle'
+    finally:
+        daemon.stop_process('idle:idle')
+
+
+def test_a_restart_by_names_polls_and_rereads_those_names_alone(daemon):
+    before = dict((P.fullname(i), i['pid']) for i in table(daemon))
+    result, requests = run_task(daemon, name=['web:web_b', 'sleeper'], state='restarted')
+    assert_sequence(requests,
+                    line('getState getProcessInfo(web:web_b) getProcessInfo(sleeper)'),
+                    line('stopProcess(sleeper:sleeper,False) stopProcess(web:web_b,False)'),
+                    settling('sleeper:sleeper', 'web:web_b'),
+                    line('startProcess(sleeper:sleeper,False) startProcess(web:web_b,False)'),
+                    settling('sleeper:sleeper', 'web:web_b'),
+                    line('getProcessInfo(sleeper:sleeper) getProcessInfo(web:web_b)'))  # the final read
+    assert (result['changed'], states(result)) == (True, [('sleeper', 'RUNNING'), ('web:web_b', 'RUNNING')])
+    assert [p['pid'] for p in result['processes']] == [daemon.info(n)['pid'] for n in ('sleeper', 'web:web_b')]
+    assert all(p['pid'] != before[p['fullname']] for p in result['processes'])
+
+
+def test_a_restart_by_glob_polls_and_rereads_the_table(daemon):
+    result, requests = run_task(daemon, name=['web:*'], state='restarted')
+    assert_sequence(requests,
+                    line('getState getAllProcessInfo'),
+                    line('stopProcess(web:web_a,False) stopProcess(web:web_b,False)'),
+                    polls('getAllProcessInfo'),
+                    line('startProcess(web:web_a,False) startProcess(web:web_b,False)'),
+                    polls('getAllProcessInfo'),
+                    line('getAllProcessInfo'))  # the final read
+    assert (result['changed'], states(result)) == (True, [('web:web_a', 'RUNNING'), ('web:web_b', 'RUNNING')])
