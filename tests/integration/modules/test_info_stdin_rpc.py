@@ -1,6 +1,9 @@
 """supervisor.control.info, stdin and rpc against a real supervisord."""
 
 from tests.support.ansible import run_playbook, sv_task
+from tests.support.recording import RecordingClient, RecordingTask
+
+from ansible_collections.supervisor.control.plugins.modules import info
 
 
 def test_info(daemon, tmp_path):
@@ -24,6 +27,17 @@ def test_info(daemon, tmp_path):
     config = run.result('with config')['config']
     assert [c['name'] for c in config] == [
         'crasher', 'dier', 'idle', 'sleeper', 'web_a', 'web_b', 'worker_00', 'worker_01', 'worker_02']
+
+
+def test_info_is_one_request_with_the_supvisors_facts_in_it(daemon):
+    """A plain supervisord answers the supvisors.* calls with faults: info tells it from them, in the same request."""
+    client = RecordingClient(daemon.client().settings)
+    result = info.run(RecordingTask({'gather': ['config'], 'timeout': 30}, client))
+    assert client.requests == [
+        'getState getSupervisorVersion getAPIVersion getIdentification getPID getAllProcessInfo getAllConfigInfo '
+        'supvisors.get_supvisors_state supvisors.get_all_instances_info supvisors.get_all_applications_info '
+        'supvisors.get_conflicts']
+    assert sorted(result) == ['changed', 'config', 'groups', 'processes', 'supervisord']
 
 
 def test_stdin(daemon, tmp_path):

@@ -12,10 +12,10 @@ import re
 import pytest
 
 from tests.support.paths import ensure_collection_link
+from tests.support.recording import RecordingClient, RecordingTask
 
 ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P  # noqa: E402
-from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import NameNotFoundError  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import (  # noqa: E402
     CONNECTION_ARGUMENT_SPEC,
@@ -23,41 +23,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.module_adapter 
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import (  # noqa: E402
     ProcessController,
 )
-from ansible_collections.supervisor.control.plugins.module_utils.task import Task  # noqa: E402
 from ansible_collections.supervisor.control.plugins.modules import process  # noqa: E402
-
-
-def shown(method, params):
-    method = method[len('supervisor.'):]
-    return '%s(%s)' % (method, ','.join(str(p) for p in params)) if params else method
-
-
-class RecordingClient(SupervisorClient):
-    """The real client, noting every request it sends: one line each, the calls of a multicall side by side."""
-
-    def __init__(self, settings):
-        super(RecordingClient, self).__init__(settings)
-        self.requests = []
-
-    def call(self, method, *params):
-        self.requests.append(shown(method, params))
-        return super(RecordingClient, self).call(method, *params)
-
-    def multicall(self, calls):
-        self.requests.append(' '.join(shown(method, params) for method, params in calls))
-        return super(RecordingClient, self).multicall(calls)
-
-
-class RecordingTask(Task):
-    """The module's Task with the recording client in place of the one it would make."""
-
-    def __init__(self, params, client):
-        super(RecordingTask, self).__init__(params)
-        self.recording = client
-
-    @property
-    def client(self):
-        return self.recording
 
 
 DEFAULTS = dict((name, spec.get('default')) for name, spec in
