@@ -8,8 +8,8 @@ supervisord answers ``wait=True`` calls on its main-loop tick, about one
 second each, one after another inside a multicall. So every process is
 stopped or started with ``wait=False`` in one multicall, and settling is
 watched by polling: one round trip per poll, whatever the number of
-processes. A poll reads what the task's first read did: the processes
-themselves when they were named one by one, else the whole table
+processes. A poll reads the task's processes alone (one getProcessInfo
+each), or the whole table when the task holds every process
 (``ProcessController.current_infos``).
 """
 
@@ -112,8 +112,9 @@ class ProcessController(Controller):
 
     def __init__(self, client, timeout, poll_interval=0.1, clock=time.monotonic, sleep=time.sleep):
         super(ProcessController, self).__init__(client, timeout, poll_interval, clock, sleep)
-        # Set when selected_infos read the task's processes by name: a task on a few names of a large
-        # daemon then pays for those names, not for the whole table, at every poll and at the end.
+        # Set by selected_infos when the task's processes are fewer than the daemon's: a task on a few
+        # processes of a large daemon then pays for those, not for the whole table, at every poll and
+        # at the end (supervisord's getAllProcessInfo costs it one getProcessInfo per process).
         self.reads_by_name = False
 
     def all_infos(self):
@@ -122,8 +123,8 @@ class ProcessController(Controller):
     def current_infos(self, namespecs):
         """The processes ``namespecs`` as they are now, in supervisord's order; those gone are left out.
 
-        Read by name (one ``getProcessInfo`` multicall) when the task's first read was, else from the
-        table, as that read was: a task that selected groups or globs may hold most of the daemon.
+        Read by name (one ``getProcessInfo`` multicall) when selected_infos chose to, else from the
+        table: a task on every process reads as much either way, in one call.
         """
         if self.reads_by_name:
             return present_infos(self.client.multicall(info_calls(namespecs)))
@@ -142,7 +143,9 @@ class ProcessController(Controller):
 
         When every spec names one process, only those are read, with ``getProcessInfo`` in one
         multicall: a few names on a daemon of hundreds of processes cost a few reads, not the
-        whole table. A name that is not a process (a group's, or a typo) falls back to the table.
+        whole table. A name that is not a process (a group's, or a typo) falls back to the table;
+        the waits and the final read then ask for the selected processes alone, unless they are all
+        of the daemon's.
         """
         names = P.single_namespecs(specs)
         if names:
@@ -155,7 +158,10 @@ class ProcessController(Controller):
                 self._check_running(results[0])
                 self.reads_by_name = True
                 return in_supervisord_order(results[1:])
-        return P.match(specs, self.running_infos())
+        table = self.running_infos()
+        selected = P.match(specs, table)
+        self.reads_by_name = len(selected) < len(table)
+        return selected
 
     def _check_running(self, state):
         if state['statename'] != 'RUNNING':

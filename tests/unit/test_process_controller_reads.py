@@ -1,8 +1,8 @@
 """What ProcessController reads while a task waits and at its end, on a fake clock.
 
-A task whose processes were read by name (``selected_infos`` with exact names) polls and re-reads
-those processes alone, with one ``getProcessInfo`` multicall; any other task reads the whole
-table, as before. Both give the same results and the same messages. The scripted daemon stands in
+A task on fewer processes than the daemon has (named one by one, or selected from the table by a
+glob or a group) polls and re-reads those processes alone, with one ``getProcessInfo`` multicall;
+a task on every process reads the whole table. All give the same results and the same messages. The scripted daemon stands in
 for supervisord only to drive time; tests/integration/modules/test_process_reads.py records the
 same sequences against a real one.
 """
@@ -137,8 +137,17 @@ def restart(specs, daemon, clock, timeout=5):
     return bring_to_state(Task({'wait': True, 'timeout': timeout}, diff=True), ctl, targets, 'restarted')
 
 
+def daemon_of_two(clock, script=running_after_a_tick, **options):
+    """Only a:p3 and a:p7, which the tasks below name: a glob selects the whole table."""
+    return ReadingDaemon(clock, table(*[info('p%d' % n, 'RUNNING', pid=100 + n, group='a') for n in (3, 7)]),
+                         script, **options)
+
+
 BY_NAME = ['a:p3', 'a:p7']
 BY_GLOB = ['a:p[37]']  # the same two processes, selected from the table
+# How a task reads: (specs, daemon); the tests that follow give the same outcome for each.
+PATHS = [(BY_NAME, daemon_of_ten), (BY_GLOB, daemon_of_ten), (BY_GLOB, daemon_of_two)]
+PATH_IDS = ['by name', 'glob, then by name', 'the whole table']
 
 
 def test_a_task_read_by_name_polls_and_rereads_those_names_alone():
@@ -151,9 +160,17 @@ def test_a_task_read_by_name_polls_and_rereads_those_names_alone():
     assert GET_ALL not in [method for request in daemon.requests for method in request]
 
 
-def test_a_task_read_from_the_table_polls_and_rereads_the_table():
+def test_a_glob_selecting_part_of_the_table_then_polls_and_rereads_those_processes_alone():
     clock = Clock()
     daemon = daemon_of_ten(clock)
+    restart(BY_GLOB, daemon, clock)
+    assert daemon.requests[0] == ('supervisor.getState', GET_ALL)
+    assert daemon.reads() == [(GET_INFO, GET_INFO)] * 3
+
+
+def test_a_task_on_every_process_polls_and_rereads_the_table():
+    clock = Clock()
+    daemon = daemon_of_two(clock)
     restart(BY_GLOB, daemon, clock)
     assert daemon.requests[0] == ('supervisor.getState', GET_ALL)
     assert daemon.reads() == [(GET_ALL,)] * 3
@@ -178,13 +195,13 @@ def test_a_poll_by_name_reads_only_the_processes_still_pending():
     assert clock.now >= 1.0
 
 
-def test_a_task_gives_the_same_result_read_by_name_or_from_the_table():
+def test_a_task_gives_the_same_result_however_it_reads():
     results = []
-    for specs in (BY_NAME, BY_GLOB):
+    for specs, daemon in PATHS:
         clock = Clock()
-        results.append(restart(specs, daemon_of_ten(clock), clock))
-    by_name, by_table = results
-    assert by_name == by_table
+        results.append(restart(specs, daemon(clock), clock))
+    by_name = results[0]
+    assert results[1:] == [by_name, by_name]
     assert [(p['fullname'], p['statename'], p['pid']) for p in by_name['processes']] == [
         ('a:p3', 'RUNNING', 999), ('a:p7', 'RUNNING', 999)]
     assert by_name['changed'] is True
@@ -200,10 +217,10 @@ def removed_at_one_second(now, table):
         table['a:p7']['statename'] = 'STARTING'  # p7 keeps starting until it is removed
 
 
-@pytest.mark.parametrize('specs', [BY_NAME, BY_GLOB], ids=['by name', 'from the table'])
-def test_a_process_removed_while_the_task_waits_fails_within_a_poll_either_way(specs):
+@pytest.mark.parametrize('specs, daemon_of', PATHS, ids=PATH_IDS)
+def test_a_process_removed_while_the_task_waits_fails_within_a_poll_either_way(specs, daemon_of):
     clock = Clock()
-    daemon = daemon_of_ten(clock, removed_at_one_second)
+    daemon = daemon_of(clock, removed_at_one_second)
     with pytest.raises(TaskFailed) as raised:
         restart(specs, daemon, clock, timeout=60)
     assert str(raised.value) == 'a:p7: ' + C.REMOVED
@@ -212,20 +229,20 @@ def test_a_process_removed_while_the_task_waits_fails_within_a_poll_either_way(s
     assert raised.value.changed is True
 
 
-@pytest.mark.parametrize('specs', [BY_NAME, BY_GLOB], ids=['by name', 'from the table'])
-def test_a_daemon_shutting_down_during_the_wait_gives_the_same_message_either_way(specs):
+@pytest.mark.parametrize('specs, daemon_of', PATHS, ids=PATH_IDS)
+def test_a_daemon_shutting_down_during_the_wait_gives_the_same_message_either_way(specs, daemon_of):
     clock = Clock()
-    daemon = daemon_of_ten(clock, lambda now, table: None, shutdown_at=0.5)
+    daemon = daemon_of(clock, lambda now, table: None, shutdown_at=0.5)
     with pytest.raises(SupervisorConnectionError) as raised:
         restart(specs, daemon, clock, timeout=60)
     assert str(raised.value) == ('supervisord at unix:///scripted.sock began to shut down or restart while '
                                  'waiting for a:p3, a:p7: run the task again once it is back')
 
 
-@pytest.mark.parametrize('specs', [BY_NAME, BY_GLOB], ids=['by name', 'from the table'])
-def test_a_stop_that_never_ends_names_its_state_at_the_deadline_either_way(specs):
+@pytest.mark.parametrize('specs, daemon_of', PATHS, ids=PATH_IDS)
+def test_a_stop_that_never_ends_names_its_state_at_the_deadline_either_way(specs, daemon_of):
     clock = Clock()
-    daemon = daemon_of_ten(clock, lambda now, table: None)
+    daemon = daemon_of(clock, lambda now, table: None)
     with pytest.raises(TaskFailed) as raised:
         restart(specs, daemon, clock)
     assert str(raised.value) == ('a:p3: still STOPPING after 5 seconds (stopwaitsecs longer than timeout?); '

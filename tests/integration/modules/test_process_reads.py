@@ -1,8 +1,9 @@
 """The XML-RPC requests a process task sends to a real supervisord, one by one, and that it selects what match does.
 
 Exact names are read with getProcessInfo alone (the daemon's whole table costs it one
-getProcessInfo per process), and so are the polls of the waits and the final read of such a
-task; anything else, or a name that is not a process, reads the table, and so do its waits.
+getProcessInfo per process); anything else, or a name that is not a process, reads the table.
+The polls of the waits and the final read then ask for the task's processes alone, unless the
+task holds every process of the daemon: then they read the table.
 Polls repeat for as long as supervisord takes (its 1-second tick): their number is the only free
 part of the sequences below.
 """
@@ -13,6 +14,7 @@ import pytest
 
 from tests.support.paths import ensure_collection_link
 from tests.support.recording import RecordingClient, RecordingTask
+from tests.support.supervisord import SLEEPER, Supervisord
 
 ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P  # noqa: E402
@@ -148,13 +150,27 @@ def test_a_restart_by_names_polls_and_rereads_those_names_alone(daemon):
     assert all(p['pid'] != before[p['fullname']] for p in result['processes'])
 
 
-def test_a_restart_by_glob_polls_and_rereads_the_table(daemon):
+def test_a_restart_by_glob_reads_the_table_once_then_polls_and_rereads_those_processes_alone(daemon):
     result, requests = run_task(daemon, name=['web:*'], state='restarted')
     assert_sequence(requests,
                     line('getState getAllProcessInfo'),
                     line('stopProcess(web:web_a,False) stopProcess(web:web_b,False)'),
-                    polls('getAllProcessInfo'),
+                    settling('web:web_a', 'web:web_b'),
                     line('startProcess(web:web_a,False) startProcess(web:web_b,False)'),
+                    settling('web:web_a', 'web:web_b'),
+                    line('getProcessInfo(web:web_a) getProcessInfo(web:web_b)'))  # the final read
+    assert (result['changed'], states(result)) == (True, [('web:web_a', 'RUNNING'), ('web:web_b', 'RUNNING')])
+
+
+def test_a_restart_of_every_process_polls_and_rereads_the_table(tmp_path):
+    programs = {'a': dict(command=SLEEPER, startsecs=0), 'b': dict(command=SLEEPER, startsecs=0)}
+    with Supervisord(str(tmp_path / 'two'), programs=programs) as two:
+        result, requests = run_task(two, name=['all'], state='restarted')
+    assert_sequence(requests,
+                    line('getState getAllProcessInfo'),
+                    line('stopProcess(a:a,False) stopProcess(b:b,False)'),
+                    polls('getAllProcessInfo'),
+                    line('startProcess(a:a,False) startProcess(b:b,False)'),
                     polls('getAllProcessInfo'),
                     line('getAllProcessInfo'))  # the final read
-    assert (result['changed'], states(result)) == (True, [('web:web_a', 'RUNNING'), ('web:web_b', 'RUNNING')])
+    assert (result['changed'], states(result)) == (True, [('a', 'RUNNING'), ('b', 'RUNNING')])
