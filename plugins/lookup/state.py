@@ -111,6 +111,7 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
 from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
+from ansible_collections.supervisor.control.plugins.module_utils.process_controller import read_processes
 from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, process_specs, set_options
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
@@ -137,8 +138,8 @@ class LookupModule(LookupBase):
                 return [dict(entry, fullname=P.fullname(entry)) for entry in selected]
             if what in ('applications', 'instances'):
                 return self._supvisors(client, what, specs)
-            infos = to_builtin(client.call('supervisor.getAllProcessInfo'))
-            return [P.normalize(info) for info in P.match(specs or ['all'], infos)]
+            # Exact names read those processes alone: an until loop on a large daemon polls a few.
+            return [P.normalize(info) for info in to_builtin(read_processes(client, specs or ['all']))]
         except SupervisorError as exc:
             raise AnsibleLookupError(str(exc))
 

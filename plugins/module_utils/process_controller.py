@@ -69,6 +69,33 @@ def present_infos(answers):
     return in_supervisord_order(infos)
 
 
+def named_infos(client, specs, before=()):
+    """``(answers to before, infos)`` in one multicall when every spec names one process, else None.
+
+    A few names on a daemon of hundreds of processes then cost a few reads, not the whole
+    table. None too when a name is not a process (a group's, or a typo): the caller reads
+    the table and matches, which explains it. Any other fault is raised.
+    """
+    names = P.single_namespecs(specs)
+    if not names:
+        return None
+    results = client.multicall(list(before) + [('supervisor.getProcessInfo', [name]) for name in names])
+    if any(isinstance(r, SupervisorFault) and r.is_('BAD_NAME') for r in results[len(before):]):
+        return None
+    for value in results:
+        if isinstance(value, (SupervisorFault, SupervisorConnectionError)):
+            raise value
+    return results[:len(before)], in_supervisord_order(results[len(before):])
+
+
+def read_processes(client, specs):
+    """The processes ``specs`` select, as they are now (for reads that change nothing, such as lookups)."""
+    named = named_infos(client, specs)
+    if named is not None:
+        return named[1]
+    return P.match(specs, client.call('supervisor.getAllProcessInfo'))
+
+
 class ProcessFailure(Failure):
     """Why one supervisord process did not reach the wanted state, with what explains it."""
 
@@ -141,23 +168,16 @@ class ProcessController(Controller):
     def selected_infos(self, specs):
         """The infos ``specs`` select (``process_names.match``), checking that the daemon is RUNNING.
 
-        When every spec names one process, only those are read, with ``getProcessInfo`` in one
-        multicall: a few names on a daemon of hundreds of processes cost a few reads, not the
-        whole table. A name that is not a process (a group's, or a typo) falls back to the table;
-        the waits and the final read then ask for the selected processes alone, unless they are all
-        of the daemon's.
+        When every spec names one process, only those are read (``named_infos``); else the table
+        is. The waits and the final read then ask for the selected processes alone, unless they
+        are all of the daemon's.
         """
-        names = P.single_namespecs(specs)
-        if names:
-            results = self.client.multicall([('supervisor.getState', [])] +
-                                            [('supervisor.getProcessInfo', [name]) for name in names])
-            if not any(isinstance(r, SupervisorFault) and r.name == 'BAD_NAME' for r in results[1:]):
-                for value in results:
-                    if isinstance(value, (SupervisorFault, SupervisorConnectionError)):
-                        raise value
-                self._check_running(results[0])
-                self.reads_by_name = True
-                return in_supervisord_order(results[1:])
+        named = named_infos(self.client, specs, before=[('supervisor.getState', [])])
+        if named is not None:
+            (state,), infos = named
+            self._check_running(state)
+            self.reads_by_name = True
+            return infos
         table = self.running_infos()
         selected = P.match(specs, table)
         self.reads_by_name = len(selected) < len(table)

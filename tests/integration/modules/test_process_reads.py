@@ -24,6 +24,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.module_adapter 
 )
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import (  # noqa: E402
     ProcessController,
+    read_processes,
 )
 from ansible_collections.supervisor.control.plugins.modules import process  # noqa: E402
 
@@ -110,6 +111,19 @@ def test_a_name_that_is_no_process_fails_as_match_does(daemon):
         P.match(['web:web_a', 'web:nope'], table(daemon))
     assert str(raised.value) == str(expected.value)
     assert str(raised.value).startswith("no process matches 'web:nope'"), raised.value
+
+
+@pytest.mark.parametrize('specs, requests', [
+    (['web:web_b', 'sleeper'], ['getProcessInfo(web:web_b) getProcessInfo(sleeper)']),
+    (['web'], ['getProcessInfo(web)', 'getAllProcessInfo']),
+    (['web:*'], ['getAllProcessInfo']),
+], ids=str)
+def test_a_read_that_changes_nothing_asks_for_named_processes_alone(daemon, specs, requests):
+    """What the state lookup reads: no getState (it changes nothing), the names alone when it can."""
+    client = RecordingClient(daemon.client().settings)
+    infos = read_processes(client, specs)
+    assert client.requests == requests
+    assert fullnames(infos) == fullnames(P.match(specs, table(daemon)))
 
 
 # --- whole tasks: the waits and the final read --------------------------------
