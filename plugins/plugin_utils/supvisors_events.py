@@ -336,8 +336,15 @@ class Backlog(object):
         return kind, value
 
     def end_of_burst(self):
-        """The number of messages dropped since the backlog was last empty, when it just became empty."""
-        if self.items or not self.burst:
+        """The number of messages dropped since the backlog last held no message, when it just took its last.
+
+        ``link`` items do not count: a ``lost`` queued behind the last kept
+        message (the rulebook was busy for a whole heartbeat) would otherwise
+        end the burst itself, and a ``link`` event is not followed by a
+        snapshot, so the one that the burst calls for would wait for the next
+        message, which may never come.
+        """
+        if self.messages or not self.burst:
             return 0
         burst, self.burst = self.burst, 0
         return burst

@@ -205,16 +205,19 @@ class SupvisorsSource(object):
             self.snapshot_due = True  # what changed while the link was down is unknown
 
     async def deliver(self, decode, message):
-        """Translate ``message`` and put its event on the queue; a message that does not translate is counted."""
+        """Translate ``message`` and put its event on the queue; a message that does not translate is counted.
+
+        A snapshot that is due follows the message even when it was skipped: it may
+        be the one that ended a burst or a silence, and the next may never come.
+        """
         try:
             event = self.translator.event(*decode(message))
         except Malformed as problem:
             self.counter.skip(problem)
-            return
         except Exception as exc:  # one odd message must never stop the source
             self.counter.skip(Malformed(BAD_OTHER, '%s: %s' % (type(exc).__name__, exc)))
-            return
-        await self.queue.put(event)
+        else:
+            await self.queue.put(event)
         await self.snapshot_if_due()
 
     async def snapshot_if_due(self):
@@ -335,9 +338,10 @@ class SupvisorsSource(object):
             burst = backlog.end_of_burst()
             if burst:
                 self.logger.warning(
-                    'supervisor.control.supvisors: the rulebook has caught up; %d message%s from %s were dropped '
+                    'supervisor.control.supvisors: the rulebook has caught up; %d message%s from %s %s dropped '
                     'meanwhile (%d in all)%s', burst, '' if burst == 1 else 's', self.options.url,
-                    backlog.dropped, '; reading a snapshot' if self.options.snapshot else '')
+                    'was' if burst == 1 else 'were', backlog.dropped,
+                    '; reading a snapshot' if self.options.snapshot else '')
                 self.snapshot_due = self.snapshot_due or self.options.snapshot
             if kind == 'link':
                 await self.link_event(value)
