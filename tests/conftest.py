@@ -1,9 +1,18 @@
 """Fixtures shared by the whole suite."""
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
+
+# Hypothesis keeps its caches in ./.hypothesis unless told otherwise: in a directory of this
+# run instead (one per xdist worker), removed at its end. Read when first needed, so in time here.
+if 'HYPOTHESIS_STORAGE_DIRECTORY' not in os.environ:
+    os.environ['HYPOTHESIS_STORAGE_DIRECTORY'] = tempfile.mkdtemp(prefix='supervisor-control-hypothesis-')
+    atexit.register(shutil.rmtree, os.environ['HYPOTHESIS_STORAGE_DIRECTORY'], True)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO not in sys.path:

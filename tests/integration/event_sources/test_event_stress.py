@@ -27,18 +27,14 @@ import select
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from xmlrpc.server import SimpleXMLRPCServer
 
-# Hypothesis keeps caches in ./.hypothesis unless told otherwise: not in the repository.
-os.environ.setdefault('HYPOTHESIS_STORAGE_DIRECTORY', os.path.join(tempfile.gettempdir(), 'supervisor-control-hypothesis'))
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from hypothesis import HealthCheck, example, given, settings, strategies as st  # noqa: E402
-
-from tests.support.eda import SourceTask, load_source, run  # noqa: E402
-from tests.support.fake_publishers import Publisher  # noqa: E402
-from tests.support.supervisord import SLEEPER, Supervisord, free_port  # noqa: E402
+from tests.support.eda import SourceTask, load_source, run
+from tests.support.fake_publishers import Publisher
+from tests.support.supervisord import SLEEPER, Supervisord, free_port
 
 supvisors = load_source('supvisors')
 events = importlib.import_module('ansible_collections.supervisor.control.plugins.plugin_utils.supvisors_events')
