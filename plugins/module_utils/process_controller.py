@@ -179,7 +179,11 @@ class ProcessController(Controller):
             self.reads_by_name = True
             return infos
         table = self.running_infos()
-        selected = P.match(specs, table)
+        return self.narrowed(P.match(specs, table), table)
+
+    def narrowed(self, selected, table):
+        """``selected``, taken from ``table``: the waits and the final read ask for those alone,
+        unless they are the whole table."""
         self.reads_by_name = len(selected) < len(table)
         return selected
 

@@ -206,7 +206,7 @@ def run(task):
         if unknown:
             raise TaskFailed('group %s is not loaded in supervisord: add it with state=present first' %
                              ', '.join(unknown))
-        targets = [i for i in before if i['group'] in names]
+        targets = controller.narrowed([i for i in before if i['group'] in names], before)
         return bring_to_state(task, controller, targets, state, **GroupChanges({}).as_result())
 
     configured = {}

@@ -26,11 +26,12 @@ from ansible_collections.supervisor.control.plugins.module_utils.process_control
     ProcessController,
     read_processes,
 )
-from ansible_collections.supervisor.control.plugins.modules import process  # noqa: E402
+from ansible_collections.supervisor.control.plugins.modules import group, process  # noqa: E402
 
 
-DEFAULTS = dict((name, spec.get('default')) for name, spec in
-                list(CONNECTION_ARGUMENT_SPEC.items()) + list(process.ARGUMENT_SPEC.items()))
+def defaults(module):
+    return dict((name, spec.get('default')) for name, spec in
+                list(CONNECTION_ARGUMENT_SPEC.items()) + list(module.ARGUMENT_SPEC.items()))
 
 
 def read(daemon, specs):
@@ -38,10 +39,10 @@ def read(daemon, specs):
     return ProcessController(client, 10).selected_infos(specs), client.requests
 
 
-def run_task(daemon, **params):
-    """Run the process module's logic as a task runs it; return its result and the requests it sent."""
+def run_task(daemon, module=process, **params):
+    """Run a module's logic as a task runs it; return its result and the requests it sent."""
     client = RecordingClient(daemon.client().settings)
-    result = process.run(RecordingTask(dict(DEFAULTS, **params), client))
+    result = module.run(RecordingTask(dict(defaults(module), **params), client))
     return result, client.requests
 
 
@@ -166,6 +167,18 @@ def test_a_restart_by_names_polls_and_rereads_those_names_alone(daemon):
 
 def test_a_restart_by_glob_reads_the_table_once_then_polls_and_rereads_those_processes_alone(daemon):
     result, requests = run_task(daemon, name=['web:*'], state='restarted')
+    assert_sequence(requests,
+                    line('getState getAllProcessInfo'),
+                    line('stopProcess(web:web_a,False) stopProcess(web:web_b,False)'),
+                    settling('web:web_a', 'web:web_b'),
+                    line('startProcess(web:web_a,False) startProcess(web:web_b,False)'),
+                    settling('web:web_a', 'web:web_b'),
+                    line('getProcessInfo(web:web_a) getProcessInfo(web:web_b)'))  # the final read
+    assert (result['changed'], states(result)) == (True, [('web:web_a', 'RUNNING'), ('web:web_b', 'RUNNING')])
+
+
+def test_a_group_restart_reads_the_table_once_then_polls_and_rereads_its_processes_alone(daemon):
+    result, requests = run_task(daemon, module=group, name=['web'], state='restarted')
     assert_sequence(requests,
                     line('getState getAllProcessInfo'),
                     line('stopProcess(web:web_a,False) stopProcess(web:web_b,False)'),
