@@ -165,20 +165,9 @@ def test_a_restart_by_names_polls_and_rereads_those_names_alone(daemon):
     assert all(p['pid'] != before[p['fullname']] for p in result['processes'])
 
 
-def test_a_restart_by_glob_reads_the_table_once_then_polls_and_rereads_those_processes_alone(daemon):
-    result, requests = run_task(daemon, name=['web:*'], state='restarted')
-    assert_sequence(requests,
-                    line('getState getAllProcessInfo'),
-                    line('stopProcess(web:web_a,False) stopProcess(web:web_b,False)'),
-                    settling('web:web_a', 'web:web_b'),
-                    line('startProcess(web:web_a,False) startProcess(web:web_b,False)'),
-                    settling('web:web_a', 'web:web_b'),
-                    line('getProcessInfo(web:web_a) getProcessInfo(web:web_b)'))  # the final read
-    assert (result['changed'], states(result)) == (True, [('web:web_a', 'RUNNING'), ('web:web_b', 'RUNNING')])
-
-
-def test_a_group_restart_reads_the_table_once_then_polls_and_rereads_its_processes_alone(daemon):
-    result, requests = run_task(daemon, module=group, name=['web'], state='restarted')
+@pytest.mark.parametrize('module, name', [(process, 'web:*'), (group, 'web')], ids=['process web:*', 'group web'])
+def test_a_restart_from_the_table_then_polls_and_rereads_its_processes_alone(daemon, module, name):
+    result, requests = run_task(daemon, module=module, name=[name], state='restarted')
     assert_sequence(requests,
                     line('getState getAllProcessInfo'),
                     line('stopProcess(web:web_a,False) stopProcess(web:web_b,False)'),
