@@ -6,8 +6,10 @@ its XML-RPC answers, and ``stop()`` shuts it down and kills whatever is left.
 """
 
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -257,10 +259,27 @@ def kill_session(sid):
 
 
 def free_port():
-    import socket
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    """A free TCP port of 127.0.0.1, below the kernel's ephemeral range.
+
+    A port that binding port 0 gives comes from the ephemeral range: once released, any
+    outgoing connection of any process may take it, for instance while a test restarts the
+    server that listens on it (a rulebook down for 10 s). The kernel hands out no port below
+    that range by itself.
+    """
+    try:
+        with open('/proc/sys/net/ipv4/ip_local_port_range') as handle:
+            low = int(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for dummy in range(500):
+        port = random.randint(10000, low - 1)
+        with socket.socket() as sock:
+            try:
+                sock.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError('no free TCP port between 10000 and %d' % (low - 1))
 
 
 def wait_for_text(path, text, timeout=15):

@@ -140,7 +140,13 @@ def test_a_rulebook_down_for_10_s_gets_every_change_once(bed, tmp_path):
     time.sleep(max(0.0, 10 - (time.monotonic() - stopped_at)))     # the 10 s down
     second = bed.rulebook(str(path))
     # Two stops and two starts: STOPPING, STOPPED, STARTING, RUNNING each.
-    wait_until(lambda: len(pushed([first, second])) >= before + 8, timeout=60, what='the changes made meanwhile')
+    try:
+        wait_until(lambda: len(pushed([first, second])) >= before + 8, timeout=60, what='the changes made meanwhile')
+    except AssertionError as exc:  # what the second rulebook and the listener said, for the next reader
+        with open(os.path.join(daemon.directory, 'push.err')) as handle:
+            listener = handle.read()[-4000:]
+        raise AssertionError('%s\n--- second rulebook:\n%s\n--- the listener:\n%s' % (
+            exc, second.output[-4000:], listener))
     events = pushed([first, second])
     assert [int(event[1]) for event in events] == list(range(len(events)))
     assert len({event[0] for event in events}) == 1
