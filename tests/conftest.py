@@ -9,7 +9,8 @@ import tempfile
 import pytest
 
 # Hypothesis keeps its caches in ./.hypothesis unless told otherwise: in a directory of this
-# run instead (one per xdist worker), removed at its end. Read when first needed, so in time here.
+# run instead, removed when the process that made it ends (xdist workers and subprocesses that
+# inherit the variable use it as it is). Hypothesis reads it when first needed: in time here.
 if 'HYPOTHESIS_STORAGE_DIRECTORY' not in os.environ:
     os.environ['HYPOTHESIS_STORAGE_DIRECTORY'] = tempfile.mkdtemp(prefix='supervisor-control-hypothesis-')
     atexit.register(shutil.rmtree, os.environ['HYPOTHESIS_STORAGE_DIRECTORY'], True)
