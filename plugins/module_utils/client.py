@@ -101,6 +101,14 @@ def _prolog(data):
     return data if start < 0 else data[:start]
 
 
+def raise_first_fault(answers):
+    """``answers`` of a multicall, unless one is a fault: then the first one is raised."""
+    for value in answers:
+        if isinstance(value, (SupervisorFault, SupervisorConnectionError)):
+            raise value
+    return answers
+
+
 def to_builtin(value):
     """XML-RPC values to what JSON and Jinja2 can carry."""
     if isinstance(value, dict):
@@ -224,8 +232,4 @@ class SupervisorClient(object):
 
     def multicall_or_raise(self, calls):
         """Like multicall, but raise the first fault."""
-        results = self.multicall(calls)
-        for value in results:
-            if isinstance(value, (SupervisorFault, SupervisorConnectionError)):
-                raise value
-        return results
+        return raise_first_fault(self.multicall(calls))

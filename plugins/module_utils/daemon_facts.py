@@ -8,10 +8,7 @@ the state lookup."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.supervisor.control.plugins.module_utils.errors import (
-    SupervisorConnectionError,
-    SupervisorFault,
-)
+from ansible_collections.supervisor.control.plugins.module_utils.client import raise_first_fault
 
 FACT_CALLS = (
     ('supervisor.getState', []),
@@ -30,9 +27,7 @@ def read_daemon_facts(client, more=(), optional=()):
     """
     calls = list(FACT_CALLS) + list(more)
     answers = client.multicall(calls + list(optional))
-    for value in answers[:len(calls)]:
-        if isinstance(value, (SupervisorFault, SupervisorConnectionError)):
-            raise value
+    raise_first_fault(answers[:len(calls)])
     state, version, api_version, identification, pid = answers[:len(FACT_CALLS)]
     facts = {
         'state': state['statename'],

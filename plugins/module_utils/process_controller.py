@@ -21,6 +21,7 @@ import time
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.controller import Controller
+from ansible_collections.supervisor.control.plugins.module_utils.client import raise_first_fault
 from ansible_collections.supervisor.control.plugins.module_utils.main_log import last_exit, lines_about
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     Failure,
@@ -59,14 +60,8 @@ def present_infos(answers):
     BAD_NAME means that the process is no longer loaded: it is left out, as
     ``getAllProcessInfo`` would leave it out, so that a wait sees it removed.
     """
-    infos = []
-    for answer in answers:
-        if isinstance(answer, SupervisorFault) and answer.is_('BAD_NAME'):
-            continue
-        if isinstance(answer, (SupervisorFault, SupervisorConnectionError)):
-            raise answer
-        infos.append(answer)
-    return in_supervisord_order(infos)
+    loaded = [a for a in answers if not (isinstance(a, SupervisorFault) and a.is_('BAD_NAME'))]
+    return in_supervisord_order(raise_first_fault(loaded))
 
 
 def named_infos(client, specs, before=()):
@@ -82,9 +77,7 @@ def named_infos(client, specs, before=()):
     results = client.multicall(list(before) + [('supervisor.getProcessInfo', [name]) for name in names])
     if any(isinstance(r, SupervisorFault) and r.is_('BAD_NAME') for r in results[len(before):]):
         return None
-    for value in results:
-        if isinstance(value, (SupervisorFault, SupervisorConnectionError)):
-            raise value
+    raise_first_fault(results)
     return results[:len(before)], in_supervisord_order(results[len(before):])
 
 
