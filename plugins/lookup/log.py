@@ -110,7 +110,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
 from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, process_specs, set_options
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
-from ansible_collections.supervisor.control.plugins.plugin_utils import log_reader as logs
+from ansible_collections.supervisor.control.plugins.module_utils import log_reader as logs
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 
 DEFAULT_LINES = 100

@@ -26,6 +26,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.main_log import
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     Failure,
     SupervisorConnectionError,
+    SupervisorError,
     SupervisorFault,
 )
 
@@ -341,8 +342,9 @@ class ProcessController(Controller):
         calls = [('supervisor.readLog', [-MAIN_LOG_BYTES, 0])]
         calls += [('supervisor.tailProcessStderrLog', [f.namespec, 0, STDERR_TAIL_BYTES]) for f in failures]
         try:
-            results = self.client.multicall(calls)
-        except Exception:  # the failure itself is what matters; details are a bonus
+            # Lenient: a stderr in colour holds control characters that XML cannot carry.
+            results = self.client.multicall(calls, lenient=True)
+        except SupervisorError:  # the failure itself is what matters; details are a bonus
             return
         main_log = results[0] if isinstance(results[0], str) else ''
         for failure, tail in zip(failures, results[1:]):

@@ -14,7 +14,7 @@ from ansible_collections.supervisor.control.plugins.module_utils import transpor
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
-    SupervisorConnectionError, SupervisorFault)
+    SupervisorConnectionError, SupervisorFault, UnparseableAnswer)
 
 BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
         b'<methodResponse><params><param><value><string>&lol2;</string></value></param></params>'
@@ -82,6 +82,38 @@ def test_multicall_results_are_bare_and_faults_are_structs(server):
         client.multicall([('a', []), ('b', [])])
     assert str(err.value) == ('unexpected system.multicall answer from http://127.0.0.1:%d/RPC2: 3 results for 2 calls'
                               % client.settings.port)
+
+
+LOG_TEXT = u'\x1b[31mred\x1b[0m nul:\x00 bell:\x07 tab:\t cr:\r crlf:\r\n caf\u00e9 \U0001f600\n'
+
+
+def test_a_lenient_multicall_keeps_control_characters_and_carriage_returns(server):
+    # What supervisord sends for a log with such bytes: xmlrpc.client.dumps leaves them raw.
+    client = server(body=response([[LOG_TEXT, 42, False], LOG_TEXT, {'faultCode': 20, 'faultString': 'NO_FILE: /x'}]))
+    with pytest.raises(UnparseableAnswer):
+        client.multicall([('a', []), ('b', []), ('c', [])])
+    tail, read, fault = client.multicall([('supervisor.tailProcessStdoutLog', []),
+                                          ('supervisor.readProcessStdoutLog', []), ('supervisor.readLog', [])],
+                                         lenient=True)
+    assert tail == [LOG_TEXT, 42, False] and read == LOG_TEXT
+    assert isinstance(fault, SupervisorFault) and fault.name == 'NO_FILE'
+
+
+def test_carriage_returns_are_kept_whether_lenient_or_not(server):
+    text = u'progress 10%\rprogress 100%\r\ndone\r'
+    client = server(body=response([text]))
+    assert client.multicall([('supervisor.readLog', [])]) == [text]
+    assert client.multicall([('supervisor.readLog', [])], lenient=True) == [text]
+
+
+@pytest.mark.parametrize('body', [
+    b'not xml at all',
+    BOMB,
+    response(['one', 'two']),
+])
+def test_a_lenient_multicall_refuses_what_is_not_one_answer_per_call(server, body):
+    with pytest.raises(SupervisorConnectionError):
+        server(body=body).multicall([('supervisor.readLog', [])], lenient=True)
 
 
 NOT_SUPERVISORD = 'not a supervisord XML-RPC endpoint: http://127.0.0.1:{port}/RPC2 '

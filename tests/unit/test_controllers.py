@@ -57,7 +57,7 @@ class ScriptedDaemon(object):
             return [dict(i) for i in self.table.values()]
         raise AssertionError('unexpected call %s' % method)
 
-    def multicall(self, calls):
+    def multicall(self, calls, lenient=False):
         answers = []
         for method, params in calls:
             self.calls.append((method,) + tuple(params))

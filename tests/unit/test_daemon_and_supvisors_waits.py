@@ -78,7 +78,7 @@ class ScriptedDaemon(object):
             return {'fsm_statename': self.answer()}
         raise AssertionError('unexpected call %s' % method)
 
-    def multicall(self, calls):
+    def multicall(self, calls, lenient=False):
         """As SupervisorClient.multicall: a lost connection raises, a fault comes back in every entry."""
         assert calls[0][0] == 'supervisor.getState', calls
         try:
