@@ -30,8 +30,8 @@ options:
   _terms:
     description:
       - Process specs, each naming exactly one process, as C(supervisorctl tail) takes them
-        (C(group:proc), or C(proc) for a program whose group has its name). Globs are allowed when they match one process;
-        an exact name always wins over a glob (see the O(supervisor.control.process#module:name) option).
+        (C(group:proc), or C(proc) for a program whose group has its name). Globs are allowed when they match one
+        process; an exact name always wins over a glob (see the O(supervisor.control.process#module:name) option).
       - A spec that matches nothing fails, naming the spec and the closest existing names; a spec that matches
         several processes fails, naming them.
       - A list of specs counts as that many terms. No term with O(main=true).
