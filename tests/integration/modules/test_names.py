@@ -5,9 +5,14 @@ next to ``gx:x1``, names with a no-break space and a tab, and a program called `
 gives must select what it names, and nothing that a glob reading would add.
 """
 
+import os
+import re
+import subprocess
+
 import pytest
 
 from tests.support.ansible import run_playbook, sv_task
+from tests.support.paths import VENV_BIN
 from tests.support.odd_names import NBSP_NAME, ODD_NAMESPECS, TAB_NAME, odd_names_daemon, running, stop_all
 
 
@@ -35,6 +40,31 @@ SELECTIONS = [
     (TAB_NAME, ['%s:%s' % (TAB_NAME, TAB_NAME)]),
     ('all', ['all:all']),                    # the program called all, not every process
 ]
+
+
+def supervisorctl_status(daemon, spec):
+    """The full names ``supervisorctl status SPEC`` lists, and the names it says do not exist."""
+    out = subprocess.run([os.path.join(VENV_BIN, 'supervisorctl'), '-c', daemon.conf, 'status', spec],
+                         capture_output=True, text=True, timeout=60).stdout
+    listed = re.findall(r'^(.+?) +(?:STOPPED|RUNNING|STARTING|EXITED|FATAL|BACKOFF) ', out, re.M)
+    return listed, re.findall(r'^(.+): ERROR \(no such process\)$', out, re.M)
+
+
+# Where the process module reads a name as supervisorctl does not, on purpose (README, "process"): what
+# supervisorctl status lists, and the names it reports missing.
+DEVIATIONS = {
+    'g[x]': ([], ['g[x]']),                      # a bare group name: no such process to supervisorctl
+    NBSP_NAME: ([], ['n', 'b']),                 # supervisorctl splits its arguments on any whitespace
+    TAB_NAME: ([], ['t', 'b']),
+    'all': (['a1', 'a[1]', 'all', 'g[x]:x*', 'g[x]:xy', 'gx:x1', NBSP_NAME, 'q?', 'qa', TAB_NAME], []),
+}
+
+
+@pytest.mark.parametrize('spec, expected', SELECTIONS)
+def test_supervisorctl_reads_each_name_alike_but_where_the_docs_say(odd, spec, expected):
+    fullnames = [name if group == name else '%s:%s' % (group, name) for group, name in
+                 (namespec.split(':', 1) for namespec in expected)]
+    assert supervisorctl_status(odd, spec) == DEVIATIONS.get(spec, (fullnames, []))
 
 
 def namespecs(result):
