@@ -56,13 +56,17 @@ def _glob_matches(spec, info):
     return fnmatch.fnmatchcase(namespec(info), spec) or fnmatch.fnmatchcase(fullname(info), spec)
 
 
-def suggestions(spec, infos, limit=3):
-    """The existing names closest to ``spec``: each a name that ``match`` reads as that process or group."""
+def suggestions(spec, infos, limit=3, groups=True):
+    """The existing names closest to ``spec``: each a name that ``match`` reads as that process or group.
+
+    ``groups=False`` for a reader of one process per name, which a group's name would fail again.
+    """
     import difflib  # only on the failure path: keeps the module's start-up light
     names = set()
     for info in infos:
         names.add(fullname(info))  # an exact name always wins, so a fullname selects its process alone
-        names.add(info['group'] + ':*')
+        if groups:
+            names.add(info['group'] + ':*')
     names.discard(spec)
     target = spec.replace('*', '').replace('?', '')
     scored = []
@@ -91,15 +95,16 @@ def _exact_hits(spec, by_namespec, by_group):
     return by_group.get(spec)
 
 
-def match(specs, infos):
+def match(specs, infos, suggest_groups=True):
     """The infos that ``specs`` select, in supervisord's order, each once.
 
     A spec that is a process's or a group's name selects it, whatever characters it holds
     (``a[1]``, ``q?``, ``all``); only a spec that names nothing is read as ``all`` (every process)
     or as a glob. ``*`` always means every process (no process can be named ``*``: supervisord's
     own getAllProcessInfo fails on it). Raises NameNotFoundError for the first spec that selects
-    nothing. Exact names are looked up in an index, so a task with hundreds of names does not
-    compare every name with every process; only globs scan.
+    nothing, with the closest names (no group's with ``suggest_groups=False``). Exact names are
+    looked up in an index, so a task with hundreds of names does not compare every name with every
+    process; only globs scan.
     """
     by_namespec = {}
     by_group = {}
@@ -115,7 +120,7 @@ def match(specs, infos):
         elif hits is None and is_glob(spec):
             hits = [i for i, info in enumerate(infos) if _glob_matches(spec, info)]
         if not hits and spec not in ('all', '*'):
-            raise NameNotFoundError(spec, suggestions(spec, infos))
+            raise NameNotFoundError(spec, suggestions(spec, infos, groups=suggest_groups))
         selected.update(hits)
     return [infos[i] for i in sorted(selected)]
 

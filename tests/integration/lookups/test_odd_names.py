@@ -31,6 +31,8 @@ def odd_run(tmp_path_factory):
             {'name': 'read', 'ansible.builtin.set_fact': facts},
             {'name': 'typo', 'ansible.builtin.debug': {'msg': "{{ query('supervisor.control.state', 'a[2]') }}"},
              'ignore_errors': True},
+            {'name': 'log typo', 'ansible.builtin.debug': {'msg': "{{ lookup('supervisor.control.log', 'g[x]:x') }}"},
+             'ignore_errors': True},
             {'name': 'until', 'ansible.builtin.debug': {'msg': 'a[1] runs'}, 'retries': 3, 'delay': 1,
              'until': "(query('supervisor.control.state', 'a[1]') | first).statename == 'RUNNING'"},
         ]
@@ -72,3 +74,9 @@ def test_until_and_typo(odd_run):
     assert odd_run.task('typo')['status'] == 'failed'
     assert_lookup_failed(odd_run.result('typo')['msg'], 'supervisor.control.state',
                          "no process matches 'a[2]'; closest names: a[1], a[1]:*")
+
+
+def test_the_log_lookup_suggests_single_processes_only(odd_run):
+    """It reads one process per term: a group's name would fail it again (matches 2 processes)."""
+    assert_lookup_failed(odd_run.result('log typo')['msg'], 'supervisor.control.log',
+                         "no process matches 'g[x]:x'; closest names: g[x]:x*, g[x]:xy, gx:x1")
