@@ -30,8 +30,9 @@ options:
   _terms:
     description:
       - Process specs, each naming exactly one process, as C(supervisorctl tail) takes them
-        (C(group:proc), or C(proc) for a program whose group has its name). Globs are allowed when they match one process.
-      - A spec that matches nothing fails, naming the spec and the closest existing names; a spec that matches
+        (C(group:proc), or C(proc) for a program whose group has its name). Globs are allowed when they match one
+        process; an exact name always wins over a glob (see the O(supervisor.control.process#module:name) option).
+      - A spec that matches nothing fails, naming the spec and the closest existing processes; a spec that matches
         several processes fails, naming them.
       - A list of specs counts as that many terms. No term with O(main=true).
     type: list
@@ -163,7 +164,7 @@ class LookupModule(LookupBase):
         infos = to_builtin(client.call('supervisor.getAllProcessInfo'))
         sources = []
         for spec in specs:
-            hits = P.match([spec], infos)
+            hits = P.match([spec], infos, suggest_groups=False)
             if len(hits) > 1:
                 raise logs.LogError('%r matches %d processes (%s): the log lookup reads one process per term'
                                     % (spec, len(hits), ', '.join(P.fullname(i) for i in hits)))

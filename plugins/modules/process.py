@@ -30,7 +30,8 @@ options:
   name:
     description:
       - Process specs, as C(supervisorctl) accepts them, plus two extensions.
-      - C(group:proc) for one process, C(group:*) or C(group:) for every process of a group, C(all) for every process.
+      - C(group:proc) for one process, C(group:*) or C(group:) for every process of a group, V(*) or V(all) for every
+        process.
       - "A bare name C(proc) means the process C(proc:proc), exactly as C(supervisorctl) reads it, even when the group
         C(proc) has other processes too (with C([group:db] programs=db,dbworker), V(db) is C(db:db) only; use V(db:*)
         for the whole group). This is also the RV(processes[].fullname) the module returns."
@@ -38,7 +39,15 @@ options:
         C(numprocs) program can be named without C(:*) (V(worker) for C(worker:worker_00), C(worker:worker_01)...);
         C(supervisorctl) answers C(no such process) there."
       - "Extension: shell-style globs such as C(web:worker_*) or C(*_01), matched against both C(group:proc) and the
-        short name."
+        full name (C(proc) when the group has the program's name). A glob matches a literal C([), C(*) or C(?) written
+        C([[]), C([*]), C([?])."
+      - "An exact name always wins: a spec is read as a glob, or V(all) as every process, only when no process or
+        group has that name. So V(a[1]) names the program C(a[1]) (not C(a1)), and V(all) a program called C(all)
+        when there is one (C(supervisorctl) always reads V(all) as every process; V(*) always means every process
+        here). Every RV(processes[].fullname) thus selects that process alone when given back."
+      - Each item is one name, whitespace inside it included (supervisord allows a no-break space or a tab in a
+        name; C(supervisorctl) splits its arguments on whitespace). A name holding a comma must be a list item, as
+        Ansible splits a string on commas.
       - A spec that matches nothing fails the task before anything is done, naming the spec and the closest existing
         names. The other specs of the list are not acted upon either (C(supervisorctl) acts on them and exits
         non-zero); nothing is half-applied.
