@@ -145,6 +145,20 @@ def test_truncated_body(server):
                               % client.settings.port)
 
 
+def test_an_answer_longer_than_its_content_length_in_characters_is_read_whole(server):
+    # What supervisord does with a deferred answer: Content-Length counts characters, not bytes.
+    text = response([{'name': u'caf\u00e9', 'group': u'\u4e2d\u6587', 'status': 80}]).decode('utf-8')
+    client = server(body=text.encode('utf-8'), length=len(text))
+    assert client.call('supervisor.startProcessGroup') == [{'name': u'caf\u00e9', 'group': u'\u4e2d\u6587',
+                                                             'status': 80}]
+
+
+def test_bytes_after_a_complete_answer_are_not_read(server):
+    body = response('x')
+    client = server(body=body + b'<html>trailing garbage</html>', length=len(body))
+    assert client.call('supervisor.getState') == 'x'
+
+
 def test_oversized_answer_is_refused(server, monkeypatch):
     monkeypatch.setattr(transport, 'MAX_RESPONSE_BYTES', 1000)
     client = server(body=response('x' * 5000))
