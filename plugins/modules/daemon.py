@@ -120,26 +120,44 @@ supervisord:
       type: str
       version_added: 0.2.0
 groups_added:
-  description: With O(state=reloaded), the groups that were added.
-  returned: success
+  description: The groups that were added.
+  returned: when O(state=reloaded), also when the update fails
   type: list
   elements: str
 groups_updated:
-  description: With O(state=reloaded), the groups that changed on disk and were stopped, removed and added again.
-  returned: success
+  description: The groups that changed on disk and were stopped, removed and added again.
+  returned: when O(state=reloaded), also when the update fails
   type: list
   elements: str
 groups_removed:
-  description: With O(state=reloaded), the groups that were removed.
-  returned: success
+  description: The groups that were removed.
+  returned: when O(state=reloaded), also when the update fails
   type: list
   elements: str
 kept_stopped:
-  description: With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names).
-  returned: when O(keep_stopped=true)
+  description:
+    - With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names); empty when no
+      group was replaced.
+    - When the update fails part-way, only those that are STOPPED in their new group.
+  returned: when O(state=reloaded) and O(keep_stopped=true), also when the update fails
   type: list
   elements: str
   sample: ['web:web_a']
+  version_added: 0.2.0
+kept_stopped_detail:
+  description:
+    - How each process of RV(kept_stopped) was kept from running, by full name (see O(keep_stopped)).
+    - V(not_started) its new configuration has C(autostart=false); supervisord did not spawn it.
+    - V(never_ran) frozen before it executed its program (seen in C(/proc)), then killed; or supervisord could
+      not spawn it at all.
+    - V(stopped_at_once) frozen just after it executed its program (seen in C(/proc)), then given its C(stopsignal)
+      and resumed.
+    - V(unverified) frozen and killed without that check (C(/proc) here does not show supervisord's processes, or
+      did not show this one frozen); the task warns.
+    - Empty in check mode.
+  returned: when O(state=reloaded) and O(keep_stopped=true), also when the update fails
+  type: dict
+  sample: {'web:web_a': never_ran}
   version_added: 0.2.0
 logs_cleared:
   description:
@@ -208,10 +226,11 @@ def stop(task, client):
 
 def reload_all(task, client):
     controller = ProcessController(client, task.params['timeout'])
+    keep_stopped = task.params['keep_stopped']
     reload_result, configured = reload_config(client)
     plan = plans.plan_update(reload_result)
     before = controller.all_infos()
-    changes = planned_changes(plan, before, configured, task.params['keep_stopped'])
+    changes = planned_changes(client, plan, before, configured, keep_stopped)
     result = {'changed': changes.changed}
     if task.diff:
         loaded = sorted(set(i['group'] for i in before))
@@ -219,7 +238,9 @@ def reload_all(task, client):
         result['diff'] = {'before': {'groups': loaded}, 'after': {'groups': after, 'updated': changes.updated}}
     if changes.changed and not task.check_mode:
         changes, failures = apply_group_plan(client, controller, plan, configured, wait=task.params['wait'],
-                                             keep_stopped=task.params['keep_stopped'])
+                                             keep_stopped=keep_stopped)
+        for warning in changes.warnings(client.url):
+            task.warn(warning)
         if failures:
             raise TaskFailed.of(failures, True, **changes.as_result())
     result.update(changes.as_result())
