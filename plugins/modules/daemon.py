@@ -37,7 +37,13 @@ options:
         O(keep_stopped) is used only with V(reloaded).
       - V(restarted) restarts the daemon (a soft restart, as C(supervisorctl reload)), then waits until it is
         RUNNING again, within O(timeout) seconds. Always changes.
-      - V(stopped) shuts the daemon down and waits until it no longer answers. Unchanged when it does not answer.
+      - V(stopped) shuts the daemon down and waits until it is gone (nothing listens at its address any more),
+        within O(timeout) seconds. supervisord answers every call with C(SHUTDOWN_STATE) while it stops its
+        processes (each for up to its C(stopwaitsecs)) and exits only then; the task fails, saying so, when it is
+        still shutting down at the timeout. Unchanged when nothing listens; a daemon found already shutting down (or
+        restarting) is waited for the same way, unchanged once it is gone (shut down once it is back, after a
+        restart). Cannot be combined with O(clear_logs).
+      - The other states fail, with one line, on a daemon that is shutting down or restarting.
     type: str
     choices: [running, reloaded, restarted, stopped]
     default: running
@@ -45,6 +51,7 @@ options:
     description:
       - Clear the main log (V(main)) and/or the logs of every process (V(processes)).
       - Changes only when a log to clear is not empty.
+      - Not with O(state=stopped), which fails at once (clear the logs in a task before).
     type: list
     elements: str
     choices: [main, processes]
@@ -182,13 +189,13 @@ from ansible_collections.supervisor.control.plugins.module_utils.module_adapter 
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import ProcessController
-from ansible_collections.supervisor.control.plugins.module_utils.daemon_controller import DaemonController
-from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
-from ansible_collections.supervisor.control.plugins.module_utils.errors import (
-    SupervisorConnectionError,
-    SupervisorFault,
-    TaskFailed,
+from ansible_collections.supervisor.control.plugins.module_utils.daemon_controller import (
+    GONE,
+    SHUTTING_DOWN,
+    DaemonController,
 )
+from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
+from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault, TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.group_controller import (
     apply_group_plan,
     planned_changes,
@@ -198,6 +205,10 @@ from ansible_collections.supervisor.control.plugins.module_utils.group_controlle
 
 def daemon_facts(client):
     return read_daemon_facts(client)[0]
+
+
+def not_running(client, state):
+    return 'supervisord at %s is %s, not RUNNING' % (client.url, state)
 
 
 def restart(task, client):
@@ -212,16 +223,41 @@ def restart(task, client):
 
 
 def stop(task, client):
-    try:
-        facts = daemon_facts(client)
-    except SupervisorConnectionError as exc:
-        return {'changed': False, 'supervisord': {}, 'msg': 'supervisord is not running: %s' % exc}
+    """Shut the daemon down and wait until it is gone: ``stopped`` is true only then.
+
+    supervisord answers SHUTDOWN_STATE to every call while it stops its
+    processes (each for up to its stopwaitsecs), whether it then exits or
+    restarts: one found so is watched until it is gone (no change) or back
+    (then stopped as any running daemon).
+    """
+    timeout = task.params['timeout']
+    controller = DaemonController(client, timeout)
+    found = controller.look()
+    if found == GONE:
+        return {'changed': False, 'supervisord': {}, 'msg': 'supervisord is not running: nothing listens at %s' % (
+            client.url)}
+    if found == SHUTTING_DOWN:
+        found = controller.settle()
+        if found == GONE:
+            return {'changed': False, 'supervisord': {},
+                    'msg': 'supervisord at %s was already shutting down; it is gone' % client.url}
+        if found == SHUTTING_DOWN:
+            raise TaskFailed('supervisord at %s was already shutting down or restarting, and still is %g seconds '
+                             'later: it stops its processes, each for up to its stopwaitsecs; raise timeout to wait '
+                             'until it is gone' % (client.url, timeout))
     if task.check_mode:
         return {'changed': True, 'supervisord': {}}
-    if not DaemonController(client, task.params['timeout']).shutdown():
-        raise TaskFailed('supervisord at %s still answers %g seconds after shutdown' % (
-            client.url, task.params['timeout']), changed=True, supervisord=facts)
-    return {'changed': True, 'supervisord': {}}
+    end = controller.shutdown()
+    if end == SHUTTING_DOWN:
+        raise TaskFailed('supervisord at %s is still shutting down %g seconds after shutdown: it stops its '
+                         'processes, each for up to its stopwaitsecs; raise timeout to wait until it is gone' % (
+                             client.url, timeout), changed=controller.acted,
+                         supervisord=dict(found, state='SHUTDOWN', statecode=-1))
+    if end != GONE:
+        raise TaskFailed('supervisord at %s still answers %g seconds after shutdown, with pid %s (it had %s): '
+                         'something started it again' % (client.url, timeout, end['pid'], found['pid']),
+                         changed=controller.acted, supervisord=end)
+    return {'changed': controller.acted, 'supervisord': {}}
 
 
 def reload_all(task, client):
@@ -286,10 +322,20 @@ def run(task):
     client = task.client
     state = task.params['state']
     if state == 'stopped':
+        if task.params['clear_logs']:
+            raise TaskFailed('clear_logs=%s cannot be used with state=stopped: supervisord clears logs only while it '
+                             'runs; clear them in a task before the one that stops it' % (
+                                 ', '.join(task.params['clear_logs'])))
         return stop(task, client)
-    facts = daemon_facts(client)
+    try:
+        facts = daemon_facts(client)
+    except SupervisorFault as fault:
+        if not fault.is_('SHUTDOWN_STATE'):
+            raise
+        raise TaskFailed(not_running(client, 'shutting down or restarting') + ': it answers every call with '
+                         'SHUTDOWN_STATE until it has stopped its processes')
     if facts['state'] != 'RUNNING':
-        raise TaskFailed('supervisord at %s is %s, not RUNNING' % (client.url, facts['state']), supervisord=facts)
+        raise TaskFailed(not_running(client, facts['state']), supervisord=facts)
     if state == 'restarted':
         result = restart(task, client)
     elif state == 'reloaded':
