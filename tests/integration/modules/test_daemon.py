@@ -149,3 +149,22 @@ def test_a_daemon_shutting_down_is_no_error_for_stopped_and_a_clear_one_for_the_
             'ok', 'supervisord at %s was already shutting down; it is gone' % url), run
         assert not os.path.exists(daemon.socket)
         daemon.proc.wait(timeout=10)
+
+
+def test_stopped_while_restarting_waits_until_it_is_back_then_stops_it(tmp_path):
+    with stubborn_daemon(tmp_path, 3) as daemon:
+        ready = os.path.join(daemon.logdir, 'stubborn_0.out')
+        wait_for_text(ready, b'ready\n')
+        pid = daemon.rpc('supervisor.getPID')
+        # A soft restart (supervisorctl reload): SHUTDOWN_STATE to every call until stubborn is killed, then back.
+        daemon.rpc('supervisor.restart')
+        run = run_playbook([task('stop', daemon, state='stopped', timeout=60)], tmp_path)
+        stop = run.task('stop')
+        assert stop['status'] == 'changed', run
+        assert stop['result']['supervisord'] == {}
+        assert not os.path.exists(daemon.socket)
+        with open(os.path.join(daemon.directory, 'supervisord.log')) as handle:
+            log = handle.read()
+        # It did come back (a second start) before this task stopped it.
+        assert log.count('supervisord started with pid %d' % pid) == 2, log
+        daemon.proc.wait(timeout=10)
