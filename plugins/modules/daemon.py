@@ -249,10 +249,11 @@ def stop(task, client):
         return {'changed': True, 'supervisord': {}}
     end = controller.shutdown()
     if end == SHUTTING_DOWN:
+        # Its state is SHUTDOWN if this task asked for it; else another client began a shutdown or a restart.
+        shutting_down = {'supervisord': dict(found, state='SHUTDOWN', statecode=-1)} if controller.acted else {}
         raise TaskFailed('supervisord at %s is still shutting down %g seconds after shutdown: it stops its '
                          'processes, each for up to its stopwaitsecs; raise timeout to wait until it is gone' % (
-                             client.url, timeout), changed=controller.acted,
-                         supervisord=dict(found, state='SHUTDOWN', statecode=-1))
+                             client.url, timeout), changed=controller.acted, **shutting_down)
     if end != GONE:
         raise TaskFailed('supervisord at %s still answers %g seconds after shutdown, with pid %s (it had %s): '
                          'something started it again' % (client.url, timeout, end['pid'], found['pid']),
