@@ -138,11 +138,29 @@ numprocs:
   sample: {before: 2, after: 4}
   version_added: 0.2.0
 kept_stopped:
-  description: With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names).
-  returned: when O(keep_stopped=true)
+  description:
+    - With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names); empty when no
+      group was replaced.
+    - When the update fails part-way, only those that are STOPPED in their new group.
+  returned: when O(state=present) and O(keep_stopped=true), also when the update fails
   type: list
   elements: str
   sample: ['web:web_a']
+  version_added: 0.2.0
+kept_stopped_detail:
+  description:
+    - How each process of RV(kept_stopped) was kept from running, by full name (see O(keep_stopped)).
+    - V(not_started) its new configuration has C(autostart=false); supervisord did not spawn it.
+    - V(never_ran) frozen before it executed its program (seen in C(/proc)), then killed; or supervisord could
+      not spawn it at all.
+    - V(stopped_at_once) frozen just after it executed its program (seen in C(/proc)), then given its C(stopsignal)
+      and resumed.
+    - V(unverified) frozen and killed without that check (C(/proc) here does not show supervisord's processes, or
+      did not show this one frozen); the task warns.
+    - Empty in check mode.
+  returned: when O(state=present) and O(keep_stopped=true), also when the update fails
+  type: dict
+  sample: {'web:web_a': never_ran}
   version_added: 0.2.0
 processes:
   description:
@@ -217,11 +235,15 @@ def run(task):
     if unknown:
         raise TaskFailed('group %s is not in the configuration files of supervisord (known: %s)' % (
             ', '.join(unknown), ', '.join(sorted(configured)) or 'none'))
-    changes = planned_changes(plan, before, configured, params['keep_stopped'])
+    keep_stopped = params['keep_stopped'] and state == 'present'
+    changes = planned_changes(client, plan, before, configured, keep_stopped)
     result = dict(changes.as_result(), changed=changes.changed)
     if changes.changed and not task.check_mode:
         changes, failures = apply_group_plan(client, controller, plan, configured, wait=params['wait'],
-                                             keep_stopped=params['keep_stopped'])
+                                             keep_stopped=keep_stopped)
+        for warning in changes.warnings(client.url):
+            task.warn(warning)
+        result.update(changes.as_result())
         if failures:
             raise TaskFailed.of(failures, True, processes=_group_processes(controller.all_infos(), names),
                                 **changes.as_result())

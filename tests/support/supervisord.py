@@ -50,7 +50,7 @@ def _ini(section, values):
 
 class Supervisord(object):
     def __init__(self, directory=None, programs=None, groups=None, username=None, password=None,
-                 inet_port=None, unix=True, extra_sections=None, socket_mode='0700'):
+                 inet_port=None, unix=True, extra_sections=None, socket_mode='0700', wrapper=()):
         self.directory = directory or tempfile.mkdtemp(prefix='svd-')
         self._own_dir = directory is None
         self.programs = dict(STANDARD_PROGRAMS if programs is None else programs)
@@ -61,6 +61,8 @@ class Supervisord(object):
         self.unix = unix
         self.socket_mode = socket_mode
         self.extra_sections = extra_sections or {}
+        # A command that runs supervisord (such as unshare --pid --fork), for daemons out of the tests' sight.
+        self.wrapper = list(wrapper)
         self.conf = os.path.join(self.directory, 'supervisord.conf')
         self.confd = os.path.join(self.directory, 'conf.d')
         self.socket = os.path.join(self.directory, 'supervisor.sock')
@@ -132,7 +134,7 @@ class Supervisord(object):
         self.write_config()
         log = open(os.path.join(self.directory, 'supervisord.stdout'), 'wb')
         self.proc = subprocess.Popen(
-            [os.path.join(VENV_BIN, 'supervisord'), '-c', self.conf],
+            self.wrapper + [os.path.join(VENV_BIN, 'supervisord'), '-c', self.conf],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             cwd=self.directory, start_new_session=True)
         log.close()
