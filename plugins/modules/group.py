@@ -192,11 +192,11 @@ def run(task):
         if len(names) != 1 or state != 'present':
             raise TaskFailed('numprocs needs exactly one program name and state=present, got name=%s state=%s' % (
                 ', '.join(names) or '[]', state))
-        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
-        return supvisors_controller.update_numprocs(task, names[0], params['numprocs'])
+        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_tasks
+        return supvisors_tasks.update_numprocs(task, names[0], params['numprocs'])
     if state in ('disabled', 'enabled'):
-        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
-        return supvisors_controller.set_disabled(task, names, state == 'disabled')
+        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_tasks
+        return supvisors_tasks.set_disabled(task, names, state == 'disabled')
     controller = ProcessController(client, params['timeout'])
     before = controller.running_infos()
     loaded = set(i['group'] for i in before)

@@ -285,8 +285,8 @@ def run(task):
                          '(supvisors.start_process), supervisord alone cannot')
     if params.get('strategy'):
         # Imported here: the Supvisors code stays out of the common path's start-up.
-        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
-        return supvisors_controller.run_process_task(task)
+        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_tasks
+        return supvisors_tasks.run_process_task(task)
     controller = ProcessController(task.client, params['timeout'])
     targets = controller.selected_infos(params['name'])
     return bring_to_state(task, controller, targets, state, signal)
