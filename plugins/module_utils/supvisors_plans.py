@@ -388,6 +388,29 @@ def allowed_states(state):
 # The cluster
 # ---------------------------------------------------------------------------
 
+DEFAULT_CONCILIATION_STRATEGY = 'SENICIDE'
+# The options of the supvisors module that act once the cluster is in OPERATION, after waiting for it.
+OPERATIONAL_OPTIONS = ('restart_sequence', 'host_statistics', 'process_statistics')
+
+
+def cluster_option_error(state, params):
+    """Why the supvisors module's options do not go with ``state``, or None: an option a state would ignore."""
+    if params['master'] and not params['end_sync']:
+        return 'master is only used with end_sync=true'
+    # restart_sequence=false is its default, and does nothing in any state; the statistics switches have no default.
+    given = [name for name in OPERATIONAL_OPTIONS
+             if params[name] is not None and (params[name] or name != 'restart_sequence')]
+    operational = state in ('operational', 'conciliated')
+    if given and not operational:
+        return '%s only with state=operational or state=conciliated' % ', '.join(given)
+    if params['strategy'] is not None and state != 'conciliated':
+        return 'strategy is only used with state=conciliated, not with state=%s' % state
+    if not params['wait'] and operational and not params['restart_sequence']:
+        return ('wait=false is only used with state=restarted, state=stopped or restart_sequence=true: state=%s waits '
+                'for OPERATION within timeout' % state)
+    return None
+
+
 def cluster_plan(state, fsm_state, conflicts, end_sync=False, master_set=False):
     """The actions for the supvisors module, in order, from what it reads.
 

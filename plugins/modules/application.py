@@ -55,7 +55,7 @@ options:
     default: started
   strategy:
     description:
-      - The starting strategy for V(started) and V(restarted).
+      - The starting strategy for V(started) and V(restarted); with V(stopped) it fails the task.
       - When not set, each application's own C(starting_strategy) from its rules (CONFIG by default).
     type: str
     choices: [CONFIG, LESS_LOADED, MOST_LOADED, LOCAL, LESS_LOADED_NODE, MOST_LOADED_NODE]
@@ -217,6 +217,9 @@ def run(task):
     status = read_status(client, 'supervisor.control.application')
     fsm = status.get('fsm_statename')
     result = {'changed': False, 'supvisors_state': fsm}
+    if params['strategy'] and state == 'stopped':
+        raise TaskFailed('strategy is only used with state=started or state=restarted, not with state=stopped',
+                         **result)
     allowed = S.allowed_states(state)
     if fsm not in allowed:
         raise TaskFailed(S.bad_state_message(fsm, allowed, 'make applications %s' % state), **result)

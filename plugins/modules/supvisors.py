@@ -43,12 +43,12 @@ options:
     default: operational
   strategy:
     description:
-      - The conciliation strategy for O(state=conciliated).
+      - The conciliation strategy for O(state=conciliated), V(SENICIDE) when not set. Given with any other state, it
+        fails the task.
       - V(SENICIDE) keeps the newest process of each conflict, V(INFANTICIDE) the oldest, V(STOP) stops them all,
         V(RESTART) stops them all and starts one, V(RUNNING_FAILURE) applies the running failure strategy of each.
     type: str
     choices: [SENICIDE, INFANTICIDE, STOP, RESTART, RUNNING_FAILURE]
-    default: SENICIDE
   end_sync:
     description:
       - End the synchronization phase now (C(supvisors.end_sync)) when the cluster is in SYNCHRONIZATION,
@@ -66,6 +66,8 @@ options:
       - For O(state=restarted) and O(state=stopped), wait until the cluster is back in OPERATION, or the daemon is gone,
         within O(timeout) seconds.
       - For O(restart_sequence=true), wait until Supvisors has started the applications.
+      - O(state=operational) and O(state=conciliated) always wait for OPERATION (within O(timeout)), so V(false) with
+        them and without O(restart_sequence=true) fails the task.
     type: bool
     default: true
   restart_sequence:
@@ -76,6 +78,7 @@ options:
         not run). Supvisors leaves alone an application stopped on purpose.
       - Unchanged when there is nothing to start. Check mode predicts it as Supvisors decides, from the rules and
         every instance's processes (C(supvisors.get_all_inner_process_info)).
+      - V(true) with another state fails the task.
     type: bool
     default: false
     version_added: 0.2.0
@@ -83,13 +86,14 @@ options:
     description:
       - With O(state=operational) or O(state=conciliated), switch the collection of host statistics on or off
         (C(supvisors.enable_host_statistics); the C(hstats) events of the event source). Left as it is when not set.
+      - Set (V(true) or V(false)) with another state, it fails the task.
       - Supvisors collects statistics only when psutil is installed where it runs.
     type: bool
     version_added: 0.2.0
   process_statistics:
     description:
       - The same for process statistics (C(supvisors.enable_process_statistics); the C(pstats) events that the
-        memmon rulebook uses).
+        memmon rulebook uses), with the same states.
     type: bool
     version_added: 0.2.0
 notes:
@@ -208,12 +212,9 @@ def run(task):
     params = task.params
     client = task.client
     state = params['state']
-    if params['master'] and not params['end_sync']:
-        raise TaskFailed('master is only used with end_sync=true')
-    extras = [name for name in ('restart_sequence', 'host_statistics', 'process_statistics')
-              if params[name] not in (None, False)]
-    if extras and state not in ('operational', 'conciliated'):
-        raise TaskFailed('%s only with state=operational or state=conciliated' % ', '.join(extras))
+    error = S.cluster_option_error(state, params)
+    if error:
+        raise TaskFailed(error)
     cluster = ClusterController(client, params['timeout'])
     deadline = cluster.clock() + params['timeout']
     try:
@@ -242,7 +243,7 @@ def run(task):
             ok, fsm = cluster.wait_state(lambda s: s == S.CONCILIATION or (
                 s == S.OPERATION and not read_conflicts(client, s)), deadline)
             if fsm == S.CONCILIATION:
-                client.call('supvisors.conciliate', params['strategy'])
+                client.call('supvisors.conciliate', params['strategy'] or S.DEFAULT_CONCILIATION_STRATEGY)
             else:
                 result['changed'] = False
                 result['actions'] = [a for a in actions if a != 'conciliate']
@@ -348,7 +349,7 @@ def sequence_would_start(task, client):
 
 ARGUMENT_SPEC = dict(
     state=dict(type='str', default='operational', choices=list(S.CLUSTER_STATES)),
-    strategy=dict(type='str', default='SENICIDE', choices=list(S.CONCILIATION_STRATEGIES)),
+    strategy=dict(type='str', choices=list(S.CONCILIATION_STRATEGIES)),
     restart_sequence=dict(type='bool', default=False),
     host_statistics=dict(type='bool'),
     process_statistics=dict(type='bool'),

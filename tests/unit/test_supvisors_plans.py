@@ -179,6 +179,33 @@ def test_cluster_plan_refuses_an_unknown_state():
         S.cluster_plan('paused', 'OPERATION', [])
 
 
+CLUSTER_DEFAULTS = dict(master=None, end_sync=False, restart_sequence=False, host_statistics=None,
+                        process_statistics=None, strategy=None, wait=True)
+
+
+@pytest.mark.parametrize('state, options, error', [
+    ('operational', {}, None),
+    ('restarted', {}, None),
+    ('operational', {'master': 'node1'}, 'master is only used with end_sync=true'),
+    ('stopped', {'master': 'node1', 'end_sync': True}, None),
+    ('conciliated', {'host_statistics': False, 'process_statistics': True}, None),
+    # false is a value too: a switch a state cannot honour is refused, whichever way it is set
+    ('restarted', {'host_statistics': False}, 'host_statistics only with state=operational or state=conciliated'),
+    ('stopped', {'restart_sequence': True, 'process_statistics': False},
+     'restart_sequence, process_statistics only with state=operational or state=conciliated'),
+    ('stopped', {'restart_sequence': False}, None),   # its default: asks for nothing
+    ('conciliated', {'strategy': 'STOP'}, None),
+    ('operational', {'strategy': 'SENICIDE'}, 'strategy is only used with state=conciliated, not with state=operational'),
+    ('restarted', {'strategy': 'STOP'}, 'strategy is only used with state=conciliated, not with state=restarted'),
+    ('restarted', {'wait': False}, None),
+    ('operational', {'wait': False, 'restart_sequence': True}, None),
+    ('conciliated', {'wait': False}, 'wait=false is only used with state=restarted, state=stopped or '
+                                     'restart_sequence=true: state=conciliated waits for OPERATION within timeout'),
+])
+def test_cluster_option_error_refuses_what_the_state_would_ignore(state, options, error):
+    assert S.cluster_option_error(state, dict(CLUSTER_DEFAULTS, **options)) == error
+
+
 def inner(group, state=0, stop=0):
     return {'group': group, 'name': group + '_p', 'state': state, 'stop': stop}
 

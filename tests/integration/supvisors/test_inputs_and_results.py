@@ -1,0 +1,108 @@
+"""Supvisors paths that must refuse bad input before acting, and return what they document, on a real Supvisors.
+
+One host; every test runs on both execution paths (in-process and shipped), as the module tests do, and sets up
+the state it needs first. The last test is the one that, on a faulty module, restarts the cluster.
+"""
+
+import pytest
+
+from tests.support import ansible
+from tests.support.ansible import run_playbook, sv_task
+from tests.support.supvisors import managed_application, running_cluster
+
+PROGRAMS = {
+    # group pool: pool_0, pool_1, pool_2
+    'pool': {'command': 'sleep 100000', 'autostart': False, 'startsecs': 0, 'numprocs': 3,
+             'process_name': '%(program_name)s_%(process_num)d'},
+    # extra_args complete the command: started with '100000', it runs "sleep 100000".
+    'argv': {'command': 'sleep', 'autostart': False, 'startsecs': 0, 'autorestart': False},
+    # Exits at once; startsecs leaves a loaded machine room to run sh, so it always ends FATAL, never EXITED.
+    'crasher': {'command': "sh -c 'echo crasher-is-broken >&2; exit 3'", 'autostart': False, 'startsecs': 5,
+                'startretries': 0, 'autorestart': False},
+    'idler': {'command': 'sleep 100000', 'autostart': False, 'startsecs': 0},
+    'scaled': {'command': 'sleep 100000', 'autostart': False, 'startsecs': 0, 'numprocs': 2,
+               'process_name': '%(program_name)s_%(process_num)d'},
+    'member': {'command': 'sleep 100000', 'autostart': False, 'startsecs': 0},
+}
+GROUPS = {'tools': ['argv', 'crasher'], 'managed': ['member']}
+# managed is not started by Supvisors (start_sequence 0): the application module's own tests start it.
+RULES = managed_application('managed', ['member'], start_sequence=0)
+
+# The keys every process of the group module's result has (process_names.PROCESS_KEYS and fullname),
+# as supervisor.control.process returns them.
+PROCESS_KEYS = {'name', 'group', 'fullname', 'statename', 'state', 'pid', 'description', 'start', 'stop',
+                'exitstatus', 'spawnerr', 'stdout_logfile', 'stderr_logfile'}
+# The keys the group module's RETURN promises on success (kept_stopped only with keep_stopped=true).
+GROUP_KEYS = {'groups_added', 'groups_updated', 'groups_removed', 'processes', 'server_url'}
+
+
+@pytest.fixture(scope='module')
+def solo():
+    with running_cluster(['solo'], programs=PROGRAMS, groups=GROUPS, rules=RULES) as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=[True, False], ids=['in-process', 'shipped'])
+def path(request):
+    with ansible.plays_in_process(request.param) as value:
+        yield value
+
+
+def task(module, title, cluster, **args):
+    return sv_task(module, title, server_url=cluster.server_url('solo'), **args)
+
+
+def checked(module, title, cluster, **args):
+    return dict(task(module, title, cluster, **args), check_mode=True)
+
+
+def local(cluster, group):
+    """supervisord's own view of a group's processes on solo: {name: info}."""
+    return dict((i['name'], i) for i in cluster.rpc('solo', 'supervisor.getAllProcessInfo') if i['group'] == group)
+
+
+def stop_group(cluster, group):
+    cluster.rpc('solo', 'supervisor.stopProcessGroup', group, True)
+
+
+def refused(run, title):
+    """The message of a task that failed and changed nothing."""
+    result = run.task(title)
+    assert (result['status'], result['result']['changed']) == ('failed', False), (title, result)
+    assert 'failures' not in result['result'], (title, result)
+    return result['result']['msg']
+
+
+def test_options_a_state_does_not_use_are_refused(solo, path, tmp_path):
+    """Last: on a faulty module, ``restarted`` restarts the whole cluster."""
+    solo.rpc('solo', 'supvisors.start_application', 'CONFIG', 'managed', True) if solo.rpc(
+        'solo', 'supvisors.get_application_info', 'managed')['statename'] == 'STOPPED' else None
+    run = run_playbook([
+        task('application', 'stop with a strategy', solo, name='managed', state='stopped', strategy='LOCAL'),
+        task('supvisors', 'operational with a strategy', solo, strategy='STOP'),
+        task('supvisors', 'operational without waiting', solo, wait=False),
+        task('supvisors', 'conciliated without waiting', solo, state='conciliated', wait=False),
+        checked('supvisors', 'check restarted without host statistics', solo, state='restarted',
+                host_statistics=False),
+        task('supvisors', 'restarted without process statistics', solo, state='restarted', process_statistics=False,
+             wait=False),
+        task('supvisors', 'stopped without host statistics', solo, state='stopped', host_statistics=False),
+    ], tmp_path)
+    assert refused(run, 'stop with a strategy') == (
+        'strategy is only used with state=started or state=restarted, not with state=stopped')
+    assert refused(run, 'operational with a strategy') == (
+        'strategy is only used with state=conciliated, not with state=operational')
+    assert refused(run, 'operational without waiting') == (
+        'wait=false is only used with state=restarted, state=stopped or restart_sequence=true: state=operational '
+        'waits for OPERATION within timeout')
+    assert refused(run, 'conciliated without waiting') == (
+        'wait=false is only used with state=restarted, state=stopped or restart_sequence=true: state=conciliated '
+        'waits for OPERATION within timeout')
+    assert refused(run, 'check restarted without host statistics') == (
+        'host_statistics only with state=operational or state=conciliated')
+    assert refused(run, 'restarted without process statistics') == (
+        'process_statistics only with state=operational or state=conciliated')
+    assert refused(run, 'stopped without host statistics') == (
+        'host_statistics only with state=operational or state=conciliated')
+    assert solo.rpc('solo', 'supvisors.get_application_info', 'managed')['statename'] == 'RUNNING'
+    assert solo.supvisors_state('solo') == 'OPERATION'
