@@ -121,9 +121,29 @@ class SupvisorsProcessController(Controller):
                         continue
                     if fault.is_('BAD_SUPVISORS_STATE', 'INCORRECT_PARAMETERS', 'BAD_NAME', 'UNKNOWN_METHOD'):
                         raise
-                    failures.append(Failure(P.fullname(action.info), str(fault)))
+                    if step == plans.START and fault.is_('NOT_RUNNING'):
+                        failures.append(self.failed_start(P.fullname(action.info), namespec, fault))
+                    else:
+                        failures.append(Failure(P.fullname(action.info), str(fault)))
                     break
         return failures
+
+    def failed_start(self, name, namespec, fault):
+        """The Failure of a start that Supvisors carried out and that failed (NOT_RUNNING), with its spawnerr.
+
+        Supvisors' fault names the process only; why it did not start is the
+        ``spawnerr`` that supervisord recorded on the instance where it was
+        spawned, which Supvisors keeps for each instance.
+        """
+        self.acted = True
+        instances = self.client.call('supvisors.get_all_instances_info')
+        answers = self.client.multicall([('supvisors.get_inner_process_info', [i['identifier'], namespec])
+                                         for i in instances])
+        found = S.spawn_failure([entry for answer in answers if isinstance(answer, list) for entry in answer])
+        summary = '%s: %s' % (name, fault)
+        if found:
+            summary += '; %s' % found['spawnerr']
+        return Failure(name, str(fault), summary=summary, **found)
 
 
 class ApplicationController(Controller):

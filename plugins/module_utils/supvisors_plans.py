@@ -47,6 +47,8 @@ RESTART = 'restart'
 
 # Process states that explain why an application failed.
 FAILED_PROCESS_STATES = ('FATAL', 'BACKOFF', 'EXITED', 'UNKNOWN')
+# Process states in which a failed spawn leaves a process (its spawnerr says why).
+SPAWN_FAILED_STATES = ('FATAL', 'BACKOFF')
 
 
 # ---------------------------------------------------------------------------
@@ -368,6 +370,66 @@ def failure_summary(entry):
             '%s %s%s' % (p['namespec'], p['statename'], ' on %s' % ','.join(p['hosts']) if p['hosts'] else '')
             for p in entry['processes'])
     return text
+
+
+def extra_args_error(extra_args):
+    """Why supervisord could not start a process with ``extra_args``, or None.
+
+    Supvisors appends them to the program's command (``command + ' ' +
+    extra_args``), which supervisord splits with ``shlex.split`` when it
+    spawns the process; what cannot be split leaves it FATAL. A command that
+    supervisord can split stays splittable with arguments that can be split
+    themselves, so checking them alone is enough.
+    """
+    import shlex
+    try:
+        shlex.split(extra_args)
+    except ValueError as error:
+        return ('extra_args: supervisord cannot split %s into arguments (%s), so the process would not start: '
+                'nothing was done' % (extra_args, error))
+    return None
+
+
+def any_pool(regexes, namespecs):
+    """``(pool, error)`` for process ``any=true``: the namespecs that any of ``regexes`` matches, in their order.
+
+    Matched as Supvisors' start_any_process matches (``re.search`` on
+    ``application:process``). ``error`` is the message for the first
+    expression that is not one, or that matches no process (then the pool is
+    empty): every expression is checked before anything is started.
+    """
+    import re
+    patterns = []
+    for regex in regexes:
+        try:
+            patterns.append((regex, re.compile(regex)))
+        except re.error as exc:
+            return [], 'any: %r is not a regular expression: %s' % (regex, exc)
+    for regex, pattern in patterns:
+        if not any(pattern.search(namespec) for namespec in namespecs):
+            return [], 'any: no process matches %r (Supvisors knows %s)' % (regex, ', '.join(sorted(namespecs)))
+    return [n for n in namespecs if any(pattern.search(n) for dummy, pattern in patterns)], None
+
+
+def namespecs_in_fault(detail):
+    """The processes a Supvisors NOT_RUNNING fault names (``processes=['app:proc', ...]``), or []."""
+    import re
+    listed = re.search(r"processes=\[(.*)\]", detail or '')
+    return re.findall(r"'([^']*)'", listed.group(1)) if listed else []
+
+
+def spawn_failure(inner_infos):
+    """What a failed start left, from every instance's ``get_inner_process_info`` of the process.
+
+    ``{statename, spawnerr, host}`` of the newest entry in FATAL or BACKOFF with
+    a ``spawnerr``, or ``{}`` when no instance has one.
+    """
+    failed = [i for i in inner_infos if i.get('spawnerr') and i.get('statename') in SPAWN_FAILED_STATES]
+    if not failed:
+        return {}
+    newest = max(failed, key=lambda i: i.get('now') or 0)
+    return {'statename': newest['statename'], 'spawnerr': newest['spawnerr'],
+            'host': newest.get('nick_identifier') or host_of(newest.get('identifier'))}
 
 
 def bad_state_message(fsm_state, wanted, doing):

@@ -17,7 +17,7 @@ __metaclass__ = type
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
-from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault, TaskFailed
+from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault, TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import (
     NoSupvisorsError,
     SupvisorsProcessController,
@@ -52,35 +52,49 @@ def cluster_processes(client, infos):
 
 
 def start_any(task, controller, fsm):
-    """process with any=true: one running process per regular expression, started by Supvisors when none runs."""
-    import re
+    """process with any=true: one process of the pool that the expressions match runs; Supvisors starts one if none."""
     params = task.params
-    client = task.client
-    patterns = []
-    for regex in params['name']:
-        try:
-            patterns.append((regex, re.compile(regex)))
-        except re.error as exc:
-            raise TaskFailed('any: %r is not a regular expression: %s' % (regex, exc))
+    regexes = list(dict.fromkeys(params['name']))  # a repeated expression is tried once
     infos = controller.all_infos()
-    started = []
-    for regex, pattern in patterns:
-        matching = [i for i in infos if pattern.search(P.namespec(i))]
-        if not matching:
-            raise TaskFailed('any: no process matches %r (Supvisors knows %s)' % (
-                regex, ', '.join(sorted(P.namespec(i) for i in infos))))
-        if any(i['statename'] in P.STOPPABLE for i in matching):
-            continue
-        if not task.check_mode:
-            started.append(client.call('supvisors.start_any_process', params['strategy'], regex,
-                                       params.get('extra_args') or '', params['wait']))
-        else:
-            started.append(None)
-    wanted = set(P.namespec(i) for i in infos if any(p.search(P.namespec(i)) for dummy, p in patterns))
-    after = [i for i in (controller.all_infos() if started and not task.check_mode else infos)
-             if P.namespec(i) in wanted]
-    return {'changed': bool(started), 'supvisors_state': fsm, 'processes': cluster_processes(client, after),
-            'started': [s for s in started if s]}
+    pool, error = S.any_pool(regexes, [P.namespec(i) for i in infos])
+    if error:
+        raise TaskFailed(error, supvisors_state=fsm)
+    members = [i for i in infos if P.namespec(i) in pool]
+    result = {'changed': bool(members) and not any(i['statename'] in P.STOPPABLE for i in members),
+              'supvisors_state': fsm, 'started': []}
+    if result['changed'] and not task.check_mode:
+        try:
+            result['started'] = [start_one_of(task.client, regexes, params)]
+        except SupervisorFault as fault:
+            if not fault.is_('NOT_RUNNING'):
+                raise
+            failures = [controller.failed_start(namespec, namespec, fault)
+                        for namespec in S.namespecs_in_fault(fault.detail)] or [Failure('any', str(fault))]
+            members = [i for i in controller.all_infos() if P.namespec(i) in pool]
+            raise TaskFailed.of(failures, True, supvisors_state=fsm, started=[],
+                                processes=cluster_processes(task.client, members))
+        members = [i for i in controller.all_infos() if P.namespec(i) in pool]
+    result['processes'] = cluster_processes(task.client, members)
+    return result
+
+
+def start_one_of(client, regexes, params):
+    """``supvisors.start_any_process`` for each expression in turn until Supvisors starts one; its namespec.
+
+    Supvisors faults FAILED when no stopped process of an expression can be
+    placed under the strategy (disabled, or no instance allowed): the next
+    expression is tried; after the last one, that fault is raised.
+    """
+    refused = None
+    for regex in regexes:
+        try:
+            return client.call('supvisors.start_any_process', params['strategy'], regex,
+                               params.get('extra_args') or '', params['wait'])
+        except SupervisorFault as fault:
+            if not fault.is_('FAILED'):
+                raise
+            refused = fault
+    raise refused
 
 
 def run_process_task(task):
@@ -97,11 +111,11 @@ def run_process_task(task):
     if state == 'signalled':
         raise TaskFailed('strategy is not used with state=signalled: signal processes without strategy, '
                          'on the daemon where they run')
-    status = read_status(client, 'strategy')
-    fsm = status.get('fsm_statename')
-    if fsm != S.OPERATION:
-        raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), 'control processes with a strategy'),
-                         supvisors_state=fsm)
+    if params.get('extra_args'):
+        error = S.extra_args_error(params['extra_args'])
+        if error:
+            raise TaskFailed(error)
+    fsm = operating(client, 'strategy', 'control processes with a strategy')
     controller = SupvisorsProcessController(client, params['timeout'])
     if params.get('any'):
         return start_any(task, controller, fsm)
@@ -124,6 +138,20 @@ def run_process_task(task):
         result['changed'] = controller.acted
         raise TaskFailed.of(failures, **result)
     return result
+
+
+def operating(client, what, doing, plain_message=None):
+    """The Supvisors state, which must be OPERATION for ``doing``; ``plain_message`` for a plain supervisord."""
+    try:
+        status = read_status(client, what)
+    except NoSupvisorsError:
+        if plain_message is None:
+            raise
+        raise TaskFailed(plain_message)
+    fsm = status.get('fsm_statename')
+    if fsm != S.OPERATION:
+        raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), doing), supvisors_state=fsm)
+    return fsm
 
 
 def local_processes(client, program):

@@ -229,3 +229,54 @@ def test_sequence_would_start_only_applications_with_a_start_sequence():
     applications = [{'application_name': name, 'major_failure': True} for name in ('zero', 'none', 'one')]
     rules = {'zero': {'start_sequence': 0}, 'one': {'start_sequence': 2}}
     assert S.sequence_would_start(applications, rules, []) == ['one']
+
+
+POOL = ['pool:pool_0', 'pool:pool_1', 'pool:pool_2', 'tools:argv']
+
+
+@pytest.mark.parametrize('regexes, pool', [
+    (['^pool:', r'pool:pool_\d'], ['pool:pool_0', 'pool:pool_1', 'pool:pool_2']),   # overlapping: one pool
+    (['pool:pool_2', 'pool:pool_2'], ['pool:pool_2']),
+    (['pool_[12]', 'argv'], ['pool:pool_1', 'pool:pool_2', 'tools:argv']),          # Supvisors' order
+    ([], []),
+])
+def test_any_pool_is_every_process_any_expression_matches(regexes, pool):
+    assert S.any_pool(regexes, POOL) == (pool, None)
+
+
+def test_any_pool_checks_every_expression():
+    assert S.any_pool(['pool:', 'nothing_here'], POOL) == (
+        [], "any: no process matches 'nothing_here' (Supvisors knows pool:pool_0, pool:pool_1, pool:pool_2, "
+            "tools:argv)")
+    assert S.any_pool(['pool:', 'tools:('], POOL) == (
+        [], "any: 'tools:(' is not a regular expression: missing ), unterminated subpattern at position 6")
+
+
+@pytest.mark.parametrize('extra_args, error', [
+    ('--name x', None),
+    ("--name 'two words'", None),
+    ('', None),
+    ("--name 'unbalanced", "extra_args: supervisord cannot split --name 'unbalanced into arguments (No closing "
+                           "quotation), so the process would not start: nothing was done"),
+    ('trailing\\', "extra_args: supervisord cannot split trailing\\ into arguments (No escaped character), so the "
+                   "process would not start: nothing was done"),
+])
+def test_extra_args_error_as_supervisord_splits_a_command(extra_args, error):
+    assert S.extra_args_error(extra_args) == error
+
+
+def test_namespecs_in_fault():
+    assert S.namespecs_in_fault("processes=['tools:argv', 'pool:pool_0']") == ['tools:argv', 'pool:pool_0']
+    assert S.namespecs_in_fault('failed to start web') == []
+
+
+def test_spawn_failure_is_the_newest_failed_spawn():
+    # get_inner_process_info entries of one process on two instances (Supvisors 0.19.1)
+    entry = {'group': 'tools', 'name': 'crasher', 'identifier': 'alpha:60000', 'nick_identifier': 'alpha',
+             'statename': 'FATAL', 'spawnerr': 'Exited too quickly (process log may have details)', 'now': 10.0}
+    older = dict(entry, identifier='beta:60000', nick_identifier='beta', spawnerr='NOT_EXECUTABLE: old', now=5.0)
+    running = dict(entry, identifier='gamma:60000', nick_identifier='gamma', statename='RUNNING', spawnerr='x',
+                   now=20.0)
+    assert S.spawn_failure([older, entry, running]) == {
+        'statename': 'FATAL', 'spawnerr': 'Exited too quickly (process log may have details)', 'host': 'alpha'}
+    assert S.spawn_failure([dict(entry, spawnerr='')]) == {}

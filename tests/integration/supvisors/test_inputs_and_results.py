@@ -73,6 +73,79 @@ def refused(run, title):
     return result['result']['msg']
 
 
+def test_any_runs_one_process_whatever_the_list(solo, path, tmp_path):
+    stop_group(solo, 'pool')
+    overlapping = ['^pool:', r'pool:pool_\d']
+    run = run_playbook([
+        checked('process', 'check overlapping', solo, name=overlapping, strategy='CONFIG', any=True),
+        task('process', 'overlapping', solo, name=overlapping, strategy='CONFIG', any=True),
+        task('process', 'repeated', solo, name=['pool:pool_2', 'pool:pool_2', 'pool:'], strategy='CONFIG', any=True),
+        task('process', 'others of the pool', solo, name=['pool:pool_[12]', 'pool:pool_2'], strategy='CONFIG',
+             any=True),
+    ], tmp_path)
+    check = run.task('check overlapping')
+    assert (check['status'], check['result']['started']) == ('changed', []), run
+    overlap = run.task('overlapping')
+    assert overlap['status'] == 'changed', run
+    # CONFIG takes the first one.
+    assert overlap['result']['started'] == ['pool:pool_0'], overlap
+    assert [p['namespec'] for p in overlap['result']['processes'] if p['statename'] == 'RUNNING'] == ['pool:pool_0']
+    repeated = run.task('repeated')
+    assert (repeated['status'], repeated['result']['started']) == ('ok', []), run
+    # pool_0 runs, but not one of these: one of them is started, once.
+    others = run.task('others of the pool')
+    assert (others['status'], others['result']['started']) == ('changed', ['pool:pool_1']), run
+    assert sorted(name for name, info in local(solo, 'pool').items() if info['statename'] == 'RUNNING') == [
+        'pool_0', 'pool_1']
+
+    # Every expression is checked before anything starts.
+    stop_group(solo, 'pool')
+    run = run_playbook([
+        task('process', 'a typo among them', solo, name=['pool:', 'nothing_here'], strategy='CONFIG', any=True),
+    ], tmp_path)
+    assert refused(run, 'a typo among them') == (
+        "any: no process matches 'nothing_here' (Supvisors knows idler:idler, managed:member, pool:pool_0, "
+        "pool:pool_1, pool:pool_2, scaled:scaled_0, scaled:scaled_1, tools:argv, tools:crasher)")
+    assert [name for name, info in local(solo, 'pool').items() if info['statename'] != 'STOPPED'] == []
+
+
+def test_extra_args_supervisord_cannot_split_are_refused_before_anything(solo, path, tmp_path):
+    if local(solo, 'tools')['argv']['statename'] != 'RUNNING':
+        solo.rpc('solo', 'supvisors.start_process', 'CONFIG', 'tools:argv', '100000', True)
+    pid = local(solo, 'tools')['argv']['pid']
+    unbalanced = "--name 'unbalanced"
+    run = run_playbook([
+        task('process', 'restart', solo, name='tools:argv', state='restarted', strategy='CONFIG',
+             extra_args=unbalanced),
+        checked('process', 'check restart', solo, name='tools:argv', state='restarted', strategy='CONFIG',
+                extra_args=unbalanced),
+        task('process', 'any', solo, name='pool:', strategy='CONFIG', any=True, extra_args=unbalanced),
+        task('process', 'stopped', solo, name='tools:argv', state='stopped', strategy='CONFIG', extra_args='1'),
+    ], tmp_path)
+    assert refused(run, 'restart') == (
+        "extra_args: supervisord cannot split --name 'unbalanced into arguments (No closing quotation), so the "
+        "process would not start: nothing was done")
+    assert refused(run, 'check restart') == refused(run, 'restart')
+    assert refused(run, 'any') == refused(run, 'restart')
+    assert refused(run, 'stopped') == (
+        'extra_args is only used when a process starts (state=started or state=restarted), not with state=stopped')
+    argv = local(solo, 'tools')['argv']
+    assert (argv['statename'], argv['pid']) == ('RUNNING', pid)
+
+
+def test_a_failed_start_reports_the_spawnerr(solo, path, tmp_path):
+    run = run_playbook([task('process', 'start', solo, name='tools:crasher', strategy='CONFIG')], tmp_path)
+    start = run.task('start')
+    assert (start['status'], start['result']['changed']) == ('failed', True), run
+    (failure,) = start['result']['failures']
+    spawnerr = 'Exited too quickly (process log may have details)'
+    assert (failure['name'], failure['statename'], failure['spawnerr'], failure['host']) == (
+        'tools:crasher', 'FATAL', spawnerr, 'solo')
+    assert start['result']['msg'] == (
+        "tools:crasher: supvisors.start_process failed with NOT_RUNNING: processes=['tools:crasher']; %s" % spawnerr)
+    assert local(solo, 'tools')['crasher']['spawnerr'] == spawnerr
+
+
 def test_options_a_state_does_not_use_are_refused(solo, path, tmp_path):
     """Last: on a faulty module, ``restarted`` restarts the whole cluster."""
     solo.rpc('solo', 'supvisors.start_application', 'CONFIG', 'managed', True) if solo.rpc(
