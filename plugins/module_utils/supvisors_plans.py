@@ -432,6 +432,45 @@ def spawn_failure(inner_infos):
             'host': newest.get('nick_identifier') or host_of(newest.get('identifier'))}
 
 
+# What supervisord reports of a process that Supvisors' disable stops: it stops those that run, and a
+# process being stopped ends stopped.
+DISABLE_STOPS = ('RUNNING', 'BACKOFF', 'STARTING', 'STOPPING')
+STOPPED_CODE = 0
+
+
+def disable_prediction(processes, programs, disabled):
+    """Check mode of group state=disabled/enabled: the processes as disabling or enabling ``programs`` leaves them.
+
+    ``processes`` have ``program_name``, ``disabled`` and supervisord's
+    ``statename``/``state``. Disabling stops the processes that run;
+    enabling starts none.
+    """
+    after = []
+    for process in processes:
+        if process.get('program_name') in programs:
+            process = dict(process, disabled=disabled)
+            if disabled and process.get('statename') in DISABLE_STOPS:
+                process.update(statename='STOPPED', state=STOPPED_CODE)
+        after.append(process)
+    return after
+
+
+def numprocs_prediction(processes, numprocs):
+    """Check mode of group numprocs: the processes of the program that stay, in index order.
+
+    A decrease removes the last ones of each group (Supvisors keeps the first
+    ``numprocs`` of each). An increase keeps them all; the ones it adds are
+    left out, supervisord naming them only when it adds them.
+    """
+    kept = []
+    per_group = {}
+    for process in processes:
+        per_group[process.get('group')] = per_group.get(process.get('group'), 0) + 1
+        if per_group[process.get('group')] <= numprocs:
+            kept.append(process)
+    return kept
+
+
 def bad_state_message(fsm_state, wanted, doing):
     """The one line for a cluster that is not in a state that allows ``doing``."""
     return ('BAD_SUPVISORS_STATE: Supvisors is in state %s, not %s: cannot %s now '

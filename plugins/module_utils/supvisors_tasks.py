@@ -154,10 +154,31 @@ def operating(client, what, doing, plain_message=None):
     return fsm
 
 
-def local_processes(client, program):
-    """The processes of ``program`` on this daemon (``supvisors.get_all_local_process_info``), in index order."""
-    infos = [i for i in client.call('supvisors.get_all_local_process_info') if i.get('program_name') == program]
-    return sorted(infos, key=lambda i: i.get('process_index', 0))
+def local_table(client):
+    """This daemon's processes, in one request: supervisord's getAllProcessInfo entries (the keys the process
+    module returns) with Supvisors' ``program_name``, ``process_index`` and ``disabled`` of each."""
+    local, infos = client.multicall_or_raise([('supvisors.get_all_local_process_info', []),
+                                              ('supervisor.getAllProcessInfo', [])])
+    by_namespec = dict((P.namespec(i), i) for i in infos)
+    return [dict(by_namespec.get(P.namespec(entry)) or entry, program_name=entry.get('program_name'),
+                 process_index=entry.get('process_index', 0), disabled=bool(entry.get('disabled')))
+            for entry in local]
+
+
+def group_processes(entries, with_disabled=False):
+    """The ``processes`` of a group result: the keys supervisor.control.process returns, and ``namespec``."""
+    processes = []
+    for entry in entries:
+        process = dict(P.normalize(entry), namespec=P.namespec(entry))
+        if with_disabled:
+            process['disabled'] = entry['disabled']
+        processes.append(process)
+    return processes
+
+
+def program_processes(table, program):
+    """The processes of ``program`` in ``local_table``, in index order."""
+    return sorted((e for e in table if e['program_name'] == program), key=lambda e: e['process_index'])
 
 
 def update_numprocs(task, program, numprocs):
@@ -165,26 +186,22 @@ def update_numprocs(task, program, numprocs):
     client = task.client
     if numprocs < 1:
         raise TaskFailed('numprocs must be 1 or more, got %d' % numprocs)
-    try:
-        status = read_status(client, 'numprocs')
-    except NoSupvisorsError:
-        raise TaskFailed('numprocs: %s has no Supvisors, and plain supervisord cannot change the number of processes '
-                         'of a program without restarting its group (Supervisor#177): set numprocs=%d in the '
-                         'program\'s file and apply it with supervisor.control.group state=present' % (
-                             client.url, numprocs))
-    fsm = status.get('fsm_statename')
-    if fsm != S.OPERATION:
-        raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), 'change numprocs'), supvisors_state=fsm)
-    before = local_processes(client, program)
+    operating(client, 'numprocs', 'change numprocs', plain_message=(
+        'numprocs: %s has no Supvisors, and plain supervisord cannot change the number of processes of a program '
+        'without restarting its group (Supervisor#177): set numprocs=%d in the program\'s file and apply it with '
+        'supervisor.control.group state=present' % (client.url, numprocs)))
+    table = local_table(client)
+    before = program_processes(table, program)
     if not before:
-        known = sorted(set(i['program_name'] for i in client.call('supvisors.get_all_local_process_info')
-                           if i.get('program_name')))
+        known = sorted(set(e['program_name'] for e in table if e['program_name']))
         raise TaskFailed('numprocs: no program %s on %s (programs: %s)' % (program, client.url, ', '.join(known)))
     counts = {'before': len(before), 'after': numprocs}
     result = {'changed': len(before) != numprocs, 'numprocs': counts}
     if task.diff:
         result['diff'] = {'before': {'numprocs': len(before)}, 'after': {'numprocs': numprocs}}
-    if result['changed'] and not task.check_mode:
+    if task.check_mode:
+        after = S.numprocs_prediction(before, numprocs)
+    elif result['changed']:
         try:
             client.call('supvisors.update_numprocs', program, numprocs, task.params['wait'], False)
         except SupervisorFault as fault:
@@ -192,9 +209,10 @@ def update_numprocs(task, program, numprocs):
                 raise TaskFailed('numprocs: %s: its process_name must hold %%(process_num)s for supervisord to number '
                                  'its processes (%s)' % (program, fault))
             raise
-    after = local_processes(client, program) if not task.check_mode else before
-    result['processes'] = [dict(namespec='%s:%s' % (i.get('group'), i.get('name')), statename=i.get('statename'),
-                                pid=i.get('pid')) for i in after]
+        after = program_processes(local_table(client), program)
+    else:
+        after = before
+    result['processes'] = group_processes(after)
     return result
 
 
@@ -202,32 +220,27 @@ def set_disabled(task, programs, disabled):
     """The group module with state=disabled/enabled: ``supvisors.disable``/``enable`` on this daemon, idempotent."""
     client = task.client
     verb = 'disable' if disabled else 'enable'
-    try:
-        status = read_status(client, 'state=%sd' % verb)
-    except NoSupvisorsError:
-        raise TaskFailed('state=%sd needs Supvisors: %s is a plain supervisord, which cannot %s a program; remove '
-                         'its group (state=absent) instead' % (verb, client.url, verb))
-    fsm = status.get('fsm_statename')
-    if fsm != S.OPERATION:
-        raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), '%s programs' % verb), supvisors_state=fsm)
-    local = client.call('supvisors.get_all_local_process_info')
+    operating(client, 'state=%sd' % verb, '%s programs' % verb, plain_message=(
+        'state=%sd needs Supvisors: %s is a plain supervisord, which cannot %s a program; remove its group '
+        '(state=absent) instead' % (verb, client.url, verb)))
+    table = local_table(client)
     state_of = {}
-    for info in local:
-        state_of.setdefault(info.get('program_name'), bool(info.get('disabled')))
+    for entry in table:
+        state_of.setdefault(entry['program_name'], entry['disabled'])
     unknown = [p for p in programs if p not in state_of]
     if unknown:
         raise TaskFailed('state=%sd: no program %s on %s (programs: %s)' % (
             verb, ', '.join(unknown), client.url, ', '.join(sorted(p for p in state_of if p))))
     todo = [p for p in programs if state_of[p] != disabled]
-    if todo and not task.check_mode:
+    if task.check_mode:
+        after = S.disable_prediction(table, todo, disabled)
+    elif todo:
         client.multicall_or_raise([('supvisors.%s' % verb, [p, task.params['wait']]) for p in todo])
-    after = client.call('supvisors.get_all_local_process_info') if todo and not task.check_mode else local
-
-    def disabled_after(info):  # in check mode, what it would be
-        return disabled if task.check_mode and info.get('program_name') in todo else bool(info.get('disabled'))
+        after = local_table(client)
+    else:
+        after = table
     result = {'changed': bool(todo), 'programs_changed': todo,
-              'processes': [dict(namespec='%s:%s' % (i.get('group'), i.get('name')), statename=i.get('statename'),
-                                 disabled=disabled_after(i)) for i in after if i.get('program_name') in programs]}
+              'processes': group_processes([e for e in after if e['program_name'] in programs], with_disabled=True)}
     if task.diff:
         word = {True: 'disabled', False: 'enabled'}
         result['diff'] = {'before': dict((p, word[state_of[p]]) for p in programs),

@@ -280,3 +280,28 @@ def test_spawn_failure_is_the_newest_failed_spawn():
     assert S.spawn_failure([older, entry, running]) == {
         'statename': 'FATAL', 'spawnerr': 'Exited too quickly (process log may have details)', 'host': 'alpha'}
     assert S.spawn_failure([dict(entry, spawnerr='')]) == {}
+
+
+def local(name, statename, program='worker', group='workers', index=0, disabled=False):
+    return {'group': group, 'name': name, 'statename': statename, 'state': {'RUNNING': 20}.get(statename, 0),
+            'program_name': program, 'process_index': index, 'disabled': disabled}
+
+
+def test_disable_prediction_stops_what_runs_of_the_programs_to_disable():
+    processes = [local('w0', 'RUNNING'), local('w1', 'STOPPING', index=1), local('w2', 'FATAL', index=2),
+                 local('other', 'RUNNING', program='other', group='other')]
+    assert [(p['name'], p['statename'], p['state'], p['disabled'])
+            for p in S.disable_prediction(processes, ['worker'], True)] == [
+        ('w0', 'STOPPED', 0, True), ('w1', 'STOPPED', 0, True), ('w2', 'FATAL', 0, True),
+        ('other', 'RUNNING', 20, False)]
+    # enabling starts nothing
+    assert [(p['statename'], p['disabled']) for p in S.disable_prediction(
+        [local('w0', 'STOPPED', disabled=True)], ['worker'], False)] == [('STOPPED', False)]
+
+
+def test_numprocs_prediction_keeps_the_first_of_each_group():
+    processes = [local('w0', 'RUNNING'), local('w1', 'RUNNING', index=1), local('w2', 'RUNNING', index=2),
+                 local('x0', 'RUNNING', group='extra'), local('x1', 'RUNNING', group='extra', index=1)]
+    assert [p['name'] for p in S.numprocs_prediction(processes, 2)] == ['w0', 'w1', 'x0', 'x1']
+    assert [p['name'] for p in S.numprocs_prediction(processes, 1)] == ['w0', 'x0']
+    assert S.numprocs_prediction(processes, 5) == processes   # those an increase adds are not known yet

@@ -341,8 +341,10 @@ def test_disable_then_enable_a_program_on_every_instance(cluster, daemon, tmp_pa
     for host in cluster.hosts:
         disable = run.task('disable %s' % host)
         assert (disable['status'], disable['result']['programs_changed']) == ('changed', ['idler']), run
-        assert disable['result']['processes'] == [{'namespec': 'loose:idler', 'statename': 'STOPPED',
-                                                   'disabled': True}]
+        (idler,) = disable['result']['processes']
+        # with every key the process module returns, too (test_inputs_and_results.py)
+        assert dict((key, idler[key]) for key in ('namespec', 'fullname', 'statename', 'disabled')) == {
+            'namespec': 'loose:idler', 'fullname': 'loose:idler', 'statename': 'STOPPED', 'disabled': True}
         assert run.task('again %s' % host)['status'] == 'ok'
         assert run.task('enable %s' % host)['status'] == 'changed'
     refused = run.task('start disabled')

@@ -146,6 +146,67 @@ def test_a_failed_start_reports_the_spawnerr(solo, path, tmp_path):
     assert local(solo, 'tools')['crasher']['spawnerr'] == spawnerr
 
 
+def group_result(result):
+    """A group result's keys, and the keys of its processes (all alike)."""
+    keys = set(result) - {'changed', 'diff', 'invocation', 'failed'} - set(k for k in result if k.startswith('_'))
+    process_keys = set(frozenset(p) for p in result['processes'])
+    assert len(process_keys) == 1, result['processes']
+    return keys, set(next(iter(process_keys)))
+
+
+def test_disabled_and_enabled_return_what_the_run_does(solo, path, tmp_path):
+    solo.rpc('solo', 'supvisors.enable', 'idler', True)
+    if local(solo, 'idler')['idler']['statename'] != 'RUNNING':
+        solo.rpc('solo', 'supervisor.startProcess', 'idler', True)
+    run = run_playbook([
+        checked('group', 'check disable', solo, name='idler', state='disabled'),
+        task('group', 'disable', solo, name='idler', state='disabled'),
+        checked('group', 'check enable', solo, name='idler', state='enabled'),
+        task('group', 'enable', solo, name='idler', state='enabled'),
+        task('group', 'keep_stopped', solo, name='idler', state='disabled', keep_stopped=True),
+    ], tmp_path, diff=True)
+    for verb in ('disable', 'enable'):
+        check, real = run.task('check %s' % verb), run.task(verb)
+        assert (check['status'], real['status']) == ('changed', 'changed'), run
+        for key in ('programs_changed', 'groups_added', 'groups_updated', 'groups_removed', 'diff'):
+            assert check['result'][key] == real['result'][key], (verb, key, check, real)
+        assert group_result(check['result']) == group_result(real['result']), (check, real)
+        keys, process_keys = group_result(real['result'])
+        assert keys == GROUP_KEYS | {'programs_changed'}, keys
+        assert process_keys == PROCESS_KEYS | {'namespec', 'disabled'}, process_keys
+        (predicted,), (done,) = check['result']['processes'], real['result']['processes']
+        assert [(p['namespec'], p['fullname'], p['statename'], p['disabled']) for p in (predicted, done)] == [
+            ('idler:idler', 'idler', 'STOPPED', verb == 'disable')] * 2, (predicted, done)
+        assert real['result']['groups_added'] == real['result']['groups_updated'] == []
+    assert refused(run, 'keep_stopped') == (
+        'keep_stopped is only used with state=present (groups that an update replaces), not with state=disabled')
+    assert local(solo, 'idler')['idler']['statename'] == 'STOPPED'
+
+
+def test_numprocs_returns_what_the_run_does(solo, path, tmp_path):
+    if len(local(solo, 'scaled')) != 2:
+        solo.rpc('solo', 'supvisors.update_numprocs', 'scaled', 2, True, False)
+    run = run_playbook([
+        checked('group', 'check up', solo, name='scaled', numprocs=3),
+        task('group', 'up', solo, name='scaled', numprocs=3),
+        checked('group', 'check down', solo, name='scaled', numprocs=2),
+        task('group', 'down', solo, name='scaled', numprocs=2),
+        task('group', 'keep_stopped', solo, name='scaled', numprocs=3, keep_stopped=True),
+    ], tmp_path)
+    for title in ('check up', 'up', 'check down', 'down'):
+        keys, process_keys = group_result(run.task(title)['result'])
+        assert keys == GROUP_KEYS | {'numprocs'}, (title, keys)
+        assert process_keys == PROCESS_KEYS | {'namespec'}, (title, process_keys)
+    assert [p['namespec'] for p in run.task('up')['result']['processes']] == [
+        'scaled:scaled_0', 'scaled:scaled_1', 'scaled:scaled_2']
+    # The processes that stay: check mode leaves out those that the decrease removes.
+    assert [p['namespec'] for p in run.task('check down')['result']['processes']] == [
+        p['namespec'] for p in run.task('down')['result']['processes']] == ['scaled:scaled_0', 'scaled:scaled_1']
+    assert refused(run, 'keep_stopped') == (
+        'keep_stopped is only used with state=present (groups that an update replaces), not with numprocs')
+    assert sorted(local(solo, 'scaled')) == ['scaled_0', 'scaled_1']
+
+
 def test_options_a_state_does_not_use_are_refused(solo, path, tmp_path):
     """Last: on a faulty module, ``restarted`` restarts the whole cluster."""
     solo.rpc('solo', 'supvisors.start_application', 'CONFIG', 'managed', True) if solo.rpc(
