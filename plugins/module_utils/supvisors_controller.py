@@ -136,10 +136,7 @@ class SupvisorsProcessController(Controller):
         spawned, which Supvisors keeps for each instance.
         """
         self.acted = True
-        instances = self.client.call('supvisors.get_all_instances_info')
-        answers = self.client.multicall([('supvisors.get_inner_process_info', [i['identifier'], namespec])
-                                         for i in instances])
-        found = S.spawn_failure([entry for answer in answers if isinstance(answer, list) for entry in answer])
+        found = read_spawn_failures(self.client, [namespec])[namespec]
         summary = '%s: %s' % (name, fault)
         if found:
             summary += '; %s' % found['spawnerr']
@@ -244,13 +241,34 @@ class ClusterController(Controller):
         return answer
 
 
-def describe_application_failures(failures, found, instances):
-    """Add to each application Failure what Supvisors reports of it after the task (its state, its processes)."""
+def read_spawn_failures(client, namespecs, instances=None):
+    """``{namespec: S.spawn_failure(...)}``: the last failed spawn of each process, as every instance recorded it.
+
+    Supvisors' process info says FATAL but not why; ``get_inner_process_info``
+    gives what supervisord recorded on each instance (its ``spawnerr``). An
+    instance that has not seen the process faults, and tells nothing.
+    """
+    if instances is None:
+        instances = client.call('supvisors.get_all_instances_info')
+    answers = client.multicall([('supvisors.get_inner_process_info', [instance['identifier'], namespec])
+                                for namespec in namespecs for instance in instances])
+    count = len(instances)
+    return dict((namespec, S.spawn_failure([entry for answer in answers[index * count:(index + 1) * count]
+                                            if isinstance(answer, list) for entry in answer]))
+                for index, namespec in enumerate(namespecs))
+
+
+def describe_application_failures(client, failures, found, instances):
+    """Add to each application Failure what Supvisors reports of it after the task (its state, its processes,
+    and why those that failed to spawn did)."""
+    spawned = [S.normalize_process(p)['namespec'] for failure in failures for p in found[failure.name][1]
+               if p.get('statename') in S.SPAWN_FAILED_STATES]
+    spawn_failures = read_spawn_failures(client, spawned, instances) if spawned else {}
     described = []
     for failure in failures:
         info, processes = found[failure.name]
         entry = S.application_failure(failure.name, failure.details['action'], info, processes, instances,
-                                      failure.details.get('fault'))
+                                      failure.details.get('fault'), spawn_failures)
         summary = S.failure_summary(entry)
         details = dict((k, v) for k, v in entry.items() if k != 'name')
         described.append(Failure(failure.name, summary, summary=summary, **details))

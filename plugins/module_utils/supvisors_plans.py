@@ -337,9 +337,17 @@ def failing_processes(processes):
     return failed + others
 
 
-def application_failure(name, step, info, processes, instances=None, fault=None):
-    """One failure entry: the state Supvisors reports and the processes that failed."""
+def application_failure(name, step, info, processes, instances=None, fault=None, spawn_failures=None):
+    """One failure entry: the state Supvisors reports and the processes that failed.
+
+    ``spawn_failures`` (``{namespec: spawn_failure()}``) adds to a process
+    that failed to spawn its ``spawnerr`` and the ``spawn_host`` where it did.
+    """
     procs = [normalize_process(p, instances) for p in failing_processes(processes)]
+    for proc in procs:
+        spawn = (spawn_failures or {}).get(proc['namespec'])
+        if spawn:
+            proc.update(spawnerr=spawn['spawnerr'], spawn_host=spawn['host'])
     entry = {
         'name': name,
         'action': step,
@@ -366,9 +374,16 @@ def failure_summary(entry):
     if flags:
         text += ' (%s)' % ', '.join(flags)
     if entry['processes']:
-        text += '; failing processes: %s' % ', '.join(
-            '%s %s%s' % (p['namespec'], p['statename'], ' on %s' % ','.join(p['hosts']) if p['hosts'] else '')
-            for p in entry['processes'])
+        text += '; failing processes: %s' % ', '.join(describe_failing(p) for p in entry['processes'])
+    return text
+
+
+def describe_failing(process):
+    """``web:front FATAL on alpha: Exited too quickly ...``: a failing process, where it runs or failed to spawn."""
+    where = ','.join(process['hosts']) or process.get('spawn_host')
+    text = '%s %s%s' % (process['namespec'], process['statename'], ' on %s' % where if where else '')
+    if process.get('spawnerr'):
+        text += ': %s' % process['spawnerr']
     return text
 
 

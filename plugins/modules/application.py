@@ -65,7 +65,7 @@ options:
       - With O(state=restarted) the stop is always waited for, so that the start that follows cannot be refused or
         lost; V(false) then only means that the start is not waited for.
       - When an application fails to start, the task fails with the state Supvisors reports and its failing
-        processes.
+        processes; a process that failed to spawn comes with its C(spawnerr) and the C(spawn_host) where it did.
     type: bool
     default: true
 notes:
@@ -154,7 +154,8 @@ failures:
       action: start
       statename: STOPPED
       major_failure: true
-      processes: [{namespec: "broken:crasher", statename: FATAL, hosts: []}]
+      processes: [{namespec: "broken:crasher", statename: FATAL, hosts: [], spawn_host: alpha,
+                   spawnerr: "Exited too quickly (process log may have details)"}]
 supvisors_state:
   description: The Supvisors state of the cluster when the task began.
   returned: always
@@ -265,7 +266,7 @@ def run(task):
         predicted = [p for entry in applications for p in entry['processes'] if p['predicted']]
         result['diff'] = S.application_diff(selected, after, predicted)
     if failures:
-        raise TaskFailed.of(describe_application_failures(failures, found, instances), **result)
+        raise TaskFailed.of(describe_application_failures(client, failures, found, instances), **result)
     return result
 
 

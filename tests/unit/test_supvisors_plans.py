@@ -145,6 +145,17 @@ def test_failure_entry_and_summary():
         'failing processes: web:front BACKOFF on alpha, web:back STOPPED')
 
 
+def test_failure_summary_says_why_a_process_failed_to_spawn_and_where():
+    spawn = {'statename': 'FATAL', 'spawnerr': 'Exited too quickly (process log may have details)', 'host': 'gamma'}
+    entry = S.application_failure('broken', 'start', APPS[1], [CRASHER], INSTANCES, 'NOT_RUNNING: broken',
+                                  {'broken:crasher': spawn})
+    (crasher,) = entry['processes']
+    assert (crasher['spawnerr'], crasher['spawn_host'], crasher['hosts']) == (spawn['spawnerr'], 'gamma', [])
+    assert S.failure_summary(entry) == (
+        'application broken failed to start: Supvisors reports STOPPED (major failure); failing processes: '
+        'broken:crasher FATAL on gamma: Exited too quickly (process log may have details)')
+
+
 def test_bad_state_message_and_allowed_states():
     assert S.allowed_states('started') == ('OPERATION',)
     assert S.allowed_states('stopped') == ('OPERATION', 'CONCILIATION')

@@ -232,14 +232,16 @@ def test_bad_inputs_fail_with_one_line(cluster, daemon, tmp_path):
     assert failed['bad strategy'] == (
         'value of strategy must be one of: CONFIG, LESS_LOADED, MOST_LOADED, LOCAL, LESS_LOADED_NODE, '
         'MOST_LOADED_NODE, got: FASTEST')
+    # CONFIG starts crasher on the first of its identifiers (*): alpha
     assert failed['broken'] == (
         'application broken failed to start: Supvisors reports STOPPED (major failure); '
-        'failing processes: broken:crasher FATAL'), failed['broken']
+        'failing processes: broken:crasher FATAL on alpha: Exited too quickly (process log may have details)'), \
+        failed['broken']
     (failure,) = run.task('broken')['result']['failures']
     assert (failure['name'], failure['action'], failure['statename'], failure['fault']) == (
         'broken', 'start', 'STOPPED', 'supvisors.start_application failed with NOT_RUNNING: broken')
-    assert [(p['namespec'], p['statename'], p['hosts']) for p in failure['processes']] == [
-        ('broken:crasher', 'FATAL', [])]
+    assert [(p['namespec'], p['statename'], p['hosts'], p['spawn_host']) for p in failure['processes']] == [
+        ('broken:crasher', 'FATAL', [], 'alpha')]
     assert failed['bad conciliation strategy'] == (
         'value of strategy must be one of: SENICIDE, INFANTICIDE, STOP, RESTART, RUNNING_FAILURE, got: USER')
     assert failed['no supvisors'] == no_supvisors(daemon, 'supervisor.control.application')

@@ -24,9 +24,11 @@ PROGRAMS = {
                'process_name': '%(program_name)s_%(process_num)d'},
     'member': {'command': 'sleep 100000', 'autostart': False, 'startsecs': 0},
 }
-GROUPS = {'tools': ['argv', 'crasher'], 'managed': ['member']}
-# managed is not started by Supvisors (start_sequence 0): the application module's own tests start it.
-RULES = managed_application('managed', ['member'], start_sequence=0)
+GROUPS = {'tools': ['argv', 'crasher'], 'managed': ['member'], 'failing': ['failer']}
+PROGRAMS['failer'] = PROGRAMS['crasher']
+# Neither is started by Supvisors (start_sequence 0): the tests start them.
+RULES = managed_application('managed', ['member'], start_sequence=0).replace('</root>\n', '') + \
+    managed_application('failing', ['failer'], start_sequence=0).split('<root>', 1)[1]
 
 # The keys every process of the group module's result has (process_names.PROCESS_KEYS and fullname),
 # as supervisor.control.process returns them.
@@ -104,8 +106,8 @@ def test_any_runs_one_process_whatever_the_list(solo, path, tmp_path):
         task('process', 'a typo among them', solo, name=['pool:', 'nothing_here'], strategy='CONFIG', any=True),
     ], tmp_path)
     assert refused(run, 'a typo among them') == (
-        "any: no process matches 'nothing_here' (Supvisors knows idler:idler, managed:member, pool:pool_0, "
-        "pool:pool_1, pool:pool_2, scaled:scaled_0, scaled:scaled_1, tools:argv, tools:crasher)")
+        "any: no process matches 'nothing_here' (Supvisors knows failing:failer, idler:idler, managed:member, "
+        "pool:pool_0, pool:pool_1, pool:pool_2, scaled:scaled_0, scaled:scaled_1, tools:argv, tools:crasher)")
     assert [name for name, info in local(solo, 'pool').items() if info['statename'] != 'STOPPED'] == []
 
 
@@ -144,6 +146,19 @@ def test_a_failed_start_reports_the_spawnerr(solo, path, tmp_path):
     assert start['result']['msg'] == (
         "tools:crasher: supvisors.start_process failed with NOT_RUNNING: processes=['tools:crasher']; %s" % spawnerr)
     assert local(solo, 'tools')['crasher']['spawnerr'] == spawnerr
+
+
+def test_a_failed_application_start_reports_the_spawnerr(solo, path, tmp_path):
+    run = run_playbook([task('application', 'start', solo, name='failing', strategy='CONFIG')], tmp_path)
+    start = run.task('start')
+    assert start['status'] == 'failed', run
+    spawnerr = 'Exited too quickly (process log may have details)'
+    assert start['result']['msg'] == (
+        'application failing failed to start: Supvisors reports STOPPED (major failure); failing processes: '
+        'failing:failer FATAL on solo: %s' % spawnerr)
+    (failure,) = start['result']['failures']
+    assert [(p['namespec'], p['statename'], p['hosts'], p['spawn_host'], p['spawnerr'])
+            for p in failure['processes']] == [('failing:failer', 'FATAL', [], 'solo', spawnerr)]
 
 
 def group_result(result):
