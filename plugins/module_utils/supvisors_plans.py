@@ -527,30 +527,41 @@ def cluster_option_error(state, params):
     return None
 
 
+# The actions of a cluster plan, in the order they are carried out, and the names the task returns in
+# ``actions`` (with RESTART_SEQUENCE and the statistics switches, which follow the wait for OPERATION).
+END_SYNC = 'end_sync'
+CONCILIATE = 'conciliate'
+WAIT_OPERATION = 'wait_operation'
+RESTART_CLUSTER = 'restart'
+SHUTDOWN = 'shutdown'
+RESTART_SEQUENCE = 'restart_sequence'
+CHANGING_CLUSTER_ACTIONS = (END_SYNC, CONCILIATE, RESTART_CLUSTER, SHUTDOWN)
+
+
 def cluster_plan(state, fsm_state, conflicts, end_sync=False, master_set=False):
     """The actions for the supvisors module, in order, from what it reads.
 
-    Returns a list of ``'end_sync'``, ``'conciliate'``, ``'wait_operation'``,
-    ``'restart'``, ``'shutdown'``. ``end_sync`` is only planned in
-    SYNCHRONIZATION before a master is elected (as Supvisors requires).
+    Returns a list of END_SYNC, CONCILIATE, WAIT_OPERATION, RESTART_CLUSTER,
+    SHUTDOWN. END_SYNC is only planned in SYNCHRONIZATION before a master is
+    elected (as Supvisors requires).
     """
     actions = []
     if end_sync and fsm_state == SYNCHRONIZATION and not master_set:
-        actions.append('end_sync')
+        actions.append(END_SYNC)
     if state == 'operational':
-        actions.append('wait_operation')
+        actions.append(WAIT_OPERATION)
     elif state == 'conciliated':
         if conflicts or fsm_state == CONCILIATION:
-            actions.append('conciliate')
-        actions.append('wait_operation')
+            actions.append(CONCILIATE)
+        actions.append(WAIT_OPERATION)
     elif state == 'restarted':
-        actions.append('restart')
+        actions.append(RESTART_CLUSTER)
     elif state == 'stopped':
-        actions.append('shutdown')
+        actions.append(SHUTDOWN)
     else:
         raise ValueError('unknown cluster state %r' % state)
     return actions
 
 
 def plan_changes(actions):
-    return any(a in ('end_sync', 'conciliate', 'restart', 'shutdown') for a in actions)
+    return any(a in CHANGING_CLUSTER_ACTIONS for a in actions)

@@ -208,6 +208,85 @@ def read_conflicts(client, fsm):
         raise
 
 
+class ClusterJob(object):
+    """What the handlers of one task's actions share: its options and client, the cluster's controller, the deadline
+    of its waits, the plan (``actions``) and the ``result`` they update."""
+
+    def __init__(self, task, cluster, deadline, actions, result):
+        self.params = task.params
+        self.client = task.client
+        self.cluster = cluster
+        self.deadline = deadline
+        self.actions = actions
+        self.result = result
+
+
+# What a handler returns when the task ends with it: after a shutdown there is no cluster to read.
+FINISHED = 'finished'
+
+
+def end_sync(job):
+    job.client.call('supvisors.end_sync', job.params['master'] or '')
+
+
+def conciliate(job):
+    # Supvisors enters CONCILIATION a moment after it sees a conflict.
+    ok, fsm = job.cluster.wait_state(lambda s: s == S.CONCILIATION or (
+        s == S.OPERATION and not read_conflicts(job.client, s)), job.deadline)
+    if fsm == S.CONCILIATION:
+        job.client.call('supvisors.conciliate', job.params['strategy'] or S.DEFAULT_CONCILIATION_STRATEGY)
+    else:
+        job.result['changed'] = False
+        job.result['actions'] = [a for a in job.actions if a != S.CONCILIATE]
+
+
+def wait_operation(job):
+    ok, fsm = job.cluster.wait_state(lambda s: s == S.OPERATION, job.deadline)
+    if not ok:
+        facts = read_facts(job.client) if fsm else {'state': None}
+        raise TaskFailed(
+            'Supvisors is not in OPERATION after %ss: its state is %s%s' % (
+                job.params['timeout'], fsm or 'unknown (the daemon does not answer)',
+                ' (conflicts: %s)' % ', '.join(c['namespec'] for c in facts.get('conflicts') or [])
+                if facts.get('conflicts') else ''),
+            supvisors=facts, actions=job.result['actions'], changed=job.result['changed'])
+
+
+def restart(job):
+    job.client.call('supvisors.restart')
+    if job.params['wait']:
+        # First see it leave OPERATION (the restart is asynchronous), then come back.
+        ok, fsm = job.cluster.wait_state(lambda s: s != S.OPERATION, job.deadline)
+        if ok:
+            ok, fsm = job.cluster.wait_state(lambda s: s == S.OPERATION, job.deadline)
+        if not ok:
+            raise TaskFailed('Supvisors restarted but is not back in OPERATION after %ss: its state is %s'
+                             % (job.params['timeout'], fsm or 'unknown (the daemon does not answer)'),
+                             actions=job.actions, changed=True)
+
+
+def shutdown(job):
+    job.client.call('supvisors.shutdown')
+    if job.params['wait']:
+        ok, fsm = job.cluster.wait_state(lambda s: s is None, job.deadline)
+        if not ok:
+            raise TaskFailed('Supvisors is shutting down but %s still answers after %ss (state %s)' % (
+                job.client.url, job.params['timeout'], fsm), actions=job.actions, changed=True)
+        job.result['supvisors'] = {'state': None}
+    else:
+        job.result['supvisors'] = {'state': 'SHUTTING_DOWN'}
+    return FINISHED
+
+
+HANDLERS = {
+    S.END_SYNC: end_sync,
+    S.CONCILIATE: conciliate,
+    S.WAIT_OPERATION: wait_operation,
+    S.RESTART_CLUSTER: restart,
+    S.SHUTDOWN: shutdown,
+}
+
+
 def run(task):
     params = task.params
     client = task.client
@@ -235,49 +314,9 @@ def run(task):
         result['supvisors'] = read_facts(client, status)
         return result
 
+    job = ClusterJob(task, cluster, deadline, actions, result)
     for action in actions:
-        if action == 'end_sync':
-            client.call('supvisors.end_sync', params['master'] or '')
-        elif action == 'conciliate':
-            # Supvisors enters CONCILIATION a moment after it sees a conflict.
-            ok, fsm = cluster.wait_state(lambda s: s == S.CONCILIATION or (
-                s == S.OPERATION and not read_conflicts(client, s)), deadline)
-            if fsm == S.CONCILIATION:
-                client.call('supvisors.conciliate', params['strategy'] or S.DEFAULT_CONCILIATION_STRATEGY)
-            else:
-                result['changed'] = False
-                result['actions'] = [a for a in actions if a != 'conciliate']
-        elif action == 'wait_operation':
-            ok, fsm = cluster.wait_state(lambda s: s == S.OPERATION, deadline)
-            if not ok:
-                facts = read_facts(client) if fsm else {'state': None}
-                raise TaskFailed(
-                    'Supvisors is not in OPERATION after %ss: its state is %s%s' % (
-                        params['timeout'], fsm or 'unknown (the daemon does not answer)',
-                        ' (conflicts: %s)' % ', '.join(c['namespec'] for c in facts.get('conflicts') or [])
-                        if facts.get('conflicts') else ''),
-                    supvisors=facts, actions=result['actions'], changed=result['changed'])
-        elif action == 'restart':
-            client.call('supvisors.restart')
-            if params['wait']:
-                # First see it leave OPERATION (the restart is asynchronous), then come back.
-                ok, fsm = cluster.wait_state(lambda s: s != S.OPERATION, deadline)
-                if ok:
-                    ok, fsm = cluster.wait_state(lambda s: s == S.OPERATION, deadline)
-                if not ok:
-                    raise TaskFailed('Supvisors restarted but is not back in OPERATION after %ss: its state is %s'
-                                     % (params['timeout'], fsm or 'unknown (the daemon does not answer)'),
-                                     actions=actions, changed=True)
-        elif action == 'shutdown':
-            client.call('supvisors.shutdown')
-            if params['wait']:
-                ok, fsm = cluster.wait_state(lambda s: s is None, deadline)
-                if not ok:
-                    raise TaskFailed('Supvisors is shutting down but %s still answers after %ss (state %s)' % (
-                        client.url, params['timeout'], fsm), actions=actions, changed=True)
-                result['supvisors'] = {'state': None}
-            else:
-                result['supvisors'] = {'state': 'SHUTTING_DOWN'}
+        if HANDLERS[action](job) == FINISHED:
             return result
     operational_extras(task, client, result)
     result['supvisors'] = read_facts(client)
@@ -294,7 +333,7 @@ def operational_extras(task, client, result):
     switch_statistics(task, client, result)
     if task.params['restart_sequence'] and run_sequence(task, client):
         result['changed'] = True
-        result['actions'] = result['actions'] + ['restart_sequence']
+        result['actions'] = result['actions'] + [S.RESTART_SEQUENCE]
 
 
 def switch_statistics(task, client, result):
