@@ -527,6 +527,19 @@ def cluster_option_error(state, params):
     return None
 
 
+def master_error(master, fsm_state, elected, instances=None):
+    """Why ``master`` cannot be had when end_sync is not planned (past SYNCHRONIZATION, or a master elected already),
+    or None when it is the master already (by identifier or nick; ``instances`` name the nicks)."""
+    if not elected:
+        return 'master=%s: Supvisors is in state %s, where end_sync cannot choose the master' % (master, fsm_state)
+    names = set([elected])
+    names.update(i.get('nick_identifier') for i in instances or () if i.get('identifier') == elected)
+    if master in names:
+        return None
+    return ('master=%s: the master is %s already, elected before this task (end_sync chooses it only during '
+            'SYNCHRONIZATION)' % (master, elected))
+
+
 # The actions of a cluster plan, in the order they are carried out, and the names the task returns in
 # ``actions`` (with RESTART_SEQUENCE and the statistics switches, which follow the wait for OPERATION).
 END_SYNC = 'end_sync'

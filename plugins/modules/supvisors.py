@@ -60,6 +60,8 @@ options:
     description:
       - With O(end_sync=true), the Supvisors identifier (C(host:port)) or nick of the instance to elect as master;
         Supvisors chooses when not set.
+      - Once a master is elected (after SYNCHRONIZATION), the task is unchanged when it is this one, and fails when
+        it is another.
     type: str
   wait:
     description:
@@ -208,6 +210,12 @@ def read_conflicts(client, fsm):
         raise
 
 
+def read_instances(client):
+    """``get_all_instances_info``, or None while Supvisors refuses it (before DISTRIBUTION)."""
+    (answer,) = client.multicall([('supvisors.get_all_instances_info', [])])
+    return None if isinstance(answer, SupervisorFault) else answer
+
+
 class ClusterJob(object):
     """What the handlers of one task's actions share: its options and client, the cluster's controller, the deadline
     of its waits, the plan (``actions``) and the ``result`` they update."""
@@ -307,6 +315,10 @@ def run(task):
     conflicts = read_conflicts(client, fsm) if state == 'conciliated' else []
     actions = S.cluster_plan(state, fsm, conflicts, end_sync=params['end_sync'],
                              master_set=bool(status.get('master_identifier')))
+    if params['master'] and S.END_SYNC not in actions:
+        error = S.master_error(params['master'], fsm, status.get('master_identifier'), read_instances(client))
+        if error:
+            raise TaskFailed(error)
     result = {'changed': S.plan_changes(actions), 'actions': actions}
     if task.check_mode:
         if state in ('operational', 'conciliated'):

@@ -316,3 +316,16 @@ def test_numprocs_prediction_keeps_the_first_of_each_group():
     assert [p['name'] for p in S.numprocs_prediction(processes, 2)] == ['w0', 'w1', 'x0', 'x1']
     assert [p['name'] for p in S.numprocs_prediction(processes, 1)] == ['w0', 'x0']
     assert S.numprocs_prediction(processes, 5) == processes   # those an increase adds are not known yet
+
+
+@pytest.mark.parametrize('master, fsm, elected, error', [
+    ('alpha', 'OPERATION', 'alpha:60000', None),                     # by nick
+    ('alpha:60000', 'OPERATION', 'alpha:60000', None),
+    ('g', 'CONCILIATION', 'gamma:60000', None),                      # a nick that is not the host name
+    ('gamma', 'OPERATION', 'alpha:60000', 'master=gamma: the master is alpha:60000 already, elected before this '
+                                          'task (end_sync chooses it only during SYNCHRONIZATION)'),
+    ('alpha', 'ELECTION', None, 'master=alpha: Supvisors is in state ELECTION, where end_sync cannot choose the '
+                                'master'),
+])
+def test_master_error_when_end_sync_is_past(master, fsm, elected, error):
+    assert S.master_error(master, fsm, elected, INSTANCES) == error
