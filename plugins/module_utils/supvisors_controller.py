@@ -193,7 +193,11 @@ class ApplicationController(Controller):
                 if step == S.STOP and fault.is_('NOT_RUNNING'):
                     continue  # stopped meanwhile
                 if fault.is_('NOT_RUNNING', 'STILL_RUNNING', 'ABNORMAL_TERMINATION'):
-                    return Failure(action.name, str(fault), action=step, fault=str(fault))
+                    # A start that faults NOT_RUNNING ran and failed; ABNORMAL_TERMINATION: Supvisors queued
+                    # nothing (nowhere to start a process), so nothing ran.
+                    spawned = step in (S.START, S.RESTART) and fault.is_('NOT_RUNNING')
+                    self.acted = self.acted or spawned or fault.is_('STILL_RUNNING')
+                    return Failure(action.name, str(fault), action=step, fault=str(fault), spawned=spawned)
                 raise
         return None
 
@@ -261,8 +265,9 @@ def read_spawn_failures(client, namespecs, instances=None):
 def describe_application_failures(client, failures, found, instances):
     """Add to each application Failure what Supvisors reports of it after the task (its state, its processes,
     and why those that failed to spawn did)."""
-    spawned = [S.normalize_process(p)['namespec'] for failure in failures for p in found[failure.name][1]
-               if p.get('statename') in S.SPAWN_FAILED_STATES]
+    # Only where this task's start ran: what supervisord recorded otherwise is of an earlier start.
+    spawned = [S.normalize_process(p)['namespec'] for failure in failures if failure.details.get('spawned')
+               for p in found[failure.name][1] if p.get('statename') in S.SPAWN_FAILED_STATES]
     spawn_failures = read_spawn_failures(client, spawned, instances) if spawned else {}
     described = []
     for failure in failures:

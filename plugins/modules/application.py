@@ -246,7 +246,10 @@ def run(task):
 
     failures = []
     if not task.check_mode:
-        failures = ApplicationController(client, params['timeout']).apply(actions, params['wait'])
+        controller = ApplicationController(client, params['timeout'])
+        failures = controller.apply(actions, params['wait'])
+        if failures:
+            result['changed'] = controller.acted
 
     instances, found = read_applications(client, names)
     if task.check_mode:

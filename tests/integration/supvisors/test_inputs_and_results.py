@@ -161,6 +161,26 @@ def test_a_failed_application_start_reports_the_spawnerr(solo, path, tmp_path):
             for p in failure['processes']] == [('failing:failer', 'FATAL', [], 'solo', spawnerr)]
 
 
+def test_an_application_start_that_ran_nothing_changed_nothing(solo, path, tmp_path):
+    """failer disabled: Supvisors has nowhere to start it, starts nothing and faults ABNORMAL_TERMINATION (it then
+    shows the process FATAL, while supervisord keeps it as it was)."""
+    before = local(solo, 'failing')['failer']
+    solo.rpc('solo', 'supvisors.disable', 'failer', True)
+    try:
+        run = run_playbook([task('application', 'start', solo, name='failing', strategy='CONFIG')], tmp_path)
+        after = local(solo, 'failing')['failer']  # before enable, which resets supervisord's record of it
+    finally:
+        solo.rpc('solo', 'supvisors.enable', 'failer', True)
+    start = run.task('start')
+    assert (start['status'], start['result']['changed']) == ('failed', False), run
+    # No spawnerr: what supervisord recorded is of an earlier start, not of this one.
+    assert start['result']['msg'] == ('application failing failed to start: Supvisors reports STOPPED (major failure); '
+                                      'failing processes: failing:failer FATAL')
+    (failure,) = start['result']['failures']
+    assert failure['fault'] == 'supvisors.start_application failed with ABNORMAL_TERMINATION: failed to start failing'
+    assert (after['statename'], after['start']) == (before['statename'], before['start'])
+
+
 def group_result(result):
     """A group result's keys, and the keys of its processes (all alike)."""
     keys = set(result) - {'changed', 'diff', 'invocation', 'failed'} - set(k for k in result if k.startswith('_'))
