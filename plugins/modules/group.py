@@ -50,6 +50,9 @@ options:
         C(supvisors.enable); Supvisors keeps this across restarts). Idempotent. Each Supvisors instance has its own;
         for the whole cluster, run the task for each instance (the P(supervisor.control.supvisors#inventory)
         inventory plugin gives one host per instance, with its C(supervisor_server_url))."
+      - With V(disabled) and V(enabled), RV(processes) are the processes of those programs on this daemon, each with
+        C(disabled); in check mode, as the change would leave them (a running process of a program to disable
+        STOPPED). Enabling starts nothing. Not with O(keep_stopped=true), which fails the task.
     type: str
     choices: [present, absent, started, stopped, restarted, disabled, enabled]
     default: present
@@ -66,7 +69,11 @@ options:
         C(supvisors.update_numprocs) without restarting the processes that stay (Supervisor#177)."
       - Processes are added, or the ones in excess stopped and removed; O(wait) waits for that stop. Nothing else of
         O(state=present) is done (no C(reloadConfig)).
-      - Idempotent; in check mode nothing is changed and RV(numprocs) says what would be.
+      - Idempotent; in check mode nothing is changed and RV(numprocs) says what would be. RV(processes) are the
+        program's processes on this daemon after the change; in check mode, those that stay (a decrease removes the
+        last ones of each group; the processes an increase adds are named by supervisord when it adds them, so they
+        are not listed).
+      - Not with O(keep_stopped=true), which fails the task (no group is replaced).
       - The change is in the running daemon only. Write the same C(numprocs) in the program's file too, or a later
         update (O(state=present), or C(supervisorctl update)) sees the file differ and replaces the whole group.
       - Each Supvisors instance has its own configuration; to change every node, run the task for each one
@@ -166,6 +173,8 @@ processes:
   description:
     - The processes of the named groups after the action, in supervisord's order,
       with the keys that M(supervisor.control.process) returns.
+    - With O(numprocs), O(state=disabled) or O(state=enabled), the processes of the named programs instead, each also
+      with C(namespec) (C(group:name)); with O(state=disabled) or O(state=enabled), with C(disabled) too.
   returned: success
   type: list
   elements: dict
@@ -201,20 +210,32 @@ def _group_processes(infos, names):
     return [P.normalize(i) for i in infos if i['group'] in names]
 
 
+def _supvisors_run(task, names):
+    """numprocs and state=disabled/enabled, on Supvisors: they replace no group, so the group keys are empty."""
+    params = task.params
+    state = params['state']
+    if params['numprocs'] is not None and (len(names) != 1 or state != 'present'):
+        raise TaskFailed('numprocs needs exactly one program name and state=present, got name=%s state=%s' % (
+            ', '.join(names) or '[]', state))
+    if params['keep_stopped']:
+        raise TaskFailed('keep_stopped is only used with state=present (groups that an update replaces), not with %s'
+                         % ('numprocs' if params['numprocs'] is not None else 'state=%s' % state))
+    from ansible_collections.supervisor.control.plugins.module_utils import supvisors_tasks
+    if params['numprocs'] is not None:
+        result = supvisors_tasks.update_numprocs(task, names[0], params['numprocs'])
+    else:
+        result = supvisors_tasks.set_disabled(task, names, state == 'disabled')
+    result.update(GroupChanges({}).as_result())
+    return result
+
+
 def run(task):
     params = task.params
     names = [n.strip() for n in params['name']]
     state = params['state']
     client = task.client
-    if params['numprocs'] is not None:
-        if len(names) != 1 or state != 'present':
-            raise TaskFailed('numprocs needs exactly one program name and state=present, got name=%s state=%s' % (
-                ', '.join(names) or '[]', state))
-        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
-        return supvisors_controller.update_numprocs(task, names[0], params['numprocs'])
-    if state in ('disabled', 'enabled'):
-        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
-        return supvisors_controller.set_disabled(task, names, state == 'disabled')
+    if params['numprocs'] is not None or state in ('disabled', 'enabled'):
+        return _supvisors_run(task, names)
     controller = ProcessController(client, params['timeout'])
     before = controller.running_infos()
     loaded = set(i['group'] for i in before)

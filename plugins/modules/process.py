@@ -80,7 +80,8 @@ options:
       - With O(state=restarted) the stop is always waited for before the start is sent; V(false) then only means
         that the start is not waited for.
       - When a process fails to start, the task fails with its C(spawnerr), its real exit status (from the
-        main log) and the last lines of its stderr log.
+        main log) and the last lines of its stderr log; with O(strategy), with its state and C(spawnerr) on the
+        instance where Supvisors started it, and the C(host).
     type: bool
     default: true
   strategy:
@@ -99,9 +100,13 @@ options:
   any:
     description:
       - "With O(strategy) and O(state=started) only: each O(name) is a regular expression (Python C(re.search) on
-        C(application:process)), and the task makes sure that one process matching it runs, starting one of the
-        stopped ones where the strategy allows (C(supvisors.start_any_process)) when none runs. Unchanged when one
-        already runs."
+        C(application:process), as Supvisors matches them), and together they make one pool: every process that
+        any of them matches. The task makes sure that at least one process of the pool runs, somewhere in the
+        cluster. When none runs, Supvisors starts exactly one (C(supvisors.start_any_process)): the expressions are
+        tried in order until one of them has a stopped process that the strategy can place. Overlapping or repeated
+        expressions change nothing (C(['^pool:', 'pool:pool_\\d']) is one pool, and starts one process)."
+      - Unchanged when a process of the pool already runs (RUNNING, STARTING or BACKOFF), however many do.
+      - Every expression must be valid and match at least one process, or the task fails before anything is started.
       - For a pool of identical workers of which one at a time must run somewhere in the cluster.
     type: bool
     default: false
@@ -111,7 +116,10 @@ options:
       - With O(strategy) only, arguments that Supvisors appends to the command of each process it starts
         (C(supvisors.start_process); Supervisor#1023). RV(processes[].extra_args) gives what a process runs with.
       - They apply when the task starts a process; a running one keeps its arguments under O(state=started). Use
-        O(state=restarted) to run it with new ones.
+        O(state=restarted) to run it with new ones. Not used with O(state=stopped), which fails the task.
+      - supervisord splits the command and these arguments as a shell would (Python C(shlex.split)); arguments it
+        cannot split (an unbalanced quote, a trailing backslash) fail the task before anything is stopped or
+        started.
     type: str
     version_added: 0.2.0
 notes:
@@ -225,7 +233,8 @@ processes:
       description: Path of the stderr log.
       type: str
 started:
-  description: With O(any=true), the processes Supvisors started (one per O(name) that had none running).
+  description: With O(any=true), the process Supvisors started (at most one), or an empty list when one ran already
+    (and in check mode).
   returned: with O(any=true)
   type: list
   elements: str
@@ -292,10 +301,13 @@ def run(task):
     if params.get('extra_args') and not params.get('strategy'):
         raise TaskFailed('extra_args needs strategy: Supvisors passes extra arguments to a program it starts '
                          '(supvisors.start_process), supervisord alone cannot')
+    if params.get('extra_args') is not None and state == 'stopped':
+        raise TaskFailed('extra_args is only used when a process starts (state=started or state=restarted), '
+                         'not with state=stopped')
     if params.get('strategy'):
         # Imported here: the Supvisors code stays out of the common path's start-up.
-        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
-        return supvisors_controller.run_process_task(task)
+        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_tasks
+        return supvisors_tasks.run_process_task(task)
     controller = ProcessController(task.client, params['timeout'])
     targets = controller.selected_infos(params['name'])
     return bring_to_state(task, controller, targets, state, signal)

@@ -168,6 +168,55 @@ def test_supvisors_processes_still_stopping_at_the_deadline():
     assert 5.0 < clock.now < 5.5 and ctl.acted is False
 
 
+class FailingStarts(ScriptedSupvisors):
+    """start_process faults as Supvisors 0.19.1 does: NOT_RUNNING once it started the process and saw it fail,
+    ABNORMAL_TERMINATION when it could not even queue the start (a disabled program)."""
+
+    def __init__(self, clock, fault):
+        super(FailingStarts, self).__init__(clock, lambda now: 'STOPPED')
+        self.fault = fault
+
+    def call(self, method, *params):
+        if method == 'supvisors.start_process':
+            self.calls.append((method,) + params)
+            raise SupervisorFault(*self.fault, method=method)
+        if method == 'supvisors.get_all_instances_info':
+            return [{'identifier': 'alpha:60000'}, {'identifier': 'beta:60000'}]
+        return super(FailingStarts, self).call(method, *params)
+
+    def multicall(self, calls):
+        self.calls.append([(method,) + tuple(params) for method, params in calls])
+        return [[{'identifier': 'alpha:60000', 'nick_identifier': 'alpha', 'statename': 'FATAL', 'now': 2.0,
+                  'spawnerr': 'Exited too quickly (process log may have details)'}],
+                SupervisorFault(30, 'FAILED: web:front unknown on beta:60000')]
+
+
+def test_supvisors_start_that_ran_and_failed_acted_and_says_why():
+    clock = Clock()
+    client = FailingStarts(clock, (70, "NOT_RUNNING: processes=['web:front']"))
+    ctl = SupvisorsProcessController(client, 5, clock=clock, sleep=clock.sleep)
+    action = plans.plan_processes([{'group': 'web', 'name': 'front', 'statename': 'STOPPED'}], 'started')
+    (failure,) = ctl.apply(action, 'CONFIG', wait=True)
+    assert failure.summary() == ("web:front: supvisors.start_process failed with NOT_RUNNING: processes=['web:front']; "
+                                 "Exited too quickly (process log may have details)")
+    assert failure.as_dict() == {
+        'name': 'web:front', 'reason': "supvisors.start_process failed with NOT_RUNNING: processes=['web:front']",
+        'statename': 'FATAL', 'spawnerr': 'Exited too quickly (process log may have details)', 'host': 'alpha'}
+    assert client.calls[-1] == [('supvisors.get_inner_process_info', 'alpha:60000', 'web:front'),
+                                ('supvisors.get_inner_process_info', 'beta:60000', 'web:front')]
+    assert ctl.acted is True
+
+
+def test_supvisors_start_that_could_not_be_queued_did_not_act():
+    clock = Clock()
+    client = FailingStarts(clock, (40, 'ABNORMAL_TERMINATION: failed to start web:front'))
+    ctl = SupvisorsProcessController(client, 5, clock=clock, sleep=clock.sleep)
+    action = plans.plan_processes([{'group': 'web', 'name': 'front', 'statename': 'STOPPED'}], 'started')
+    assert [f.summary() for f in ctl.apply(action, 'CONFIG', wait=True)] == [
+        'web:front: supvisors.start_process failed with ABNORMAL_TERMINATION: failed to start web:front']
+    assert ctl.acted is False
+
+
 def application(statename):
     return {'application_name': 'web', 'statename': statename, 'managed': True}
 
