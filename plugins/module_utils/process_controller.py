@@ -435,6 +435,13 @@ class ProcessController(Controller):
                 failures.append(ProcessFailure(info, started.failure(info)))
         return failures
 
+    def roll(self, plan, checks=None, pause=0.0, probes=None):
+        """Carry out a rolling plan (``plans.plan_roll``): batch after batch, each process waited for until
+        RUNNING, or ready by its ``checks`` (``{namespec: plans.ReadyCheck}``); a ``rolling.Roll``, whose
+        ``failures`` are those of the roll. The roll stops at the first batch that fails."""
+        from ansible_collections.supervisor.control.plugins.module_utils.rolling import Roll
+        return Roll(self, plan, checks, pause, probes).run()
+
     def explain(self, failures):
         """Add the real exit status (main log) and stderr tail to each failure, in one multicall."""
         calls = [('supervisor.readLog', [-MAIN_LOG_BYTES, 0])]
