@@ -177,7 +177,8 @@ class Settling(object):
 
 
 class Condition(object):
-    """How a wait judges each process: ``done(info)``, ``failed(info)``, and why, in words.
+    """How a wait judges each process: ``done(info)``, ``failed(info)``, and why, in words (``failure(info)``
+    for one that failed, ``pending_reason`` for one still pending at the deadline).
 
     ``calls(pending)`` adds calls to each poll's request, whose answers go to ``take`` before the
     processes are judged: a check that needs more than the info (a log) costs no round trip of its own.
@@ -188,9 +189,6 @@ class Condition(object):
 
     def take(self, answers):
         pass
-
-    def failure(self, info):
-        return 'failed (%s)' % info['statename']
 
     def pending_reason(self, info, timeout):
         return 'still %s after %g seconds' % (info['statename'], timeout)
