@@ -1,10 +1,10 @@
 """A worker of a test pool (tests/support/pool.py), run by supervisord.
 
-It warms up for ``--warmup`` seconds, then listens on ``--base`` + ``--num`` (its process_num),
-prints ``ready on PORT at TIME`` and answers every connection with ``HTTP/1.0 200``. Marker files
+It prints ``warming up (pid PID) at TIME``, warms up for ``--warmup`` seconds, then listens on
+``--base`` + ``--num`` (its process_num), prints ``ready on PORT at TIME`` and answers every connection with ``HTTP/1.0 200``. Marker files
 in ``--control`` change it for one start, so a test sets them before the roll:
 ``never-ready-NUM`` (it never listens nor prints), ``slow-stop-NUM`` (on SIGTERM it prints
-``stopping at TIME`` and takes 3 s to exit). ``--noisy`` writes 700 bytes of junk in one write,
+``stopping at TIME`` and takes 4 s to exit). ``--noisy`` writes 700 bytes of junk in one write,
 then its ready line with bytes that are not UTF-8 and ANSI colours.
 """
 
@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-SLOW_STOP_SECONDS = 3
+SLOW_STOP_SECONDS = 4
 
 
 def answer(conn):
@@ -52,7 +52,7 @@ def main():
             time.sleep(SLOW_STOP_SECONDS)
             sys.exit(0)
         signal.signal(signal.SIGTERM, slow_stop)
-    say(b'warming up (pid %d)\n' % os.getpid())
+    say(b'warming up (pid %d) at %.6f\n' % (os.getpid(), time.time()))
     time.sleep(args.warmup)
     if marked('never-ready'):
         while True:
