@@ -69,9 +69,18 @@ def supervisor_version():
     return _VERSION[0]
 
 
+# Options of the config file that older releases do not know: supervisord ignores a key it
+# does not know, so a test that wrote one for such a daemon would pass without testing it.
+OPTIONS_SINCE = {'stdout_syslog': (4, 0, 0), 'stderr_syslog': (4, 0, 0), 'silent': (4, 2, 0)}
+
+
 def _ini(section, values):
     lines = ['[%s]' % section]
     for key, value in values.items():
+        since = OPTIONS_SINCE.get(key)
+        if since and supervisor_version() < since:
+            raise ValueError('[%s] %s= came in supervisor %s; the daemon the tests start (%s) is %s' % (
+                section, key, '.'.join(map(str, since)), SUPERVISORD, '.'.join(map(str, supervisor_version()))))
         if isinstance(value, bool):
             value = 'true' if value else 'false'
         lines.append('%s=%s' % (key, value))
