@@ -122,19 +122,41 @@ def _unswap(value):
     return value
 
 
+def first_undecodable(data):
+    """The first byte of ``data`` that is not UTF-8 (a bytes of one), or None when all of it is."""
+    try:
+        data.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        return data[exc.start:exc.start + 1]
+    return None
+
+
+def _as_utf8(data):
+    """``data``, its bytes that are not UTF-8 replaced by U+FFFD.
+
+    supervisord before 4.0 (Python 2) sends log bytes as they are. Its markup
+    is ASCII, so decoding the whole body with replacement gives each log text
+    exactly what ``text_bytes.decode('utf-8', 'replace')`` gives.
+    """
+    if first_undecodable(data) is None:
+        return data
+    return data.decode('utf-8', 'replace').encode('utf-8')
+
+
 def parse_answer(data, lenient=False):
     """The values of an XML-RPC answer body (raises xmlrpclib.Fault for a fault answer).
 
     The XML parser turns a raw CR into LF; supervisord's markup has none, so
     every CR is log text, kept as a character reference. ``lenient`` also
-    carries the control characters that XML forbids (see _XML_ILLEGAL).
+    carries the control characters that XML forbids (see _XML_ILLEGAL), and
+    decodes bytes that are not UTF-8 with replacement (``_as_utf8``).
     Raises ExpatError, xmlrpclib.ResponseError, ValueError, TypeError or
     IndexError for a body that is not XML-RPC.
     """
     data = data.replace(b'\r', b'&#13;')
     if not lenient:
         return xmlrpclib.loads(data, use_builtin_types=True)[0]
-    return _unswap(xmlrpclib.loads(_XML_ILLEGAL.sub(_swap, data), use_builtin_types=True)[0])
+    return _unswap(xmlrpclib.loads(_XML_ILLEGAL.sub(_swap, _as_utf8(data)), use_builtin_types=True)[0])
 
 
 def raise_first_fault(answers):
@@ -199,6 +221,12 @@ class SupervisorClient(object):
         except xmlrpclib.Fault as fault:
             raise self._fault(fault.faultCode, fault.faultString, method)
         except (ExpatError, xmlrpclib.ResponseError, ValueError, TypeError, IndexError):
+            undecodable = first_undecodable(data)
+            if undecodable and data.lstrip().startswith(b'<?xml'):
+                raise UnparseableAnswer(
+                    'supervisord at %s answered %s with bytes that are not UTF-8 (0x%02x), so its answer '
+                    'is not XML: a supervisord before 4.0 sends log text as it is; the supervisor.control.log '
+                    'lookup reads such logs' % (self.url, method, ord(undecodable)), data)
             raise UnparseableAnswer(
                 'not a supervisord XML-RPC endpoint: %s answered HTTP 200 with a body that is not XML-RPC '
                 '(%d bytes)' % (self.url, len(data)), data)

@@ -20,6 +20,7 @@ import time
 
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils import log_reader
 from ansible_collections.supervisor.control.plugins.module_utils.controller import Controller
 from ansible_collections.supervisor.control.plugins.module_utils.client import raise_first_fault
 from ansible_collections.supervisor.control.plugins.module_utils.main_log import last_exit, lines_about
@@ -440,6 +441,13 @@ class ProcessController(Controller):
         from ansible_collections.supervisor.control.plugins.module_utils.rolling import Roll
         return Roll(self, plan, checks, pause, probes).run()
 
+    def _stderr_tail(self, namespec):
+        """The last STDERR_TAIL_BYTES of a stderr log, bytes that are not UTF-8 as U+FFFD; '' when unreadable."""
+        try:
+            return log_reader.read_slice(log_reader.ProcessLog(self.client, namespec, 'stderr'), -STDERR_TAIL_BYTES, 0)
+        except SupervisorError:
+            return ''
+
     def explain(self, failures):
         """Add the real exit status (main log) and stderr tail to each failure, in one multicall."""
         calls = [('supervisor.readLog', [-MAIN_LOG_BYTES, 0])]
@@ -453,5 +461,8 @@ class ProcessController(Controller):
         for failure, tail in zip(failures, results[1:]):
             if isinstance(tail, list) and tail and isinstance(tail[0], str):
                 failure.stderr_tail = tail[0]
+            elif log_reader.decode_failure(tail):
+                # supervisord 4.x faults on bytes that are not UTF-8: read around them (a few more calls).
+                failure.stderr_tail = self._stderr_tail(failure.namespec)
             failure.log_lines = lines_about(main_log, failure.info['name'])[-5:]
             failure.exitstatus = last_exit(main_log, failure.info['name'])[1]

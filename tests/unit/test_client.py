@@ -106,6 +106,34 @@ def test_carriage_returns_are_kept_whether_lenient_or_not(server):
     assert client.multicall([('supervisor.readLog', [])], lenient=True) == [text]
 
 
+# A log as supervisord 3.x (Python 2) sends it: its bytes as they are, valid UTF-8 or not.
+RAW_LOG = (b'caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80 bad:\xff\xfe cut:\xe4\xb8 '
+           b'\x1b[31mred\x1b[0m\r\nlast \xc3')
+
+
+def raw_answer(*log_bytes):
+    """supervisord 3.4.0's answer to a multicall of readProcessStdoutLog calls, byte for byte (captured)."""
+    values = b''.join(b'<value><string>%s</string></value>\n' % data for data in log_bytes)
+    return (b"<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><array><data>\n" + values
+            + b'</data></array></value>\n</param>\n</params>\n</methodResponse>\n')
+
+
+def test_a_lenient_answer_decodes_bytes_that_are_not_utf8_as_python_decodes_the_log(server):
+    client = server(body=raw_answer(RAW_LOG, b'clean caf\xc3\xa9', b'\xa9 starts inside a character'))
+    assert client.multicall([('supervisor.readProcessStdoutLog', ['p', 0, 0])] * 3, lenient=True) == [
+        RAW_LOG.decode('utf-8', 'replace'), u'clean caf\u00e9', u'\ufffd starts inside a character']
+
+
+def test_a_strict_answer_with_bytes_that_are_not_utf8_is_not_called_another_server(server):
+    client = server(body=raw_answer(b'bad:\xff'))
+    with pytest.raises(UnparseableAnswer) as err:
+        client.multicall([('supervisor.readProcessStdoutLog', ['p', 0, 0])])
+    assert str(err.value) == (
+        'supervisord at http://127.0.0.1:%d/RPC2 answered system.multicall with bytes that are not UTF-8 (0xff), so '
+        'its answer is not XML: a supervisord before 4.0 sends log text as it is; the '
+        'supervisor.control.log lookup reads such logs' % client.settings.port)
+
+
 @pytest.mark.parametrize('body', [
     b'not xml at all',
     BOMB,

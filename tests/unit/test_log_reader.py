@@ -265,3 +265,63 @@ def test_control_characters_are_read_in_the_same_request(tmp_path):
     # one call that sizes the log, one that reads it: no second request for the same bytes
     assert fake.calls == [('supervisor.tailProcessStdoutLog', ['g:p', 0, 0]),
                           ('supervisor.tailProcessStdoutLog', ['g:p', 0, 23])]
+
+
+class Python2FakeClient(FakeClient):
+    """supervisord 3.x (Python 2): the log's bytes go into the XML answer as they are, valid UTF-8 or not,
+    and the real client parses that answer."""
+
+    def _value(self, method, params):
+        offset, length = params if method == 'supervisor.readLog' else params[1:]
+        with open(self.path, 'rb') as handle:
+            data = handle.read()
+        if method.startswith('supervisor.tail'):
+            start = max(0, len(data) - length)
+            return [data[start:], len(data), start > offset]
+        return data[offset:] if not length else data[offset:offset + length]
+
+    def multicall(self, calls, lenient=False):
+        import xmlrpc.client
+        raw = []
+        values = []
+        for method, params in calls:
+            self.calls.append((method, list(params)))
+            value = self._value(method, list(params))
+            data = value[0] if isinstance(value, list) else value
+            raw.append(data.replace(b'&', b'&amp;').replace(b'<', b'&lt;').replace(b'>', b'&gt;'))
+            self.bytes_sent += len(data)
+            marker = 'RAW%dRAW' % len(raw)
+            values.append([marker] + value[1:] if isinstance(value, list) else marker)
+        body = xmlrpc.client.dumps((values,), methodresponse=True).encode('utf-8')
+        for index, data in enumerate(raw):
+            body = body.replace(b'RAW%dRAW' % (index + 1), data)
+        try:
+            return client.parse_answer(body, lenient)[0]
+        except Exception:
+            raise UnparseableAnswer('not XML-RPC', body)
+
+
+@pytest.mark.parametrize('seed', range(20))
+def test_a_python2_supervisord_log_reads_as_python_decodes_it_in_one_request_per_window(tmp_path, seed):
+    rng = random.Random(2000 + seed)
+    data = random_log(rng, rng.choice([50, 400, 3000]))
+    path = tmp_path / 'py2.log'
+    path.write_bytes(data)
+    for main in (False, True):
+        fake = Python2FakeClient(str(path))
+        source = logs.MainLog(fake) if main else logs.ProcessLog(fake, 'g:p', 'stdout', label='p')
+        count = rng.choice([1, 2, 5, 1000])
+        assert logs.tail_lines(source, count) == u''.join(logs.split_lines(data.decode('utf-8', 'replace'))[-count:])
+        offset = rng.randrange(0, len(data))
+        length = rng.choice([0, rng.randrange(1, 200)])
+        end = len(data) if not length else offset + length
+        assert logs.read_slice(source, offset, length) == data[offset:end].decode('utf-8', 'replace')
+        if not main:  # readLog has no size: the main log is sized with 1-byte probes
+            assert len(fake.calls) <= 2 + 2 * len(data) // logs.MIN_WINDOW + 2
+
+
+def test_a_python2_supervisord_log_keeps_valid_characters_beside_invalid_bytes(tmp_path):
+    path = tmp_path / 'py2.log'
+    path.write_bytes(b'caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80 \xffx\n')
+    source = logs.ProcessLog(Python2FakeClient(str(path)), 'g:p', 'stdout', label='p')
+    assert logs.tail_lines(source, 5) == u'caf\u00e9 \u4e2d\u6587 \U0001f600 \ufffdx\n'

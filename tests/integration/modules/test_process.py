@@ -93,18 +93,32 @@ def test_fatal_start_reports_exit_status_and_stderr(daemon, tmp_path):
     assert daemon.info('dier:dier')['statename'] == 'FATAL'
 
 
+def failed_start(daemon, tmp_path, name, stderr_printf):
+    """The result of starting a program that prints ``stderr_printf`` (printf's format) to stderr and exits 3."""
+    daemon.write_program(name, dict(command="sh -c 'printf \"%s\" >&2; exit 3'" % stderr_printf, autostart=False,
+                                    startsecs=1, startretries=0))
+    daemon.rpc('supervisor.reloadConfig')
+    daemon.rpc('supervisor.addProcessGroup', name)
+    run = run_playbook([task(name, daemon, name=name, state='started')], tmp_path)
+    assert run.task(name)['status'] == 'failed', run
+    return run.task(name)['result']
+
+
 def test_a_failed_start_reports_a_coloured_stderr_as_it_is(fresh_daemon, tmp_path):
     # ANSI colours make supervisord's XML answer invalid: the explanation must still read the stderr tail.
-    fresh_daemon.write_program('colour', dict(
-        command="sh -c 'printf \"\\033[31mboom\\033[0m\\n\" >&2; exit 3'", autostart=False, startsecs=1,
-        startretries=0))
-    fresh_daemon.rpc('supervisor.reloadConfig')
-    fresh_daemon.rpc('supervisor.addProcessGroup', 'colour')
-    run = run_playbook([task('colour', fresh_daemon, name='colour', state='started')], tmp_path)
-    result = run.task('colour')['result']
-    assert run.task('colour')['status'] == 'failed', run
+    result = failed_start(fresh_daemon, tmp_path, 'colour', '\\033[31mboom\\033[0m\\n')
     assert result['failures'][0]['stderr_tail'] == '\x1b[31mboom\x1b[0m\n'
     assert result['failures'][0]['exitstatus'] == 3
+
+
+def test_a_failed_start_whose_stderr_is_not_utf8_keeps_its_exit_status(fresh_daemon, tmp_path):
+    # supervisord 3.x sends the byte as it is (its whole answer is then not XML), 4.x faults on the tail: either
+    # way the explanation keeps the main log's exit status, and the tail reads as Python decodes it.
+    result = failed_start(fresh_daemon, tmp_path, 'badbyte', 'caf\\303\\251 bad \\377 byte\\n')
+    assert result['failures'][0]['exitstatus'] == 3
+    assert result['failures'][0]['stderr_tail'] == u'caf\u00e9 bad \ufffd byte\n'
+    assert result['msg'] == (u'badbyte: failed to start (FATAL); Exited too quickly (process log may have details); '
+                             u'exit status 3 (from the main log); stderr: caf\u00e9 bad \ufffd byte')
 
 
 def test_signal(daemon, tmp_path):
