@@ -78,7 +78,7 @@ _RELEASE = re.compile(r'\s*(\d+)\.(\d+)(?:\.(\d+))?')
 
 def parse_release(text):
     """``(3, 1, 4)`` from ``'3.1.4'`` (``'4.0.0b1'`` gives ``(4, 0, 0)``); None when it is not a release."""
-    found = _RELEASE.match(text or '')
+    found = _RELEASE.match(text) if isinstance(text, str) else None
     if not found:
         return None
     return tuple(int(part or 0) for part in found.groups())
@@ -101,6 +101,12 @@ def lacks(release, method):
     release = _known(release)
     added = ADDED_IN.get(method)
     return bool(release and added and release < added[0])
+
+
+def came_later(method):
+    """Whether some release of supervisord 3.x lacks ``method`` (it came after 3.0)."""
+    added = ADDED_IN.get(method)
+    return bool(added and added[0] > V3_0)
 
 
 def cannot(release, method):

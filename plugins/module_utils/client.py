@@ -28,8 +28,10 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorError,
     SupervisorFault,
     UnparseableAnswer,
+    Unsupported,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.connection import resolve_settings
+from ansible_collections.supervisor.control.plugins.module_utils import api_versions
 from ansible_collections.supervisor.control.plugins.module_utils import transport
 
 # Methods every supervisord has; the server lacks the supervisor namespace when they are unknown.
@@ -41,6 +43,10 @@ _DOCTYPE = re.compile(br'<!DOCTYPE|<!ENTITY', re.IGNORECASE)
 _NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
 _LOG_LINE = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d')
 UNEXPECTED = 'raised an unexpected exception'
+# Every release answers a multicall of this many calls at once. A supervisord before 3.2.0 hands out
+# one result per pass of its main loop after these (api_versions.one_call_per_tick): a second each on
+# an idle daemon, so it is sent more calls this many at a time.
+FEW_CALLS = 2
 # Control characters that XML 1.0 forbids and supervisord sends raw from a log (supervisor
 # issues #85, #1499). They never occur inside a multi-byte UTF-8 sequence, nor in
 # supervisord's markup, so a lenient parse swaps them byte for byte with characters of plane
@@ -182,11 +188,25 @@ def to_builtin(value):
     return value
 
 
+def called_methods(method, params):
+    """``method``, and the methods of the calls inside it when it is ``system.multicall``."""
+    methods = [method]
+    if method == 'system.multicall' and params and isinstance(params[0], list):
+        methods += [c.get('methodName') for c in params[0] if isinstance(c, dict)]
+    return methods
+
+
 class SupervisorClient(object):
-    """Talks to one supervisord. Cheap to create; holds no open socket."""
+    """Talks to one supervisord. Cheap to create; holds no open socket.
+
+    It learns the daemon's release (``release``) when it must: to send a method
+    that an older release lacks (``require``), or a multicall of more than
+    FEW_CALLS calls (``multicall``). Then it asks once, and remembers.
+    """
 
     def __init__(self, settings):
         self.settings = settings
+        self._release = None
 
     @classmethod
     def from_options(cls, **options):
@@ -263,9 +283,42 @@ class SupervisorClient(object):
                 'not a supervisord XML-RPC endpoint: %s is an XML-RPC server without %s' % (self.url, method))
         return fault
 
+    def release(self):
+        """The daemon's release as it says it (``'4.3.0'``): asked once (``getSupervisorVersion``), then known.
+
+        None while it answers that call with a fault (shutting down): the calls
+        that follow are then sent as to any release, and get the same fault.
+        """
+        if self._release is None:
+            try:
+                self._release = self._request('supervisor.getSupervisorVersion', [])
+            except SupervisorFault:
+                return None
+        return self._release
+
+    def _learn(self, method, value):
+        if method == 'supervisor.getSupervisorVersion' and isinstance(value, str) and self._release is None:
+            self._release = value
+
+    def require(self, methods):
+        """Raise Unsupported, before anything is sent, when the daemon's release lacks one of ``methods``.
+
+        The release is asked only for a method that some release lacks
+        (``api_versions.came_later``): the others cost nothing.
+        """
+        later = [method for method in methods if api_versions.came_later(method)]
+        if later:
+            reason = api_versions.first_lacking(self.release(), later)
+            if reason:
+                raise Unsupported(reason)
+
     def call(self, method, *params):
-        """Call one method; raise SupervisorFault or SupervisorConnectionError."""
-        return self._request(method, params)
+        """Call one method; raise SupervisorFault or SupervisorConnectionError (Unsupported before sending a
+        method that the daemon's release lacks)."""
+        self.require(called_methods(method, params))
+        value = self._request(method, params)
+        self._learn(method, value)
+        return value
 
     def multicall(self, calls, lenient=False):
         """Call ``[(method, params), ...]`` in one ``system.multicall``.
@@ -276,10 +329,29 @@ class SupervisorClient(object):
         which is why ``xmlrpc.client.MultiCall`` cannot be used. ``lenient``:
         the answer may hold raw control characters (log text), which come
         back as they are.
+
+        A supervisord before 3.2.0 gets more than FEW_CALLS calls FEW_CALLS at
+        a time, in order: it would take a second per call in one. A failure
+        after the first of those requests is raised with ``sent`` set.
+        Unsupported, before anything is sent, when it lacks a method.
         """
         calls = [(method, list(params)) for method, params in calls]
         if not calls:
             return []
+        self.require([method for method, dummy in calls])
+        if len(calls) <= FEW_CALLS or not api_versions.one_call_per_tick(self.release()):
+            return self.send_multicall(calls, lenient)
+        results = []
+        for start in range(0, len(calls), FEW_CALLS):
+            try:
+                results += self.send_multicall(calls[start:start + FEW_CALLS], lenient)
+            except SupervisorConnectionError as exc:
+                exc.sent = exc.sent or bool(results)
+                raise
+        return results
+
+    def send_multicall(self, calls, lenient=False):
+        """One ``system.multicall`` request of ``calls`` (``multicall`` decides how many go in one)."""
         payload = [{'methodName': method, 'params': params} for method, params in calls]
         results = self._request('system.multicall', [payload], lenient)
         if not isinstance(results, list) or len(results) != len(calls):
@@ -291,6 +363,7 @@ class SupervisorClient(object):
             if isinstance(value, dict) and set(value) == set(('faultCode', 'faultString')):
                 decoded.append(self._fault(value['faultCode'], value['faultString'], method))
             else:
+                self._learn(method, value)
                 decoded.append(value)
         return decoded
 

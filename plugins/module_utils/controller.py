@@ -7,7 +7,14 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
 import time
+
+from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    SupervisorConnectionError,
+    SupervisorError,
+    TaskFailed,
+)
 
 
 class Controller(object):
@@ -40,3 +47,30 @@ class Controller(object):
                 return value
             self.sleep(interval)
             interval = min(interval * growth, longest) if longest else interval * growth
+
+    def send_acting(self, calls, what):
+        """``client.multicall(calls)`` for calls that change something (``what``, such as ``start web:a``).
+
+        A request sent without an answer (none in time, a connection cut) may
+        have been carried out: ``acted`` is then set, and the error says so.
+        """
+        try:
+            return self.client.multicall(calls)
+        except SupervisorConnectionError as exc:
+            if not exc.sent:
+                raise
+            self.acted = True
+            raise SupervisorConnectionError('%s; the request to %s was sent, so supervisord may have carried it out' % (
+                exc, what), sent=True)
+
+    @contextlib.contextmanager
+    def reporting_changes(self):
+        """An error raised once the daemon has acted (``acted``) fails the task with changed=true: it did change."""
+        try:
+            yield
+        except TaskFailed:
+            raise
+        except SupervisorError as exc:
+            if not self.acted:
+                raise
+            raise TaskFailed(str(exc), changed=True)

@@ -61,12 +61,15 @@ class SupervisorConnectionError(SupervisorError):
 
     ``nobody_listens`` is True when nothing listens at the address at all (a
     refused connection, or a unix socket file that does not exist): for a
-    caller that wants the daemon stopped, that is success.
+    caller that wants the daemon stopped, that is success. ``sent`` is True
+    when the request was sent before the failure (no answer in time, a
+    connection cut while answering): the daemon may have carried it out.
     """
 
-    def __init__(self, message, nobody_listens=False):
+    def __init__(self, message, nobody_listens=False, sent=False):
         super(SupervisorConnectionError, self).__init__(message)
         self.nobody_listens = nobody_listens
+        self.sent = sent
 
 
 class UnparseableAnswer(SupervisorConnectionError):
@@ -79,6 +82,10 @@ class UnparseableAnswer(SupervisorConnectionError):
     def __init__(self, message, data):
         super(UnparseableAnswer, self).__init__(message)
         self.data = data
+
+
+class Unsupported(SupervisorError):
+    """The daemon's release lacks a method the task needs (``api_versions.cannot``): refused before it is sent."""
 
 
 class RequestError(SupervisorError):

@@ -17,7 +17,7 @@ __metaclass__ = type
 from ansible_collections.supervisor.control.plugins.module_utils import exec_check
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
-from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault, TaskFailed
+from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault
 
 # How each process of kept_stopped was kept from running (kept_stopped_detail; doc_fragments/keep_stopped.py).
 NOT_STARTED = 'not_started'          # autostart=false in its new configuration: supervisord did not spawn it
@@ -77,21 +77,14 @@ def _keep(changes, infos, configured):
 
 
 def require_freezing(client, keep):
-    """Raise TaskFailed unless supervisord has ``signalProcess`` (3.2.0 and later), when a kept process respawns.
+    """Raise Unsupported (``api_versions.cannot``) unless supervisord has ``signalProcess`` (3.2.0 and later),
+    when a kept process respawns.
 
     Without it, the only stop that can follow the spawn lands in the child before its exec, where
     supervisord's signal handlers swallow it: the program would run until stopwaitsecs.
     """
-    respawned = [spec for spec, autostart in keep if autostart]
-    if not respawned:
-        return
-    help_text, version = client.multicall([('system.methodHelp', ['supervisor.signalProcess']),
-                                           ('supervisor.getSupervisorVersion', [])])
-    if isinstance(help_text, SupervisorFault) and help_text.is_('SIGNATURE_UNSUPPORTED'):
-        raise TaskFailed(
-            'keep_stopped=true cannot keep %s from running on supervisord %s at %s: keeping a process of a replaced '
-            'group stopped needs supervisor.signalProcess (supervisord 3.2.0 and later); nothing was changed' % (
-                ', '.join(respawned), version, client.url))
+    if any(autostart for dummy, autostart in keep):
+        client.require(['supervisor.signalProcess'])
 
 
 def reload_config(client):
@@ -181,7 +174,7 @@ def stop_frozen(client, controller, specs, answers, look=exec_check.frozen_child
                 how[spec] = NEVER_RAN if view == exec_check.BEFORE_EXEC else UNVERIFIED
                 calls.append(('supervisor.signalProcess', [spec, 'KILL']))
     # A fault here (a process that exited meanwhile) leaves the final stop below to judge the process.
-    client.multicall(calls)
+    controller.send_acting(calls, 'stop %s' % ', '.join(specs))
     return how
 
 
@@ -189,12 +182,28 @@ def apply_group_plan(client, controller, plan, configured, wait=True, keep_stopp
     """Carry out ``{group: action}``; return ``(GroupChanges, failures)``.
 
     ``failures`` lists a Failure for each process that would not stop or
-    start, and for each group that could not be removed or added.
+    start, and for each group that could not be removed or added. An error
+    once something was done fails the task with changed=true.
 
     ``keep_stopped``: the processes of replaced groups that were STOPPED
     before stay STOPPED (Supervisor#214), and never run their program
     unseen: see ``freeze_calls`` and ``stop_frozen``.
     """
+    with controller.reporting_changes():
+        return _apply_group_plan(client, controller, plan, configured, wait, keep_stopped)
+
+
+def _group_calls(controller, method, groups, extra=()):
+    """``method(group)`` for each of ``groups`` (then ``extra`` calls) in one request; ``acted`` when one was done."""
+    verb = 'remove' if method == 'supervisor.removeProcessGroup' else 'add'
+    results = controller.send_acting([(method, [g]) for g in groups] + list(extra),
+                                     '%s group %s' % (verb, ', '.join(groups)))
+    if any(not isinstance(r, SupervisorFault) for r in results[:len(groups)]):
+        controller.acted = True
+    return results
+
+
+def _apply_group_plan(client, controller, plan, configured, wait, keep_stopped):
     changes = GroupChanges(plan, keep_stopped)
     if not changes.changed:
         return changes, []
@@ -212,7 +221,7 @@ def apply_group_plan(client, controller, plan, configured, wait=True, keep_stopp
             fullnames = dict((P.namespec(i), P.fullname(i)) for i in current)
         running = [i for i in current if i['group'] in leaving]
         failures += controller.apply(plans.plan_processes(running, 'stopped'), wait=True)
-        results = client.multicall([('supervisor.removeProcessGroup', [g]) for g in sorted(leaving)])
+        results = _group_calls(controller, 'supervisor.removeProcessGroup', sorted(leaving))
         for group, result in zip(sorted(leaving), results):
             if isinstance(result, SupervisorFault) and not result.is_('BAD_NAME'):
                 failures.append(Failure(group, 'cannot be removed: %s' % result,
@@ -222,7 +231,7 @@ def apply_group_plan(client, controller, plan, configured, wait=True, keep_stopp
     if entering:
         # A group still loaded keeps its stopped processes as they are: none to start and freeze there.
         respawned = [spec for spec, autostart in keep if autostart and spec.split(':', 1)[0] not in not_removed]
-        results = client.multicall([('supervisor.addProcessGroup', [g]) for g in entering] + freeze_calls(respawned))
+        results = _group_calls(controller, 'supervisor.addProcessGroup', entering, freeze_calls(respawned))
         for group, result in zip(entering, results):
             if isinstance(result, SupervisorFault) and not result.is_('ALREADY_ADDED'):
                 failures.append(Failure(group, 'cannot be added: %s' % result,

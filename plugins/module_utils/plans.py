@@ -22,6 +22,14 @@ START = 'start'
 SIGNAL = 'signal'
 
 PROCESS_STATES = ('started', 'stopped', 'restarted', 'signalled')
+# The methods a state may call, whatever the processes' states: a daemon that lacks one cannot be asked for
+# that state (api_versions), whether or not this task would call it.
+STATE_METHODS = {
+    'started': ('supervisor.stopProcess', 'supervisor.startProcess'),
+    'stopped': ('supervisor.stopProcess',),
+    'restarted': ('supervisor.stopProcess', 'supervisor.startProcess'),
+    'signalled': ('supervisor.signalProcess',),
+}
 # Supvisors' starting strategies, the choices of the strategy options. Here rather than in
 # supvisors_plans, so that the process module does not load Supvisors code unless it is used.
 STARTING_STRATEGIES = ('CONFIG', 'LESS_LOADED', 'MOST_LOADED', 'LOCAL', 'LESS_LOADED_NODE', 'MOST_LOADED_NODE')

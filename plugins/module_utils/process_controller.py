@@ -37,6 +37,12 @@ HARMLESS = {
     'supervisor.startProcess': ('ALREADY_STARTED',),
     'supervisor.signalProcess': ('NOT_RUNNING',),
 }
+# What each batched method does, for a message that says which request may have been carried out.
+VERBS = {
+    'supervisor.stopProcess': 'stop',
+    'supervisor.startProcess': 'start',
+    'supervisor.signalProcess': 'signal',
+}
 # A process found STOPPED while we wait for it to start was stopped by another
 # client; give that client this long to start it again before failing.
 STOPPED_GRACE = 3.0
@@ -324,8 +330,9 @@ class ProcessController(Controller):
         """
         if not actions:
             return []
-        return self.judge(method, actions, self.client.multicall([(method, [a.namespec] + list(extra))
-                                                                  for a in actions]), settles)
+        what = '%s %s' % (VERBS[method], ', '.join(P.fullname(a.info) for a in actions))
+        results = self.send_acting([(method, [a.namespec] + list(extra)) for a in actions], what)
+        return self.judge(method, actions, results, settles)
 
     def judge(self, method, actions, results, settles=()):
         """The failures among the ``results`` of ``method`` for ``actions``; ``acted`` when one was accepted."""

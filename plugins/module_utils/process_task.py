@@ -30,6 +30,8 @@ def bring_to_state(task, controller, targets, state, signal=None, **extra):
     ``extra`` keys are added to the result, failed or not. With ``rolling`` or ``ready``, a roll
     (rolling.Rolling, planned and checked before anything is done) carries out the plan.
     """
+    # Before anything is planned or done, in check mode too: one line when the daemon lacks a method (signalled).
+    controller.client.require(plans.STATE_METHODS[state])
     actions = plans.plan_processes(targets, state)
     roll = None
     if task.params.get('rolling') is not None or task.params.get('ready') is not None:
@@ -38,11 +40,12 @@ def bring_to_state(task, controller, targets, state, signal=None, **extra):
     if task.check_mode or not any(a.steps for a in actions):
         after = [dict(a.info, statename=a.expected) for a in actions]
     else:
-        if roll:
-            failures = roll.run(controller)
-        else:
-            failures = controller.apply(actions, wait=task.params['wait'], signal=signal)
-        after = controller.current_infos([P.namespec(info) for info in targets])
+        with controller.reporting_changes():
+            if roll:
+                failures = roll.run(controller)
+            else:
+                failures = controller.apply(actions, wait=task.params['wait'], signal=signal)
+            after = controller.current_infos([P.namespec(info) for info in targets])
         if failures:
             extra.update(roll.result() if roll else {})
             processes = [P.normalize(i) for i in after]

@@ -171,7 +171,7 @@ class Roll(object):
             marks.append(member.condition.mark_calls() if check else [])
         calls = [call for part in marks for call in part]
         calls += [('supervisor.startProcess', [m.spec, False]) for m in members]
-        answers = self.ctl.client.multicall(calls)
+        answers = self.ctl.send_acting(calls, 'start %s' % ', '.join(P.fullname(m.action.info) for m in members))
         at = 0
         for member, part in zip(members, marks):
             if part:

@@ -179,18 +179,20 @@ def post(settings, body):
         token = '%s:%s' % (settings.username, settings.password or '')
         headers['Authorization'] = 'Basic ' + base64.b64encode(token.encode('utf-8')).decode('ascii')
     connection = open_connection(settings)
+    sent = False
     try:
         connection.request('POST', settings.path if settings.scheme != 'unix' else '/RPC2', body, headers)
+        sent = True
         response = connection.getresponse()
         expected = response.getheader('Content-Length')
         data = _read_body(response, expected)
         if len(data) > MAX_RESPONSE_BYTES:
             raise SupervisorConnectionError(
                 'the answer of %s is larger than %d MiB: refused (not supervisord, or a hostile server)' % (
-                    settings.url, MAX_RESPONSE_BYTES // (1024 * 1024)))
+                    settings.url, MAX_RESPONSE_BYTES // (1024 * 1024)), sent=True)
         if expected and expected.isdigit() and len(data) < int(expected):
             raise SupervisorConnectionError('connection lost to %s: the answer was cut short (%d of %s bytes)' % (
-                settings.url, len(data), expected))
+                settings.url, len(data), expected), sent=True)
         return response.status, response.reason, data
     except (socket.error, ssl.SSLError, httplib.HTTPException) as exc:
         code = getattr(exc, 'errno', None)
@@ -198,6 +200,6 @@ def post(settings, body):
             nobody = code == errno.ENOENT or (code == errno.ECONNREFUSED and _is_socket(settings.socket_path))
         else:
             nobody = code == errno.ECONNREFUSED
-        raise SupervisorConnectionError(describe_os_error(settings, exc), nobody_listens=nobody)
+        raise SupervisorConnectionError(describe_os_error(settings, exc), nobody_listens=nobody, sent=sent)
     finally:
         connection.close()

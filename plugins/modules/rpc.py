@@ -98,7 +98,7 @@ server_url:
 '''
 
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils.client import find_unsendable, to_builtin
+from ansible_collections.supervisor.control.plugins.module_utils.client import called_methods, find_unsendable, to_builtin
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
 
 READ_PREFIXES = ('get', 'read', 'tail', 'list')
@@ -126,6 +126,8 @@ def run(task):
     if unsendable:
         raise TaskFailed('%s: supervisord cannot receive it' % unsendable)
     read_only = is_read_only(method, params)
+    # In check mode too: a method that the daemon's release lacks is refused in one line (api_versions).
+    task.client.require(called_methods(method, params))
     if task.check_mode and not read_only:
         return {'changed': True, 'read_only': False,
                 'msg': 'check mode: %s changes state and was not called' % method}

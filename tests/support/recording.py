@@ -15,19 +15,19 @@ def shown(method, params):
 
 
 class RecordingClient(SupervisorClient):
-    """The real client, noting every request it sends: one line each, the calls of a multicall side by side."""
+    """The real client, noting every request it sends: one line each, the calls of a multicall side by side
+    (those the client adds of itself too, such as the release it asks before a long multicall)."""
 
     def __init__(self, settings):
         super(RecordingClient, self).__init__(settings)
         self.requests = []
 
-    def call(self, method, *params):
-        self.requests.append(shown(method, params))
-        return super(RecordingClient, self).call(method, *params)
-
-    def multicall(self, calls, lenient=False):
-        self.requests.append(' '.join(shown(method, params) for method, params in calls))
-        return super(RecordingClient, self).multicall(calls, lenient)
+    def _request(self, method, params, lenient=False):
+        if method == 'system.multicall':
+            self.requests.append(' '.join(shown(c['methodName'], c['params']) for c in params[0]))
+        else:
+            self.requests.append(shown(method, params))
+        return super(RecordingClient, self)._request(method, params, lenient)
 
 
 class RecordingTask(Task):

@@ -23,17 +23,12 @@ def make_self_signed(directory, cn='localhost'):
     return cert, key
 
 
-class TLSProxy(object):
-    def __init__(self, backend_port, cert, key, address=('127.0.0.1', 0)):
-        """Listen on ``address`` (any loopback address, 127.0.0.N: a host of its own; port 0: any free one)."""
-        self.backend = ('127.0.0.1', backend_port)
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(cert, key)
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(address)
-        self.listener.listen(16)
-        self.port = self.listener.getsockname()[1]
+class Listener(object):
+    """Accepts connections on ``listener`` (a bound, listening socket) in a thread, each handled by ``_handle``
+    in a thread of its own, until the ``with`` block ends."""
+
+    def __init__(self, listener):
+        self.listener = listener
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
@@ -45,7 +40,10 @@ class TLSProxy(object):
         self._stop.set()
         # close() does not wake a thread blocked in accept(); a connection does, so the join is quick.
         try:
-            socket.create_connection(self.listener.getsockname(), timeout=1).close()
+            waker = socket.socket(self.listener.family, socket.SOCK_STREAM)
+            waker.settimeout(1)
+            waker.connect(self.listener.getsockname())
+            waker.close()
         except OSError:
             pass
         self.listener.close()
@@ -57,7 +55,27 @@ class TLSProxy(object):
                 client = self.listener.accept()[0]
             except OSError:
                 return
+            if self._stop.is_set():
+                client.close()
+                return
             threading.Thread(target=self._handle, args=(client,), daemon=True).start()
+
+    def _handle(self, client):
+        raise NotImplementedError
+
+
+class TLSProxy(Listener):
+    def __init__(self, backend_port, cert, key, address=('127.0.0.1', 0)):
+        """Listen on ``address`` (any loopback address, 127.0.0.N: a host of its own; port 0: any free one)."""
+        self.backend = ('127.0.0.1', backend_port)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(16)
+        self.port = listener.getsockname()[1]
+        super(TLSProxy, self).__init__(listener)
 
     def _handle(self, client):
         try:

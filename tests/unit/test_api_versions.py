@@ -70,16 +70,23 @@ def test_the_table_has_every_method_of_the_newest_supervisor_and_no_other():
     assert set(A.ADDED_IN) == _installed_methods()
 
 
-def _called_methods():
-    """Every supervisor.* and system.* method the collection's code names."""
-    pattern = re.compile(r"""['"]((?:supervisor|system)\.[a-zA-Z]+(?:%s[a-zA-Z]*)?)['"]""")
-    found = set()
+def _sources():
     for top in ('plugins', 'extensions', os.path.join('roles', 'supervisord', 'files')):
         for directory, dummy, files in os.walk(os.path.join(REPO, top)):
             for name in files:
                 if name.endswith('.py'):
-                    with open(os.path.join(directory, name)) as handle:
-                        found.update(pattern.findall(handle.read()))
+                    path = os.path.join(directory, name)
+                    with open(path) as handle:
+                        yield os.path.relpath(path, REPO), handle.read()
+
+
+def _called_methods():
+    """Every supervisor.* and system.* method the collection's code names (the table itself aside)."""
+    pattern = re.compile(r"""['"]((?:supervisor|system)\.[a-zA-Z]+(?:%s[a-zA-Z]*)?)['"]""")
+    found = set()
+    for path, text in _sources():
+        if path != os.path.join('plugins', 'module_utils', 'api_versions.py'):
+            found.update(pattern.findall(text))
     expanded = set()
     for method in found:
         # log_reader builds tailProcess%sLog / readProcess%sLog for Stdout and Stderr
@@ -100,3 +107,21 @@ def test_the_since_column_of_docs_api_coverage_is_the_table():
     documented = dict(rows)
     assert len(rows) == len(documented) == len(A.ADDED_IN)
     assert documented == dict((method, '.'.join(map(str, release))) for method, (release, dummy) in A.ADDED_IN.items())
+
+
+def test_every_request_goes_through_the_client_which_checks_the_release():
+    """A module, lookup or source that called a method the oldest release lacks without a version check would
+    have to send it some other way than SupervisorClient, whose call and multicall refuse such a method
+    (tests/unit/test_client.py): nothing else builds or sends an XML-RPC request."""
+    senders = re.compile(r'transport\.post\(|ServerProxy\(|xmlrpc(?:lib|\.client)\.dumps\(|\.send_multicall\(|'
+                         r'\._request\(')
+    found = sorted(path for path, text in _sources() if senders.search(text))
+    assert found == ['plugins/module_utils/client.py']
+
+
+def test_some_release_lacks_a_method_the_collection_calls():
+    """The guard is not idle: the signals that 3.1.4 lacks are called, and the table says so."""
+    called = _called_methods()
+    later = sorted(m for m in called if A.came_later(m))
+    assert later == ['supervisor.signalProcess']
+    assert [A.lacks('3.1.4', m) for m in later] == [True]

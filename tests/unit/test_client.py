@@ -10,11 +10,12 @@ import pytest
 from tests.support.paths import ensure_collection_link
 
 ensure_collection_link()
+from ansible_collections.supervisor.control.plugins.module_utils import api_versions  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils import transport  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
-    SupervisorConnectionError, SupervisorFault, UnparseableAnswer)
+    SupervisorConnectionError, SupervisorFault, UnparseableAnswer, Unsupported)
 
 BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
         b'<methodResponse><params><param><value><string>&lol2;</string></value></param></params>'
@@ -27,13 +28,24 @@ class Canned(BaseHTTPRequestHandler):
     headers_extra = {}
     length = None
 
+    release = '4.3.0'
+
     def do_POST(self):
-        self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        request = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        self.server.requests.append(xmlrpc.client.loads(request))
+        body, length = self.body, self.length
+        if body is None:  # an answer naming the method, one per call of a multicall
+            params, method = xmlrpc.client.loads(request)
+            body = response([u'answer of %s' % call['methodName'] for call in params[0]]
+                            if method == 'system.multicall' else u'answer of %s' % method)
+        if b'<methodName>supervisor.getSupervisorVersion</methodName>' in request:
+            # The client asks before a multicall of more than two calls, as a single call.
+            body, length = response(self.release), None
         self.send_response(self.status)
         self.send_header('Content-Type', 'text/xml')
-        self.send_header('Content-Length', str(self.length if self.length is not None else len(self.body)))
+        self.send_header('Content-Length', str(length if length is not None else len(body)))
         self.end_headers()
-        self.wfile.write(self.body)
+        self.wfile.write(body)
 
     def log_message(self, *args):
         pass
@@ -43,13 +55,16 @@ class Canned(BaseHTTPRequestHandler):
 def server():
     servers = []
 
-    def make(status=200, body=b'', length=None):
-        handler = type('H', (Canned,), {'status': status, 'body': body, 'length': length})
+    def make(status=200, body=b'', length=None, release='4.3.0'):
+        handler = type('H', (Canned,), {'status': status, 'body': body, 'length': length, 'release': release})
         httpd = HTTPServer(('127.0.0.1', 0), handler)
+        httpd.requests = []
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()
         servers.append(httpd)
-        return SupervisorClient(parse_server_url('http://127.0.0.1:%d' % httpd.server_port, timeout=5))
+        client = SupervisorClient(parse_server_url('http://127.0.0.1:%d' % httpd.server_port, timeout=5))
+        client.requests_seen = httpd.requests
+        return client
 
     yield make
     for httpd in servers:
@@ -217,3 +232,97 @@ def test_unix_socket_that_is_not_a_socket(tmp_path):
     with pytest.raises(SupervisorConnectionError) as err:
         client.call('supervisor.getState')
     assert str(err.value) == '%s is not a socket: check the path in server_url' % regular
+
+
+def requests(client):
+    """What the server was sent: ``getSupervisorVersion``, or the methods of each multicall."""
+    seen = []
+    for params, method in client.requests_seen:
+        seen.append([c['methodName'] for c in params[0]] if method == 'system.multicall' else method)
+    return seen
+
+
+CALLS = [('supervisor.getProcessInfo', ['p%d' % i]) for i in range(5)]
+ASKED = 'supervisor.getSupervisorVersion'
+
+
+def test_a_multicall_of_two_calls_is_sent_as_it_is_without_asking_the_release(server):
+    client = server(body=None)
+    assert client.multicall(CALLS[:2]) == ['answer of supervisor.getProcessInfo'] * 2
+    assert requests(client) == [['supervisor.getProcessInfo'] * 2]
+
+
+def test_a_longer_multicall_asks_the_release_once_then_goes_in_one_request(server):
+    client = server(body=None)
+    client.multicall(CALLS)
+    client.multicall(CALLS, lenient=True)
+    assert requests(client) == [ASKED, ['supervisor.getProcessInfo'] * 5, ['supervisor.getProcessInfo'] * 5]
+
+
+def test_a_release_in_an_answer_is_remembered(server):
+    client = server(body=None, release='3.1.4')
+    client._learn(ASKED, '4.3.0')  # what a multicall that read the facts saw
+    client.multicall(CALLS)
+    assert requests(client) == [['supervisor.getProcessInfo'] * 5]
+
+
+@pytest.mark.parametrize('release', ['3.1.4', '3.0'])
+def test_a_supervisord_before_3_2_0_gets_the_calls_of_a_multicall_two_at_a_time_in_order(server, release):
+    # It serves one call of a multicall per main-loop tick (a second when idle), but answers two at once.
+    client = server(body=None, release=release)
+    calls = CALLS[:2] + [('supervisor.startProcess', ['p', False])] + CALLS[2:]
+    assert client.multicall(calls) == ['answer of %s' % method for method, dummy in calls]
+    assert requests(client) == [ASKED, ['supervisor.getProcessInfo'] * 2,
+                                ['supervisor.startProcess', 'supervisor.getProcessInfo'],
+                                ['supervisor.getProcessInfo'] * 2]
+
+
+LATER_METHODS = sorted(m for m in api_versions.ADDED_IN if api_versions.came_later(m))
+
+
+def test_the_methods_that_some_3_x_release_lacks_are_the_signals():
+    assert LATER_METHODS == ['supervisor.signalAllProcesses', 'supervisor.signalProcess',
+                             'supervisor.signalProcessGroup']
+
+
+@pytest.mark.parametrize('method', LATER_METHODS)
+def test_a_method_that_the_release_lacks_is_refused_before_anything_is_sent(server, method):
+    client = server(body=None, release='3.1.4')
+    line = api_versions.cannot('3.1.4', method)
+    for send in (lambda: client.call(method, 'x'),
+                 lambda: client.multicall([('supervisor.getState', []), (method, ['x'])]),
+                 lambda: client.call('system.multicall', [{'methodName': method, 'params': ['x']}])):
+        with pytest.raises(Unsupported) as err:
+            send()
+        assert str(err.value) == line
+    assert requests(client) == [ASKED]
+    modern = server(body=None, release='3.2.0')
+    modern.multicall([(method, ['x'])])
+    modern.multicall([(method, ['y'])])
+    assert requests(modern) == [ASKED, [method], [method]]
+
+
+def test_methods_every_release_has_cost_no_question(server):
+    client = server(body=None, release='3.1.4')
+    client.call('supervisor.stopProcess', 'x', False)
+    client.multicall([('supervisor.startProcess', ['x', False]), ('supervisor.readLog', [0, 0])])
+    assert requests(client) == ['supervisor.stopProcess', ['supervisor.startProcess', 'supervisor.readLog']]
+
+
+def test_a_failure_after_a_first_request_of_a_split_multicall_says_that_some_was_sent(monkeypatch):
+    client = SupervisorClient(parse_server_url('unix:///nowhere.sock'))
+    sent = []
+
+    def post(settings, body):
+        params, method = xmlrpc.client.loads(body)
+        sent.append(method)
+        if method != 'system.multicall':
+            return 200, 'OK', response('3.1.4')
+        if len(sent) > 2:
+            raise SupervisorConnectionError('socket gone', nobody_listens=True)
+        return 200, 'OK', response(['ok'] * len(params[0]))
+    monkeypatch.setattr(transport, 'post', post)
+    with pytest.raises(SupervisorConnectionError) as err:
+        client.multicall([('supervisor.startProcess', ['p%d' % i, False]) for i in range(4)])
+    assert err.value.sent is True and str(err.value) == 'socket gone'
+    assert sent == [ASKED, 'system.multicall', 'system.multicall']

@@ -19,8 +19,10 @@ from ansible_collections.supervisor.control.plugins.module_utils.process_control
     ProcessController,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
+    SupervisorConnectionError,
     SupervisorFault,
     TaskFailed,
+    Unsupported,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import (  # noqa: E402
     ApplicationController,
@@ -56,6 +58,9 @@ class ScriptedDaemon(object):
         self.script = script or (lambda now, table: None)
         self.refuse = dict(refuse)
         self.calls = []
+
+    def require(self, methods):
+        pass  # a supervisord of the newest release: it has every method
 
     def call(self, method, *params):
         self.calls.append((method,) + params)
@@ -93,6 +98,44 @@ def test_a_stop_that_never_ends_fails_at_the_deadline_of_the_clock():
     assert [f.summary() for f in failures] == [
         'a: still STOPPING after 5 seconds (stopwaitsecs longer than timeout?)']
     assert 5.0 <= clock.now < 5.3 and ctl.acted is True
+
+
+class AnswerLost(ScriptedDaemon):
+    """Carries out a request of ``method``, then its answer is lost (``sent``) or it never gets the request."""
+
+    def __init__(self, clock, table, method, sent):
+        super(AnswerLost, self).__init__(clock, table)
+        self.method, self.sent = method, sent
+
+    def multicall(self, calls, lenient=False):
+        if any(method == self.method for method, dummy in calls):
+            if self.sent:
+                super(AnswerLost, self).multicall(calls)
+            raise SupervisorConnectionError('no answer from unix:///scripted.sock within 5 seconds', sent=self.sent)
+        return super(AnswerLost, self).multicall(calls, lenient)
+
+
+@pytest.mark.parametrize('method, state, verb', [('supervisor.stopProcess', 'stopped', 'stop'),
+                                                 ('supervisor.startProcess', 'started', 'start')])
+def test_a_batch_sent_without_an_answer_fails_the_task_as_changed_and_says_so(method, state, verb):
+    from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state
+    from ansible_collections.supervisor.control.plugins.module_utils.task import Task
+    clock = Clock()
+    first = 'RUNNING' if state == 'stopped' else 'STOPPED'
+    daemon = AnswerLost(clock, {'g:a': info('a', first, pid=5, group='g'), 'g:b': info('b', first, pid=6, group='g')},
+                        method, sent=True)
+    ctl = controller(daemon, clock)
+    with pytest.raises(TaskFailed) as raised:
+        bring_to_state(Task({'wait': True}), ctl, list(daemon.table.values()), state)
+    assert str(raised.value) == ('no answer from unix:///scripted.sock within 5 seconds; the request to %s g:a, g:b '
+                                 'was sent, so supervisord may have carried it out' % verb)
+    assert raised.value.changed is True and ctl.acted is True
+    # Refused before it was sent (nothing listens): nothing changed, and the error is the client's own.
+    daemon = AnswerLost(clock, {'g:a': info('a', first, pid=5, group='g')}, method, sent=False)
+    ctl = controller(daemon, clock)
+    with pytest.raises(SupervisorConnectionError) as raised:
+        bring_to_state(Task({'wait': True}), ctl, list(daemon.table.values()), state)
+    assert str(raised.value) == 'no answer from unix:///scripted.sock within 5 seconds' and ctl.acted is False
 
 
 def test_a_process_removed_during_the_wait_fails_at_the_next_poll():
@@ -347,24 +390,36 @@ def test_stop_frozen_a_refused_freeze_is_unverified_and_killed():
     assert client.calls == [[('supervisor.stopProcess', 'g:a', False), ('supervisor.signalProcess', 'g:a', 'KILL')]]
 
 
-@pytest.mark.parametrize('keep, round_trips', [([('g:a', False)], 0), ([('g:a', True)], 1)])
-def test_require_freezing_asks_only_when_a_kept_process_respawns(keep, round_trips):
-    client = RecordingClient({'system.methodHelp': 'Send an arbitrary UNIX signal',
-                              'supervisor.getSupervisorVersion': '4.3.0'})
+def release_client(monkeypatch, release):
+    """The real client, whose daemon answers getSupervisorVersion with ``release``; ``client.sent``: the methods."""
+    import xmlrpc.client
+    from ansible_collections.supervisor.control.plugins.module_utils import transport
+    from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
+    from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url
+    client = SupervisorClient(parse_server_url('unix:///recording.sock'))
+    client.sent = []
+
+    def post(settings, body):
+        client.sent.append(xmlrpc.client.loads(body)[1])
+        return 200, 'OK', xmlrpc.client.dumps((release,), methodresponse=True).encode()
+    monkeypatch.setattr(transport, 'post', post)
+    return client
+
+
+@pytest.mark.parametrize('keep, asked', [([('g:a', False)], []), ([('g:a', True)], ['supervisor.getSupervisorVersion'])])
+def test_require_freezing_asks_only_when_a_kept_process_respawns(monkeypatch, keep, asked):
+    client = release_client(monkeypatch, '4.3.0')
     G.require_freezing(client, keep)
-    assert len(client.calls) == round_trips
+    assert client.sent == asked
 
 
-def test_require_freezing_refuses_a_supervisord_without_signal_process():
-    client = RecordingClient({'system.methodHelp': SupervisorFault(4, 'SIGNATURE_UNSUPPORTED'),
-                              'supervisor.getSupervisorVersion': '3.1.4'})
-    with pytest.raises(TaskFailed) as raised:
+def test_require_freezing_refuses_a_supervisord_without_signal_process_in_the_one_line(monkeypatch):
+    client = release_client(monkeypatch, '3.1.4')
+    with pytest.raises(Unsupported) as raised:
         G.require_freezing(client, [('g:a', True), ('g:b', False), ('g:c', True)])
-    assert str(raised.value) == (
-        'keep_stopped=true cannot keep g:a, g:c from running on supervisord 3.1.4 at unix:///recording.sock: keeping '
-        'a process of a replaced group stopped needs supervisor.signalProcess (supervisord 3.2.0 and later); nothing '
-        'was changed')
-    assert raised.value.changed is False
+    assert str(raised.value) == 'supervisord 3.1.4 cannot signal processes: signalProcess came in 3.2.0'
+    G.require_freezing(client, [('g:b', False)])
+    assert client.sent == ['supervisor.getSupervisorVersion']
 
 
 def test_group_changes_with_keep_stopped_always_carry_kept_stopped_and_warn_of_the_unverified():

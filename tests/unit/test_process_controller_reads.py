@@ -233,10 +233,12 @@ def test_a_process_removed_while_the_task_waits_fails_within_a_poll_either_way(s
 def test_a_daemon_shutting_down_during_the_wait_gives_the_same_message_either_way(specs, daemon_of):
     clock = Clock()
     daemon = daemon_of(clock, lambda now, table: None, shutdown_at=0.5)
-    with pytest.raises(SupervisorConnectionError) as raised:
+    with pytest.raises(TaskFailed) as raised:
         restart(specs, daemon, clock, timeout=60)
     assert str(raised.value) == ('supervisord at unix:///scripted.sock began to shut down or restart while '
                                  'waiting for a:p3, a:p7: run the task again once it is back')
+    # The processes were stopped before: the task changed them, failed or not.
+    assert raised.value.changed is True
 
 
 @pytest.mark.parametrize('specs, daemon_of', PATHS, ids=PATH_IDS)

@@ -29,11 +29,16 @@ def test_info(daemon, tmp_path):
         'crasher', 'dier', 'idle', 'sleeper', 'web_a', 'web_b', 'worker_00', 'worker_01', 'worker_02']
 
 
-def test_info_is_one_request_with_the_supvisors_facts_in_it(daemon):
-    """A plain supervisord answers the supvisors.* calls with faults: info tells it from them, in the same request."""
+def test_info_is_one_multicall_with_the_supvisors_facts_in_it(daemon):
+    """A plain supervisord answers the supvisors.* calls with faults: info tells it from them, in the same request.
+
+    Before it, the client asks the release, as before any multicall of more than two calls: a supervisord
+    before 3.2.0 would answer this one a second per call.
+    """
     client = RecordingClient(daemon.client().settings)
     result = info.run(RecordingTask({'gather': ['config'], 'timeout': 30}, client))
     assert client.requests == [
+        'getSupervisorVersion',
         'getState getSupervisorVersion getAPIVersion getIdentification getPID getAllProcessInfo getAllConfigInfo '
         'supvisors.get_supvisors_state supvisors.get_all_instances_info supvisors.get_all_applications_info '
         'supvisors.get_conflicts']

@@ -285,7 +285,8 @@ def test_one_poll_of_a_roll_is_one_request_with_the_log_reads(pool):
                 line('tailProcessStdoutLog(pool:{0},0,0) tailProcessStderrLog(pool:{0},0,0) '
                      'startProcess(pool:{0},False)'.format(name)),
                 polls(info + ' ' + logs).replace('OFFSET', r'\d+')]
-    assert_sequence(client.requests, line('getState getProcessInfo(pool:pool_1) getProcessInfo(pool:pool_2)'),
+    assert_sequence(client.requests, line('getSupervisorVersion'),
+                    line('getState getProcessInfo(pool:pool_1) getProcessInfo(pool:pool_2)'),
                     *(worker('pool_1') + worker('pool_2') +
                       [line('getProcessInfo(pool:pool_1) getProcessInfo(pool:pool_2)')]))
 
