@@ -43,6 +43,7 @@ _DOCTYPE = re.compile(br'<!DOCTYPE|<!ENTITY', re.IGNORECASE)
 _NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
 _LOG_LINE = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d')
 UNEXPECTED = 'raised an unexpected exception'
+_BARE_TRACEBACK = re.compile(r' CRIT Traceback \(most recent call last\):$')
 # Every release answers a multicall of this many calls at once. A supervisord before 3.2.0 hands out
 # one result per pass of its main loop after these (api_versions.one_call_per_tick): a second each on
 # an idle daemon, so it is sent more calls this many at a time.
@@ -92,19 +93,44 @@ def find_unsendable(value, path):
     return '%s is a %s, which XML-RPC cannot carry' % (path, type(value).__name__)
 
 
+def _trace(lines, start):
+    """The lines of the traceback whose log line is ``lines[start]``: those up to the next log line."""
+    end = start + 1
+    while end < len(lines) and not _LOG_LINE.match(lines[end]):
+        end += 1
+    return lines[start + 1:end]
+
+
+def _raised_by(trace, function):
+    """Whether ``trace`` is of a call of ``function``: the frame that XML-RPC's ``traverse`` called."""
+    frames = [line.strip() for line in trace if line.strip().startswith('File ')]
+    for caller, called in zip(frames, frames[1:]):
+        if caller.endswith(', in traverse'):
+            return called.endswith(', in %s' % function)
+    return False
+
+
 def last_exception(main_log, method):
-    """The exception line of supervisord's last traceback for ``method`` in its main log, or ''."""
+    """The exception line of supervisord's last traceback for ``method`` in its main log, or ''.
+
+    From 3.2.3 on the log line names the request that raised; before, the
+    traceback is bare, and is ``method``'s when the method's frame is in it.
+    """
     lines = main_log.splitlines()
     marker = '<methodName>%s</methodName>' % method
+    function = method.rsplit('.', 1)[-1]
     for start in range(len(lines) - 1, -1, -1):
-        if UNEXPECTED in lines[start] and marker in lines[start]:
-            found = ''
-            for line in lines[start + 1:]:
-                if _LOG_LINE.match(line):
-                    break
-                if line.strip() and not line.startswith(' ') and not line.startswith('Traceback'):
-                    found = line.strip()
-            return found
+        line = lines[start]
+        if UNEXPECTED in line:
+            if marker not in line:
+                continue
+        elif not (_BARE_TRACEBACK.search(line) and _raised_by(_trace(lines, start), function)):
+            continue
+        found = ''
+        for line in _trace(lines, start):
+            if line.strip() and not line.startswith(' ') and not line.startswith('Traceback'):
+                found = line.strip()
+        return found
     return ''
 
 

@@ -12,7 +12,7 @@ from tests.support.paths import ensure_collection_link
 ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils import api_versions  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils import transport  # noqa: E402
-from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient, last_exception  # noqa: E402,E501
 from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
     SupervisorConnectionError, SupervisorFault, UnparseableAnswer, Unsupported)
@@ -326,3 +326,37 @@ def test_a_failure_after_a_first_request_of_a_split_multicall_says_that_some_was
         client.multicall([('supervisor.startProcess', ['p%d' % i, False]) for i in range(4)])
     assert err.value.sent is True and str(err.value) == 'socket gone'
     assert sent == [ASKED, 'system.multicall', 'system.multicall']
+
+
+# supervisord 3.1.4's main log after supervisor.startProcess(123), then supervisor.readLog('x', 0): before 3.2.3 a
+# traceback is logged bare, without the request that raised it (captured from a real daemon, paths shortened).
+MAIN_LOG_3_1_4 = '''2026-12-05 01:51:34,514 INFO success: sleeper entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)
+2026-12-05 01:51:47,030 CRIT Traceback (most recent call last):
+  File "/sv/supervisor/xmlrpc.py", line 345, in continue_request
+    value = self.call(method, params)
+  File "/sv/supervisor/xmlrpc.py", line 411, in traverse
+    return func(*params)
+  File "/sv/supervisor/rpcinterface.py", line 258, in startProcess
+    group, process = self._getGroupAndProcess(name)
+  File "/sv/supervisor/options.py", line 1999, in split_namespec
+    names = namespec.split(':', 1)
+AttributeError: 'int' object has no attribute 'split'
+2026-12-05 01:51:47,031 CRIT Traceback (most recent call last):
+  File "/sv/supervisor/xmlrpc.py", line 411, in traverse
+    return func(*params)
+  File "/sv/supervisor/rpcinterface.py", line 109, in readLog
+    raise RPCError(getattr(Faults, why))
+AttributeError: class Faults has no attribute 'invalid literal for int() with base 10: 'x''
+2026-12-05 01:51:48,000 INFO exited: web_a (exit status 3; not expected)
+'''
+
+
+@pytest.mark.parametrize('method, line', [
+    ('supervisor.startProcess', "AttributeError: 'int' object has no attribute 'split'"),
+    ('supervisor.readLog', "AttributeError: class Faults has no attribute 'invalid literal for int() with base 10: "
+                           "'x''"),
+    ('supervisor.getState', ''),
+    ('supervisor.split_namespec', ''),  # a frame below the method's is not the method
+])
+def test_the_exception_of_a_bare_traceback_is_found_by_the_method_in_its_frames(method, line):
+    assert last_exception(MAIN_LOG_3_1_4, method) == line
