@@ -44,7 +44,8 @@ options:
       - V(supervisord) returns one dict about the daemon, with C(state), C(statecode), C(version),
         C(api_version), C(identification), C(pid) and C(server_url). No term is allowed.
       - V(config) returns the C(getAllConfigInfo) entries of the matched processes (C(command), C(autostart),
-        C(stdout_logfile), C(inuse), ...), with C(fullname) added.
+        C(stdout_logfile), C(inuse), ...), with C(fullname) added. Which keys an entry has depends on the release
+        of supervisord, see RV(_raw).
       - V(applications) (only for a daemon with the Supvisors XML-RPC interface) returns one dict per Supvisors
         application with C(name), C(managed), C(statename), C(statecode), C(major_failure) and C(minor_failure);
         the terms are application names or globs (none means every application).
@@ -88,7 +89,7 @@ EXAMPLES = r'''
     msg: "{{ query('supervisor.control.state', what='instances', server_url='http://node1:60000')
              | rejectattr('statename', 'equalto', 'RUNNING') | map(attribute='host') }}"
 
-- name: Commands of the queue programs
+- name: Commands of the queue programs (supervisord 4.0.0 and later report the command)
   ansible.builtin.debug:
     msg: "{{ query('supervisor.control.state', 'queue:*', what='config') | map(attribute='command') }}"
 '''
@@ -101,7 +102,11 @@ _raw:
       C(spawnerr), C(stdout_logfile) and C(stderr_logfile).
     - With O(what=supervisord), one dict with C(state) (such as C(RUNNING)), C(statecode), C(version),
       C(api_version), C(identification), C(pid) and C(server_url) (the URL used, without credentials).
-    - With O(what=config), one C(getAllConfigInfo) entry per matched process, plus C(fullname).
+    - With O(what=config), one C(getAllConfigInfo) entry per matched process, plus C(fullname). Every release
+      gives C(name), C(group), C(inuse), C(autostart), C(group_prio) and C(process_prio); supervisord 4.0.0 added
+      C(command), C(exitcodes), C(killasgroup), C(redirect_stderr), C(startretries), C(startsecs), C(stopsignal),
+      C(stopwaitsecs), and for C(stdout) and C(stderr) each C(_logfile), C(_logfile_backups), C(_logfile_maxbytes),
+      C(_capture_maxbytes), C(_events_enabled) and C(_syslog); 4.2.5 added C(directory), C(uid) and C(serverurl).
     - With O(what=applications) or O(what=instances), one dict per Supvisors application or instance
       (see O(what)).
   type: list

@@ -91,8 +91,9 @@ def reload_config(client):
     """``reloadConfig`` and the configured groups: ``(reload_result, {group: [config infos]})``.
 
     reloadConfig applies nothing: it rereads the files (a syntax error faults
-    CANT_REREAD with the file name) and replaces the stored config, which is
-    what getAllConfigInfo then reports.
+    CANT_REREAD, with the section and the file name from supervisord 3.2.0 on)
+    and replaces the stored config, which is what getAllConfigInfo then
+    reports (on every release: twice gives the same lists).
     """
     result, configs = client.multicall_or_raise([('supervisor.reloadConfig', []),
                                                  ('supervisor.getAllConfigInfo', [])])

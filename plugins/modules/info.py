@@ -98,7 +98,13 @@ groups:
   type: dict
   sample: {"web": ["web:web_a", "web:web_b"], "sleeper": ["sleeper"]}
 config:
-  description: With O(gather=[config]), the configuration of every process as C(getAllConfigInfo) returns it.
+  description:
+    - With O(gather=[config]), the configuration of every process as C(getAllConfigInfo) returns it.
+    - Every release gives C(name), C(group), C(inuse), C(autostart), C(group_prio) and C(process_prio).
+    - supervisord 4.0.0 added C(command), C(exitcodes), C(killasgroup), C(redirect_stderr), C(startretries),
+      C(startsecs), C(stopsignal), C(stopwaitsecs), and for C(stdout) and C(stderr) each C(_logfile),
+      C(_logfile_backups), C(_logfile_maxbytes), C(_capture_maxbytes), C(_events_enabled) and C(_syslog)
+      (C(stdout_logfile)...); 4.2.5 added C(directory), C(uid) and C(serverurl).
   returned: when requested
   type: list
   elements: dict

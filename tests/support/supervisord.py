@@ -69,6 +69,22 @@ def supervisor_version():
     return _VERSION[0]
 
 
+# The keys of a getAllConfigInfo entry, by the release that added them (checked on real daemons).
+CONFIG_FIELDS = [
+    ((3, 0, 0), ('name', 'group', 'inuse', 'autostart', 'group_prio', 'process_prio')),
+    ((4, 0, 0), ('command', 'exitcodes', 'killasgroup', 'redirect_stderr', 'startretries', 'startsecs', 'stopsignal',
+                 'stopwaitsecs') + tuple('%s_%s' % (stream, key) for stream in ('stdout', 'stderr') for key in (
+                     'logfile', 'logfile_backups', 'logfile_maxbytes', 'capture_maxbytes', 'events_enabled',
+                     'syslog'))),
+    ((4, 2, 5), ('directory', 'uid', 'serverurl')),
+]
+
+
+def config_fields():
+    """The keys of a getAllConfigInfo entry of the daemon the tests start."""
+    return set(key for since, keys in CONFIG_FIELDS if supervisor_version() >= since for key in keys)
+
+
 # Options of the config file that older releases do not know: supervisord ignores a key it
 # does not know, so a test that wrote one for such a daemon would pass without testing it.
 OPTIONS_SINCE = {'stdout_syslog': (4, 0, 0), 'stderr_syslog': (4, 0, 0), 'silent': (4, 2, 0)}
