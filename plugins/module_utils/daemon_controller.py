@@ -22,6 +22,11 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
 RESTART_SETTLE = 0.2
 
 
+# A restart closes the daemon's sockets and opens them again: for a few milliseconds nothing listens (seen on
+# every release from 3.1.4 to 4.3.0). A daemon found gone while it shuts down or restarts for another client
+# is looked at again this much later before it counts as gone.
+REOPEN_GRACE = 1.0
+
 # What ``DaemonController.look`` sees besides facts.
 GONE = 'gone'                    # nothing listens: the daemon has exited (it removes its unix socket)
 SHUTTING_DOWN = 'shutting_down'  # every call faults SHUTDOWN_STATE: it stops its processes, to exit or to restart
@@ -58,18 +63,26 @@ class DaemonController(Controller):
                 return SHUTTING_DOWN
             raise
 
-    def _watch(self, done):
+    def _watch(self, done, confirm_gone=False):
         """``look()`` until ``done(value)`` or the deadline; return the last value.
 
         A call that times out, or a connection cut while supervisord closes
         its sockets, says nothing of its state: it is read again, and raised
-        only if it is still the answer at the deadline.
+        only if it is still the answer at the deadline. ``confirm_gone``: the
+        daemon may be restarting, so GONE must still hold REOPEN_GRACE later.
         """
-        def read():
+        def look():
             try:
                 return self.look()
             except (SupervisorConnectionError, SupervisorFault) as error:
                 return error
+
+        def read():
+            value = look()
+            if confirm_gone and value == GONE:
+                self.sleep(REOPEN_GRACE)
+                value = look()
+            return value
         value = self.poll(read, lambda value: not isinstance(value, Exception) and done(value),
                           self.clock() + self.timeout)
         if isinstance(value, Exception):
@@ -81,7 +94,7 @@ class DaemonController(Controller):
 
         SHUTTING_DOWN when it is still going at the deadline.
         """
-        return self._watch(lambda value: value != SHUTTING_DOWN)
+        return self._watch(lambda value: value != SHUTTING_DOWN, confirm_gone=True)
 
     def restart(self):
         """``supervisor.restart``; the facts once it is RUNNING again, None when it is not within the timeout."""
@@ -110,4 +123,5 @@ class DaemonController(Controller):
                 raise
         else:
             self.acted = True
-        return self._watch(lambda value: value == GONE)
+        # Once this task's shutdown was accepted, no restart can follow: gone is gone at once.
+        return self._watch(lambda value: value == GONE, confirm_gone=not self.acted)

@@ -13,6 +13,7 @@ from tests.support.paths import ensure_collection_link
 ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils.daemon_controller import (  # noqa: E402
     GONE,
+    REOPEN_GRACE,
     RESTART_SETTLE,
     SHUTTING_DOWN as SHUTTING_DOWN_STATE,
     DaemonController,
@@ -159,7 +160,8 @@ def test_shutdown_waits_while_every_call_faults_until_nothing_answers(refuse, ac
     controller = daemon_controller(daemon, clock)
     assert controller.shutdown() == GONE
     assert controller.acted is acted
-    assert daemon.reads[-1] == pytest.approx(2.6)
+    # Another client's shutdown may be a restart, which reopens its sockets: gone is looked at again.
+    assert daemon.reads[-1] == pytest.approx(2.6 if acted else 2.6 + REOPEN_GRACE)
 
 
 def test_shutdown_other_fault_raises_before_any_wait():
@@ -209,14 +211,28 @@ def test_look_raises_what_says_nothing_of_the_daemon(error):
         daemon_controller(ScriptedDaemon(clock, [(0, error)]), clock).look()
 
 
-@pytest.mark.parametrize('then, expected', [(REFUSED, GONE), ('RUNNING', 'RUNNING')])
-def test_settle_waits_while_shutting_down_until_gone_or_back(then, expected):
+@pytest.mark.parametrize('then, expected, last_read', [(REFUSED, GONE, 1.0 + REOPEN_GRACE), ('RUNNING', 'RUNNING', 1.0)])
+def test_settle_waits_while_shutting_down_until_gone_or_back(then, expected, last_read):
     clock = Clock()
     daemon = ScriptedDaemon(clock, [(0, SHUTTING_DOWN), (0.5, TIMED_OUT), (1.0, then)])
     found = daemon_controller(daemon, clock).settle()
     assert (found['state'] if isinstance(found, dict) else found) == expected
-    assert daemon.reads[-1] == pytest.approx(1.0)
+    # Gone is looked at again REOPEN_GRACE later: a restart may be opening its sockets again.
+    assert daemon.reads[-1] == pytest.approx(last_read)
     assert daemon.calls == []
+
+
+@pytest.mark.parametrize('refuse', [{}, {'supervisor.shutdown': SHUTTING_DOWN}], ids=['asked', 'another client'])
+def test_a_restart_reopening_its_sockets_is_not_gone_unless_this_task_shut_it_down(refuse):
+    # What a soft restart looks like from outside: SHUTDOWN_STATE while it stops its processes, then nothing
+    # listens for a few milliseconds (here one poll), then RUNNING with the same pid.
+    clock = Clock()
+    timeline = [(0, SHUTTING_DOWN), (1.0, REFUSED), (1.05, 'RUNNING')]
+    assert daemon_controller(ScriptedDaemon(clock, timeline), clock).settle()['state'] == 'RUNNING'
+    clock = Clock()
+    found = daemon_controller(ScriptedDaemon(clock, timeline, refuse=refuse), clock).shutdown()
+    # A shutdown this task asked for is final: nothing can restart the daemon after it.
+    assert (found['state'] if isinstance(found, dict) else found) == (GONE if not refuse else 'RUNNING')
 
 
 def test_settle_still_shutting_down_at_the_deadline():
