@@ -284,6 +284,18 @@ def test_applications_still_stopping_at_the_deadline():
     assert 5.0 < clock.now < 5.6 and ctl.acted is False
 
 
+@pytest.mark.parametrize('method, fault_string', [
+    ('supervisor.stopProcess', 'NOT_RUNNING'),            # supervisord 3.1.4: the bare name
+    ('supervisor.stopProcess', 'NOT_RUNNING: idle'),      # 3.2.0 and later
+    ('supervisor.startProcess', 'ALREADY_STARTED: idle'),  # every release
+])
+def test_a_fault_that_says_the_state_already_holds_is_no_failure_whatever_its_words(method, fault_string):
+    action = plans.plan_processes([info('idle', 'RUNNING')], 'stopped')[0]
+    fault = SupervisorFault(70 if 'NOT_RUNNING' in fault_string else 60, fault_string, method)
+    ctl = controller(ScriptedDaemon(Clock(), {}), Clock())
+    assert ctl.judge(method, [action], [fault]) == [] and ctl.acted is False
+
+
 def test_a_start_whose_process_already_exited_is_judged_by_the_wait():
     """startProcess(wait=False) answers SPAWN_ERROR when the exit was seen first: the same failure as any."""
     clock = Clock()

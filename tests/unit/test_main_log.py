@@ -28,3 +28,18 @@ def test_last_exit_reason_and_status():
     assert last_exit(LOG, 'web_a') == ('terminated by SIGKILL; not expected', None)
     assert last_exit(LOG, 'sleeper') == (None, None)  # stopped, not exited
     assert last_exit('', 'dier') == (None, None) and last_exit(None, 'dier') == (None, None)
+
+
+# From 4.2.5 on, an unexpected exit (and a stop whose status is not in exitcodes) is logged at WARN, not INFO;
+# supervisord 3.x on Python 2 may name a signal by either of its names (SIGABRT or SIGIOT). Lines of real daemons.
+LOG_4_2_5 = '''2026-12-05 01:00:00,100 INFO spawned: 'dier' with pid 77
+2026-12-05 01:00:00,110 WARN exited: dier (exit status 3; not expected)
+2026-12-05 01:00:01,000 WARN stopped: sleeper (terminated by SIGTERM)
+2026-12-05 01:00:02,000 INFO exited: web_a (terminated by SIGIOT; not expected)'''
+
+
+def test_the_level_of_a_line_and_the_name_of_a_signal_do_not_matter():
+    assert last_exit(LOG_4_2_5, 'dier') == ('exit status 3; not expected', 3)
+    assert last_exit(LOG_4_2_5, 'web_a') == ('terminated by SIGIOT; not expected', None)
+    assert last_exit(LOG_4_2_5, 'sleeper') == (None, None)
+    assert [line[24:] for line in lines_about(LOG_4_2_5, 'dier')] == ['WARN exited: dier (exit status 3; not expected)']
