@@ -4,9 +4,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What the lookups (and the inventory plugin) share on the controller: a client from their connection options."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 from ansible.errors import AnsibleLookupError
 from ansible.utils.display import Display
 
@@ -20,7 +17,7 @@ display = Display()
 
 
 def connect(plugin):
-    """A SupervisorClient from a lookup's connection options (the same rules as the modules)."""
+    """A SupervisorClient from a lookup's (or the inventory's) connection options, by the modules' rules."""
     client = SupervisorClient.from_options(**dict((name, plugin.get_option(name)) for name in CONNECTION_OPTIONS))
     for warning in connection_warnings(client.settings):
         display.warning(warning)
