@@ -31,11 +31,11 @@ def set_options(plugin, variables, options):
     ``server_ur=`` would then silently read whichever daemon discovery finds.
     """
     plugin.set_options(var_options=variables, direct=options)
-    unknown = sorted(set(options) - set(plugin._options))
+    unknown = sorted(name for name in options if not plugin.has_option(name))
     if unknown:
         raise AnsibleLookupError('unknown option%s %s for lookup %s: valid options are %s' % (
             's' if len(unknown) > 1 else '', ', '.join(unknown), plugin.ansible_name,
-            ', '.join(sorted(name for name in plugin._options if not name.startswith('_')))))
+            ', '.join(sorted(name for name in plugin.get_options() if not name.startswith('_')))))
 
 
 def process_specs(terms):
