@@ -71,14 +71,18 @@ def read_options(spec: Spec, args: Any, where: str = '') -> Dict[str, Any]:
                 for name, option in spec.items())
 
 
-def unknown_options(unknown, spec, where):
+def unknown_options(unknown, valid, where=''):
+    """The one line for options that are not among the ``valid`` names, with the closest one when it is clear.
+
+    (The inventory plugin says it in the same words.)
+    """
     place = ' in %s' % where if where else ''
     if len(unknown) == 1:
-        close = difflib.get_close_matches(unknown[0], list(spec), n=1)
+        close = difflib.get_close_matches(unknown[0], list(valid), n=1)
         if close:
             return 'unknown option %s%s (did you mean %s?)' % (unknown[0], place, close[0])
     return 'unknown option%s %s%s; valid options are %s' % (
-        's' if len(unknown) > 1 else '', ', '.join(unknown), place, ', '.join(sorted(spec)))
+        's' if len(unknown) > 1 else '', ', '.join(unknown), place, ', '.join(sorted(valid)))
 
 
 def read_value(option: Dict[str, Any], value: Any, label: str) -> Any:

@@ -56,3 +56,13 @@ def test_a_template_that_gives_the_wrong_password_is_refused_by_the_daemon(clust
     assert ('supervisor.control.supvisors inventory: authentication failed for %s/RPC2 (HTTP 401): check username '
             'and password' % cluster.server_url(HOST)) in ' '.join(stderr.split()), stderr
     assert sorted(listed['_meta']['hostvars']) == []
+
+
+def test_an_option_the_plugin_does_not_have_is_refused_with_the_closest_name(cluster, tmp_path):
+    """A typo is not ignored: ignored, server_ur would leave the plugin to find a daemon on its own."""
+    source = write(tmp_path, server_ur=cluster.server_url(HOST), username=USER, password=PASSWORD)
+    rc, listed, stderr = inventory(source)
+    assert ('supervisor.control.supvisors inventory: unknown option server_ur (did you mean server_url?)'
+            in ' '.join(stderr.split())), stderr
+    assert 'connection refused' not in stderr, stderr
+    assert sorted(listed['_meta']['hostvars']) == []
