@@ -77,7 +77,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import S
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import read_status
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import host_of
 from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import unknown_options
-from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect
+from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, refuse_loose_booleans
 
 display = Display()
 
@@ -124,7 +124,7 @@ class InventoryModule(BaseInventoryPlugin, Cacheable):
 
     def _read_options(self, config):
         """The connection options as their templates say, as in any inventory file (``{{ lookup('env', ...) }}``);
-        an option the plugin does not have is refused.
+        an option the plugin does not have is refused, and so is a boolean that is none.
 
         Read from the file itself: Ansible has already made a ``path`` option such as
         ``config`` absolute, template and all, by the time ``get_option`` returns it.
@@ -137,10 +137,14 @@ class InventoryModule(BaseInventoryPlugin, Cacheable):
             raise AnsibleParserError('supervisor.control.supvisors inventory: %s' % unknown_options(
                 unknown, [name for name in self.get_options() if not name.startswith('_')]))
         self.templar.available_variables = self._vars
+        given = dict(config)
         for name in CONNECTION_OPTIONS:
             value = config.get(name)
             if isinstance(value, str) and self.templar.is_template(value):
-                self.set_option(name, self.templar.template(value))
+                given[name] = self.templar.template(value)
+                self.set_option(name, given[name])
+        refuse_loose_booleans(self, given, lambda message: AnsibleParserError(
+            'supervisor.control.supvisors inventory: %s' % message))
 
     def _read_cluster(self):
         """``{'scheme', 'instances', 'processes'}`` from the node, or None (strict=false) when it cannot say."""

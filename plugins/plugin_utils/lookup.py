@@ -5,6 +5,7 @@
 """What the lookups (and the inventory plugin) share on the controller: a client from their connection options."""
 
 from ansible.errors import AnsibleLookupError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.utils.display import Display
 
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
@@ -36,6 +37,21 @@ def set_options(plugin, variables, options):
         raise AnsibleLookupError('unknown option%s %s for lookup %s: valid options are %s' % (
             's' if len(unknown) > 1 else '', ', '.join(unknown), plugin.ansible_name,
             ', '.join(sorted(name for name in plugin.get_options() if not name.startswith('_')))))
+    refuse_loose_booleans(plugin, options, AnsibleLookupError)
+
+
+def refuse_loose_booleans(plugin, given, error):
+    """Refuse a boolean option given as anything but a boolean, as the modules refuse it.
+
+    Ansible reads a plugin's boolean option leniently: any word it does not know
+    is false, so ``validate_certs='maybe'`` would not check the certificate.
+    """
+    for name, value in given.items():
+        if not isinstance(value, bool) and isinstance(plugin.get_option(name), bool):
+            try:
+                boolean(value, strict=True)
+            except TypeError:
+                raise error('%s must be a boolean (true or false), got %r' % (name, value))
 
 
 def process_specs(terms):

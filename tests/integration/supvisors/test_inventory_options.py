@@ -66,3 +66,12 @@ def test_an_option_the_plugin_does_not_have_is_refused_with_the_closest_name(clu
             in ' '.join(stderr.split())), stderr
     assert 'connection refused' not in stderr, stderr
     assert sorted(listed['_meta']['hostvars']) == []
+
+
+def test_a_boolean_that_is_none_is_refused(cluster, tmp_path):
+    """Not read as false, as Ansible reads a plugin option: strict=maybe would turn a failure into an empty inventory."""
+    source = write(tmp_path, server_url='http://127.0.0.1:9', strict='maybe')
+    rc, listed, stderr = inventory(source)
+    assert ("supervisor.control.supvisors inventory: strict must be a boolean (true or false), got 'maybe'"
+            in ' '.join(stderr.split())), stderr
+    assert 'connection refused' not in stderr, stderr
