@@ -204,4 +204,3 @@ def started(who: str, build: Callable[[], Any]) -> Any:
         return build()
     except Refused as exc:
         raise ValueError('%s: %s' % (who, exc))
-
