@@ -182,4 +182,3 @@ def task_environment(action):
     environment = {}
     action._compute_environment_string(environment)
     return environment
-
