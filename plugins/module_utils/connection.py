@@ -12,7 +12,6 @@ everywhere, with the same environment fallbacks and the same errors.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import configparser
 import os
 import re
 from urllib.parse import urlsplit, unquote
@@ -199,6 +198,7 @@ def read_supervisorctl_config(config_path):
     path = os.path.abspath(os.path.expanduser(config_path))
     if not os.path.isfile(path):
         raise ConfigurationError('supervisord config file %s does not exist' % path)
+    import configparser  # here: a task given server_url never reads a config file, and a shipped module pays for imports
     parser = configparser.RawConfigParser(inline_comment_prefixes=(';', '#'), strict=False)
     try:
         with open(path) as handle:
