@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.support.eda import RULEBOOKS, Rulebook
-from tests.support.push import EVENTS, NO_TICKS, TOKEN, listener_section, wait_until
+from tests.support.push import EVENTS, NO_TICKS, TOKEN, listener_section, spooled, wait_until
 from tests.support.supervisord import SLEEPER, Supervisord, free_port
 
 pytestmark = pytest.mark.slow
@@ -93,7 +93,7 @@ def test_memmon_rulebook_restarts_a_process_over_the_limit_with_a_cool_down(bed,
 
     def ticks_delivered():
         with open(spool) as handle:
-            ticks = [json.loads(line) for line in handle if line.endswith('\n') and '"TICK_5"' in line]
+            ticks = [r for r in spooled(handle.read()) if r['eventname'] == 'TICK_5']
         later = [t['serial'] for t in ticks if t['time'] > restarted]
         with open(spool + '.ack') as handle:
             return len(later) >= 2 and json.load(handle)['last'][1] >= later[1]
@@ -129,7 +129,7 @@ def test_a_rulebook_down_for_10_s_gets_every_change_once(bed, tmp_path):
         # Stopped while idle: every event the listener has spooled so far was printed. (What
         # ansible-rulebook took but had not yet processed when it stops is lost with it.)
         with open(spool) as handle:
-            return len(pushed([first])) == len(handle.readlines())
+            return len(pushed([first])) == len(spooled(handle.read()))
     wait_until(lambda: len(pushed([first])) >= 6 and idle(), what='the start-up events printed')
     before = len(pushed([first]))
     first.stop()
@@ -176,8 +176,8 @@ def test_crashmail_rulebook_reports_events_the_spool_dropped(bed):
 
     def last_spooled():
         with open(spool) as handle:
-            lines = [line for line in handle if line.endswith('\n')]
-        return json.loads(lines[-1]) if lines else {}
+            records = spooled(handle.read())
+        return records[-1] if records else {}
     # The last event is the sleeper's RUNNING: once it is spooled, all are.
     wait_until(lambda: os.path.exists(spool) and (
         last_spooled().get('eventname'), last_spooled().get('payload', {}).get('processname'))
