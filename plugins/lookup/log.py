@@ -30,8 +30,9 @@ options:
   _terms:
     description:
       - Process specs, each naming exactly one process, as C(supervisorctl tail) takes them
-        (C(group:proc), or C(proc) for a program whose group has its name). Globs are allowed when they match one process.
-      - A spec that matches nothing fails, naming the spec and the closest existing names; a spec that matches
+        (C(group:proc), or C(proc) for a program whose group has its name). Globs are allowed when they match one
+        process; an exact name always wins over a glob (see the O(supervisor.control.process#module:name) option).
+      - A spec that matches nothing fails, naming the spec and the closest existing processes; a spec that matches
         several processes fails, naming them.
       - A list of specs counts as that many terms. No term with O(main=true).
     type: list
@@ -110,7 +111,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
 from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, process_specs, set_options
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
-from ansible_collections.supervisor.control.plugins.plugin_utils import log_reader as logs
+from ansible_collections.supervisor.control.plugins.module_utils import log_reader as logs
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 
 DEFAULT_LINES = 100
@@ -163,7 +164,7 @@ class LookupModule(LookupBase):
         infos = to_builtin(client.call('supervisor.getAllProcessInfo'))
         sources = []
         for spec in specs:
-            hits = P.match([spec], infos)
+            hits = P.match([spec], infos, suggest_groups=False)
             if len(hits) > 1:
                 raise logs.LogError('%r matches %d processes (%s): the log lookup reads one process per term'
                                     % (spec, len(hits), ', '.join(P.fullname(i) for i in hits)))

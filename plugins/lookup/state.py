@@ -29,7 +29,9 @@ options:
       - Process specs, as C(supervisorctl) accepts them, and as the O(supervisor.control.process#module:name)
         option of the M(supervisor.control.process) module takes them.
       - C(group:proc), C(group:*), C(proc) (the process C(proc:proc), as C(supervisorctl) reads it), a group name that
-        has no process of its own name (the whole group), C(all), or shell-style globs such as C(web:worker_*).
+        has no process of its own name (the whole group), C(*) or C(all), or shell-style globs such as C(web:worker_*).
+      - An exact name always wins over a glob, and over C(all) as every process; see the
+        O(supervisor.control.process#module:name) option.
       - No term means every process. A list of specs counts as that many terms.
       - A spec that matches nothing fails, naming the spec and the closest existing names.
     type: list
@@ -124,6 +126,7 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         set_options(self, variables, kwargs)
         what = self.get_option('what')
+        # No term is every process: '*', not 'all', which names a program called all when there is one.
         specs = process_specs(terms)
         try:
             client = connect(self)
@@ -134,12 +137,12 @@ class LookupModule(LookupBase):
                 return [self._daemon(client)]
             if what == 'config':
                 entries = to_builtin(client.call('supervisor.getAllConfigInfo'))
-                selected = P.match(specs or ['all'], entries)
+                selected = P.match(specs or ['*'], entries)
                 return [dict(entry, fullname=P.fullname(entry)) for entry in selected]
             if what in ('applications', 'instances'):
                 return self._supvisors(client, what, specs)
             # Exact names read those processes alone: an until loop on a large daemon polls a few.
-            return [P.normalize(info) for info in to_builtin(read_processes(client, specs or ['all']))]
+            return [P.normalize(info) for info in to_builtin(read_processes(client, specs or ['*']))]
         except SupervisorError as exc:
             raise AnsibleLookupError(str(exc))
 

@@ -41,6 +41,13 @@ _DOCTYPE = re.compile(br'<!DOCTYPE|<!ENTITY', re.IGNORECASE)
 _NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
 _LOG_LINE = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d')
 UNEXPECTED = 'raised an unexpected exception'
+# Control characters that XML 1.0 forbids and supervisord sends raw from a log (supervisor
+# issues #85, #1499). They never occur inside a multi-byte UTF-8 sequence, nor in
+# supervisord's markup, so a lenient parse swaps them byte for byte with characters of plane
+# 16's private use area before parsing, and swaps them back after.
+_XML_ILLEGAL = re.compile(b'[\x00-\x08\x0b\x0c\x0e-\x1f]')
+_PRIVATE_BASE = 0x10FF00
+_UNSWAP = dict((_PRIVATE_BASE + code, code) for code in list(range(0, 9)) + [11, 12] + list(range(14, 32)))
 
 
 def find_unsendable(value, path):
@@ -101,6 +108,35 @@ def _prolog(data):
     return data if start < 0 else data[:start]
 
 
+def _swap(match):
+    return (u'%c' % (_PRIVATE_BASE + ord(match.group()))).encode('utf-8')
+
+
+def _unswap(value):
+    if isinstance(value, (list, tuple)):
+        return [_unswap(item) for item in value]
+    if isinstance(value, dict):
+        return dict((key, _unswap(item)) for key, item in value.items())
+    if isinstance(value, str):
+        return value.translate(_UNSWAP)
+    return value
+
+
+def parse_answer(data, lenient=False):
+    """The values of an XML-RPC answer body (raises xmlrpclib.Fault for a fault answer).
+
+    The XML parser turns a raw CR into LF; supervisord's markup has none, so
+    every CR is log text, kept as a character reference. ``lenient`` also
+    carries the control characters that XML forbids (see _XML_ILLEGAL).
+    Raises ExpatError, xmlrpclib.ResponseError, ValueError, TypeError or
+    IndexError for a body that is not XML-RPC.
+    """
+    data = data.replace(b'\r', b'&#13;')
+    if not lenient:
+        return xmlrpclib.loads(data, use_builtin_types=True)[0]
+    return _unswap(xmlrpclib.loads(_XML_ILLEGAL.sub(_swap, data), use_builtin_types=True)[0])
+
+
 def raise_first_fault(answers):
     """``answers`` of a multicall, unless one is a fault: then the first one is raised."""
     for value in answers:
@@ -139,7 +175,7 @@ class SupervisorClient(object):
     def url(self):
         return self.settings.url
 
-    def _request(self, method, params):
+    def _request(self, method, params, lenient=False):
         if not method or not isinstance(method, str):
             raise RequestError('cannot call %r: give a method name such as supervisor.getState' % (method,))
         reason = find_unsendable(list(params), 'the parameters')
@@ -159,9 +195,7 @@ class SupervisorClient(object):
             raise SupervisorConnectionError(
                 'not a supervisord XML-RPC endpoint: %s answered XML with a DOCTYPE (refused)' % self.url)
         try:
-            # The XML parser turns a raw CR into LF; supervisord's markup has none, so
-            # every CR is log text, kept as a character reference.
-            result = xmlrpclib.loads(data.replace(b'\r', b'&#13;'), use_builtin_types=True)[0]
+            result = parse_answer(data, lenient)
         except xmlrpclib.Fault as fault:
             raise self._fault(fault.faultCode, fault.faultString, method)
         except (ExpatError, xmlrpclib.ResponseError, ValueError, TypeError, IndexError):
@@ -181,7 +215,7 @@ class SupervisorClient(object):
         traceback is only in its main log, so it is read from there.
         """
         try:
-            main_log = self._request('supervisor.readLog', [-16384, 0])
+            main_log = self._request('supervisor.readLog', [-16384, 0], lenient=True)
         except SupervisorError:
             return SupervisorConnectionError(
                 'not a supervisord XML-RPC endpoint: %s answered HTTP %s %s' % (self.url, status, reason))
@@ -205,19 +239,21 @@ class SupervisorClient(object):
         """Call one method; raise SupervisorFault or SupervisorConnectionError."""
         return self._request(method, params)
 
-    def multicall(self, calls):
+    def multicall(self, calls, lenient=False):
         """Call ``[(method, params), ...]`` in one ``system.multicall``.
 
         Returns one entry per call: the value, or a SupervisorFault instance
         (not raised) for a call that faulted. supervisord returns each value
         bare rather than in the one-element list of the XML-RPC convention,
-        which is why ``xmlrpc.client.MultiCall`` cannot be used.
+        which is why ``xmlrpc.client.MultiCall`` cannot be used. ``lenient``:
+        the answer may hold raw control characters (log text), which come
+        back as they are.
         """
         calls = [(method, list(params)) for method, params in calls]
         if not calls:
             return []
         payload = [{'methodName': method, 'params': params} for method, params in calls]
-        results = self._request('system.multicall', [payload])
+        results = self._request('system.multicall', [payload], lenient)
         if not isinstance(results, list) or len(results) != len(calls):
             raise SupervisorConnectionError(
                 'unexpected system.multicall answer from %s: %d results for %d calls' % (

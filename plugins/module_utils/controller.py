@@ -27,10 +27,16 @@ class Controller(object):
         self.sleep = sleep
         self.acted = False
 
-    def poll(self, read, done, deadline):
-        """``read()`` every poll interval until ``done(value)`` or the deadline; return the last value."""
+    def poll(self, read, done, deadline, growth=1.0, longest=None):
+        """``read()`` every poll interval until ``done(value)`` or the deadline; return the last value.
+
+        ``growth`` multiplies the interval after each poll, up to ``longest``: a
+        wait that usually ends at once polls fast at first, then less often.
+        """
+        interval = self.poll_interval
         while True:
             value = read()
             if done(value) or self.clock() > deadline:
                 return value
-            self.sleep(self.poll_interval)
+            self.sleep(interval)
+            interval = min(interval * growth, longest) if longest else interval * growth

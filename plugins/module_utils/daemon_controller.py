@@ -22,6 +22,11 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
 RESTART_SETTLE = 0.2
 
 
+# What ``DaemonController.look`` sees besides facts.
+GONE = 'gone'                    # nothing listens: the daemon has exited (it removes its unix socket)
+SHUTTING_DOWN = 'shutting_down'  # every call faults SHUTDOWN_STATE: it stops its processes, to exit or to restart
+
+
 class DaemonController(Controller):
     """``restart()`` and ``shutdown()``, each waiting within ``timeout`` seconds for the daemon to be back or gone."""
 
@@ -35,6 +40,49 @@ class DaemonController(Controller):
         except (SupervisorConnectionError, SupervisorFault):
             return None
 
+    def look(self):
+        """The daemon's facts, GONE or SHUTTING_DOWN; any other error is raised.
+
+        supervisord answers SHUTDOWN_STATE to every call from the moment it is
+        asked to shut down (or to restart) until it has stopped all its
+        processes, each for up to its stopwaitsecs: it is still there.
+        """
+        try:
+            return read_daemon_facts(self.client)[0]
+        except SupervisorConnectionError as error:
+            if error.nobody_listens:
+                return GONE
+            raise
+        except SupervisorFault as fault:
+            if fault.is_('SHUTDOWN_STATE'):
+                return SHUTTING_DOWN
+            raise
+
+    def _watch(self, done):
+        """``look()`` until ``done(value)`` or the deadline; return the last value.
+
+        A call that times out, or a connection cut while supervisord closes
+        its sockets, says nothing of its state: it is read again, and raised
+        only if it is still the answer at the deadline.
+        """
+        def read():
+            try:
+                return self.look()
+            except (SupervisorConnectionError, SupervisorFault) as error:
+                return error
+        value = self.poll(read, lambda value: not isinstance(value, Exception) and done(value),
+                          self.clock() + self.timeout)
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    def settle(self):
+        """Wait while the daemon is SHUTTING_DOWN: GONE once it has exited, its facts once it is back (a restart).
+
+        SHUTTING_DOWN when it is still going at the deadline.
+        """
+        return self._watch(lambda value: value != SHUTTING_DOWN)
+
     def restart(self):
         """``supervisor.restart``; the facts once it is RUNNING again, None when it is not within the timeout."""
         self.client.call('supervisor.restart')
@@ -47,14 +95,19 @@ class DaemonController(Controller):
         return facts if running(facts) else None
 
     def shutdown(self):
-        """``supervisor.shutdown`` (already shutting down is fine); whether it was gone within the timeout.
+        """``supervisor.shutdown``, then wait until the daemon is GONE: what it is at the end.
 
-        Gone is: no facts, nothing listens or every call faults (supervisord in its SHUTDOWN state).
+        GONE; SHUTTING_DOWN when it is still stopping its processes at the
+        deadline; facts when it answers again (another supervisord was started
+        in its place, or it was restarted meanwhile). A SHUTDOWN_STATE answer
+        to the shutdown itself means that it was already going: it is waited
+        for the same way.
         """
         try:
             self.client.call('supervisor.shutdown')
         except SupervisorFault as fault:
             if not fault.is_('SHUTDOWN_STATE'):
                 raise
-        self.acted = True
-        return self.poll(self.facts_or_none, lambda facts: facts is None, self.clock() + self.timeout) is None
+        else:
+            self.acted = True
+        return self._watch(lambda value: value == GONE)

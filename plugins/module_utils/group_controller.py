@@ -6,23 +6,40 @@
 
 Shared by the group module (``update NAME``) and the daemon module
 (``update``): stop what must go, in one batch, then remove, then add, then
-wait for the autostart processes of what was added.
+wait for the autostart processes of what was added. With keep_stopped, the
+processes that were STOPPED stay so, without running their program
+(``freeze_calls``, ``stop_frozen``).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.supervisor.control.plugins.module_utils import exec_check
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
-from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault
+from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault, TaskFailed
+
+# How each process of kept_stopped was kept from running (kept_stopped_detail; doc_fragments/keep_stopped.py).
+NOT_STARTED = 'not_started'          # autostart=false in its new configuration: supervisord did not spawn it
+NEVER_RAN = 'never_ran'              # frozen before its exec (seen in /proc), then killed
+STOPPED_AT_ONCE = 'stopped_at_once'  # frozen just after its exec (seen in /proc), then given its stop signal
+UNVERIFIED = 'unverified'            # frozen and killed, its exec not seen: /proc here does not show it
+UNVERIFIED_WARNING = (
+    'keep_stopped: whether %s had executed its program when it was frozen could not be checked in /proc here '
+    '(supervisord at %s runs on another host or in another pid namespace, or the process was not seen frozen): '
+    'each was frozen (SIGSTOP) in the request that spawned it, then killed (SIGKILL). Its program never ran if the '
+    'freeze came before its exec, as it does most of the time; otherwise it ran for the instant between the two and '
+    'was killed without its stop signal. Run the task on the host of supervisord to have it checked.')
 
 
 class GroupChanges(object):
-    def __init__(self, plan, kept_stopped=None):
+    def __init__(self, plan, keep_stopped=False):
         self.added = sorted(g for g, a in plan.items() if a == plans.ADD)
         self.updated = sorted(g for g, a in plan.items() if a == plans.REPLACE)
         self.removed = sorted(g for g, a in plan.items() if a == plans.REMOVE)
-        self.kept_stopped = kept_stopped  # None: keep_stopped was not asked for
+        # None: keep_stopped was not asked for. The detail is known once the update is done.
+        self.kept_stopped = [] if keep_stopped else None
+        self.kept_stopped_detail = {} if keep_stopped else None
 
     @property
     def changed(self):
@@ -32,14 +49,22 @@ class GroupChanges(object):
         result = {'groups_added': self.added, 'groups_updated': self.updated, 'groups_removed': self.removed}
         if self.kept_stopped is not None:
             result['kept_stopped'] = self.kept_stopped
+            result['kept_stopped_detail'] = self.kept_stopped_detail
         return result
 
+    def warnings(self, url):
+        unverified = [name for name in self.kept_stopped or () if self.kept_stopped_detail.get(name) == UNVERIFIED]
+        return [UNVERIFIED_WARNING % (', '.join(unverified), url)] if unverified else []
 
-def planned_changes(plan, infos, configured, keep_stopped):
-    """The GroupChanges that ``plan`` makes, with the processes that keep_stopped would keep stopped."""
-    changes = GroupChanges(plan)
+
+def planned_changes(client, plan, infos, configured, keep_stopped):
+    """The GroupChanges that ``plan`` makes, with the processes that keep_stopped would keep stopped.
+
+    Fails, as the update would, when keep_stopped cannot keep them from running (``require_freezing``).
+    """
+    changes = GroupChanges(plan, keep_stopped)
     if keep_stopped:
-        _keep(changes, infos, configured)
+        require_freezing(client, _keep(changes, infos, configured))
     return changes
 
 
@@ -49,6 +74,24 @@ def _keep(changes, infos, configured):
     kept = set(spec for spec, dummy in keep)
     changes.kept_stopped = [P.fullname(info) for info in infos if P.namespec(info) in kept]
     return keep
+
+
+def require_freezing(client, keep):
+    """Raise TaskFailed unless supervisord has ``signalProcess`` (3.2.0 and later), when a kept process respawns.
+
+    Without it, the only stop that can follow the spawn lands in the child before its exec, where
+    supervisord's signal handlers swallow it: the program would run until stopwaitsecs.
+    """
+    respawned = [spec for spec, autostart in keep if autostart]
+    if not respawned:
+        return
+    help_text, version = client.multicall([('system.methodHelp', ['supervisor.signalProcess']),
+                                           ('supervisor.getSupervisorVersion', [])])
+    if isinstance(help_text, SupervisorFault) and help_text.is_('SIGNATURE_UNSUPPORTED'):
+        raise TaskFailed(
+            'keep_stopped=true cannot keep %s from running on supervisord %s at %s: keeping a process of a replaced '
+            'group stopped needs supervisor.signalProcess (supervisord 3.2.0 and later); nothing was changed' % (
+                ', '.join(respawned), version, client.url))
 
 
 def reload_config(client):
@@ -66,6 +109,82 @@ def reload_config(client):
     return result, configured
 
 
+def freeze_calls(specs):
+    """For the multicall that adds their groups: start each process and freeze it (SIGSTOP) at once.
+
+    supervisord spawns the autostart processes of an added group on its
+    next tick and has no call to add a group without that. Started here
+    instead, each is forked inside this request and frozen microseconds
+    later, in the same request: most often before its exec, sometimes just
+    after. ``getPID`` comes last, for ``exec_check``.
+    """
+    calls = []
+    for spec in specs:
+        calls += [('supervisor.startProcess', [spec, False]), ('supervisor.signalProcess', [spec, 'STOP']),
+                  ('supervisor.getProcessInfo', [spec])]
+    return calls + [('supervisor.getPID', [])]
+
+
+def how_spawn_ended(info):
+    """NEVER_RAN when supervisord failed to spawn the process (no fork: BACKOFF), else UNVERIFIED.
+
+    A child that was forked and already reaped within the request ("Exited
+    too quickly", or EXITED) may have run its program.
+    """
+    spawnerr = info.get('spawnerr') or ''
+    if info['statename'] == P.BACKOFF and spawnerr and not spawnerr.startswith('Exited too quickly'):
+        return NEVER_RAN
+    return UNVERIFIED
+
+
+def stop_frozen(client, controller, specs, answers, look=exec_check.frozen_child):
+    """Stop the processes that ``freeze_calls(specs)`` started and froze; return ``{namespec: how}``.
+
+    Each is stopped (STOPPING: its stop signal waits while it is frozen), then:
+    seen in /proc before its exec, killed (its program never ran; supervisord
+    counts the kill as the end of the stop: STOPPED); seen after its exec,
+    resumed (it gets its stop signal at once, as on any stop); not seen
+    (supervisord elsewhere), killed, as most children are still before
+    their exec. A process whose group was not added is left out.
+    """
+    supervisord_pid = answers[-1]
+    how = {}
+    pids = {}
+    for index, spec in enumerate(specs):
+        dummy, frozen, info = answers[3 * index:3 * index + 3]
+        if isinstance(info, SupervisorFault):
+            continue
+        if not info.get('pid'):
+            how[spec] = how_spawn_ended(info)
+        elif isinstance(frozen, SupervisorFault) or isinstance(supervisord_pid, SupervisorFault):
+            how[spec] = UNVERIFIED
+            pids[spec] = None
+        else:
+            pids[spec] = info['pid']
+
+    def views():
+        return dict((spec, look(pid, supervisord_pid)) for spec, pid in pids.items() if pid)
+    # The freeze was sent: the kernel stops each child as soon as it runs, so this waits only on a busy host.
+    seen = controller.poll(views, lambda seen: exec_check.NOT_FROZEN not in seen.values(),
+                           controller.clock() + controller.timeout)
+    calls = []
+    for spec in specs:
+        if spec not in how and spec not in pids:
+            continue
+        calls.append(('supervisor.stopProcess', [spec, False]))
+        if spec in pids:
+            view = seen.get(spec)
+            if view == exec_check.AFTER_EXEC:
+                how[spec] = STOPPED_AT_ONCE
+                calls.append(('supervisor.signalProcess', [spec, 'CONT']))
+            else:
+                how[spec] = NEVER_RAN if view == exec_check.BEFORE_EXEC else UNVERIFIED
+                calls.append(('supervisor.signalProcess', [spec, 'KILL']))
+    # A fault here (a process that exited meanwhile) leaves the final stop below to judge the process.
+    client.multicall(calls)
+    return how
+
+
 def apply_group_plan(client, controller, plan, configured, wait=True, keep_stopped=False):
     """Carry out ``{group: action}``; return ``(GroupChanges, failures)``.
 
@@ -73,24 +192,24 @@ def apply_group_plan(client, controller, plan, configured, wait=True, keep_stopp
     start, and for each group that could not be removed or added.
 
     ``keep_stopped``: the processes of replaced groups that were STOPPED
-    before stay STOPPED (Supervisor#214). supervisord spawns the autostart
-    processes of an added group on its next tick and has no call to add a
-    group without that; so in the multicall that adds the group, each such
-    process is started and at once stopped (it gets its stop signal within
-    milliseconds of its fork), which makes supervisord consider it started
-    once and leave it stopped.
+    before stay STOPPED (Supervisor#214), and never run their program
+    unseen: see ``freeze_calls`` and ``stop_frozen``.
     """
-    changes = GroupChanges(plan)
+    changes = GroupChanges(plan, keep_stopped)
     if not changes.changed:
         return changes, []
     leaving = set(changes.updated + changes.removed)
     entering = changes.added + changes.updated
     failures = []
     keep = []
+    fullnames = {}
+    not_removed = set()
     if leaving:
         current = controller.all_infos()
         if keep_stopped:
             keep = _keep(changes, current, configured)
+            require_freezing(client, keep)
+            fullnames = dict((P.namespec(i), P.fullname(i)) for i in current)
         running = [i for i in current if i['group'] in leaving]
         failures += controller.apply(plans.plan_processes(running, 'stopped'), wait=True)
         results = client.multicall([('supervisor.removeProcessGroup', [g]) for g in sorted(leaving)])
@@ -98,18 +217,19 @@ def apply_group_plan(client, controller, plan, configured, wait=True, keep_stopp
             if isinstance(result, SupervisorFault) and not result.is_('BAD_NAME'):
                 failures.append(Failure(group, 'cannot be removed: %s' % result,
                                         summary='cannot remove group %s: %s' % (group, result)))
+                not_removed.add(group)
+    how = {}
     if entering:
-        respawned = [spec for spec, autostart in keep if autostart]
-        calls = [('supervisor.addProcessGroup', [g]) for g in entering]
-        for spec in respawned:
-            calls += [('supervisor.startProcess', [spec, False]), ('supervisor.stopProcess', [spec, False])]
-        results = client.multicall(calls)
+        # A group still loaded keeps its stopped processes as they are: none to start and freeze there.
+        respawned = [spec for spec, autostart in keep if autostart and spec.split(':', 1)[0] not in not_removed]
+        results = client.multicall([('supervisor.addProcessGroup', [g]) for g in entering] + freeze_calls(respawned))
         for group, result in zip(entering, results):
             if isinstance(result, SupervisorFault) and not result.is_('ALREADY_ADDED'):
                 failures.append(Failure(group, 'cannot be added: %s' % result,
                                         summary='cannot add group %s: %s' % (group, result)))
         if respawned:
-            # The stop must have happened, wait or not: the point is that they do not run.
+            how = stop_frozen(client, controller, respawned, results[len(entering):])
+            # Whatever happened above, they must end stopped, waited for: the point is that they do not run.
             respawned = set(respawned)
             kept = [i for i in controller.all_infos() if P.namespec(i) in respawned]
             failures += controller.apply(plans.plan_processes(kept, 'stopped'), wait=True)
@@ -123,4 +243,19 @@ def apply_group_plan(client, controller, plan, configured, wait=True, keep_stopp
             infos = [i for i in controller.all_infos() if P.namespec(i) in autostart]
             if infos:
                 failures += controller.wait_started(infos, not_yet_spawned=True)
+    if keep:
+        _record_kept(changes, keep, how, fullnames, failures)
     return changes, failures
+
+
+def _record_kept(changes, keep, how, fullnames, failures):
+    """kept_stopped and its detail: the processes that are kept, not those that failed or whose group did not come back."""
+    failed = set(getattr(f, 'namespec', None) or f.name for f in failures)
+    changes.kept_stopped = []
+    changes.kept_stopped_detail = {}
+    for spec, autostart in keep:
+        if spec in failed or spec.split(':', 1)[0] in failed or (autostart and spec not in how):
+            continue
+        name = fullnames[spec]
+        changes.kept_stopped.append(name)
+        changes.kept_stopped_detail[name] = how[spec] if autostart else NOT_STARTED

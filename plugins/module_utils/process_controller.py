@@ -26,6 +26,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.main_log import
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     Failure,
     SupervisorConnectionError,
+    SupervisorError,
     SupervisorFault,
 )
 
@@ -52,6 +53,12 @@ def in_supervisord_order(infos):
 def info_calls(namespecs):
     """One ``getProcessInfo`` per process, for a multicall that reads those processes alone."""
     return [('supervisor.getProcessInfo', [spec]) for spec in sorted(set(namespecs))]
+
+
+def only(infos, namespecs):
+    """The infos of ``namespecs`` among ``infos`` (the table), in its order."""
+    wanted = set(namespecs)
+    return [info for info in infos if P.namespec(info) in wanted]
 
 
 def present_infos(answers):
@@ -127,6 +134,116 @@ class ProcessFailure(Failure):
         return '; '.join(parts)
 
 
+class Run(object):
+    """One ``apply``: its deadline, and the failures so far (a process that failed a phase skips the next)."""
+
+    def __init__(self, deadline):
+        self.deadline = deadline
+        self.failures = []
+        self.failed = set()
+
+    def fail(self, failures):
+        self.failures.extend(failures)
+        self.failed.update(f.namespec for f in failures)
+
+
+class Settling(object):
+    """What a wait saw of each process: its last info, and whether it is done, failed or removed.
+
+    A process that vanished from the daemon (another client removed its group)
+    is removed at once rather than waited for until the deadline.
+    """
+
+    def __init__(self, namespecs):
+        self.pending = set(namespecs)
+        self.infos = {}
+        self.done = set()
+        self.failed = set()
+        self.removed = set()
+
+    def update(self, current, condition):
+        """Judge ``current`` (the infos of the pending processes that are still loaded) by ``condition``."""
+        present = set()
+        for info in current:
+            spec = P.namespec(info)
+            present.add(spec)
+            self.infos[spec] = info
+            if condition.done(info):
+                self.done.add(spec)
+            elif condition.failed(info):
+                self.failed.add(spec)
+        self.removed |= self.pending - present
+        self.pending -= self.done | self.failed | self.removed
+
+
+class Condition(object):
+    """How a wait judges each process: ``done(info)``, ``failed(info)``, and why, in words (``failure(info)``
+    for one that failed, ``pending_reason`` for one still pending at the deadline).
+
+    ``calls(pending)`` adds calls to each poll's request, whose answers go to ``take`` before the
+    processes are judged: a check that needs more than the info (a log) costs no round trip of its own.
+    """
+
+    def calls(self, pending):
+        return []
+
+    def take(self, answers):
+        pass
+
+    def pending_reason(self, info, timeout):
+        return 'still %s after %g seconds' % (info['statename'], timeout)
+
+
+class Stopped(Condition):
+    """A stop has happened: the process is not running, or another client started it again (a new pid)."""
+
+    def __init__(self, actions):
+        self.pids = dict((a.namespec, a.info.get('pid')) for a in actions)
+
+    def done(self, info):
+        pid = info.get('pid')
+        return info['statename'] in P.NOT_RUNNING or bool(pid and pid != self.pids[P.namespec(info)])
+
+    def failed(self, info):
+        return False  # only the deadline fails a stop
+
+    def pending_reason(self, info, timeout):
+        return 'still %s after %g seconds (stopwaitsecs longer than timeout?)' % (info['statename'], timeout)
+
+
+class Started(Condition):
+    """A start is done at RUNNING (it passed startsecs), or EXITED (startsecs=0 and it ran to completion).
+
+    It failed at FATAL or UNKNOWN, or when found STOPPED for STOPPED_GRACE
+    seconds (another client stopped it and did not start it again). A process
+    ``not_yet_spawned`` (its group was just added) is STOPPED until
+    supervisord's next tick spawns it: that is not a stop.
+    """
+
+    def __init__(self, clock, not_yet_spawned=False):
+        self.clock = clock
+        self.not_yet_spawned = not_yet_spawned
+        self.stopped_since = {}
+
+    def done(self, info):
+        return info['statename'] in (P.RUNNING, P.EXITED)
+
+    def failed(self, info):
+        state = info['statename']
+        if state != P.STOPPED:
+            self.stopped_since.pop(P.namespec(info), None)
+            return state in (P.FATAL, P.UNKNOWN)
+        if self.not_yet_spawned and not info.get('start'):
+            return False
+        first = self.stopped_since.setdefault(P.namespec(info), self.clock())
+        return self.clock() - first >= STOPPED_GRACE
+
+    def failure(self, info):
+        if info['statename'] == P.STOPPED:
+            return 'was stopped by someone else while starting'
+        return 'failed to start (%s)' % info['statename']
+
+
 class ProcessController(Controller):
     """supervisord's processes: batched calls with wait=False, then one poll for all of them."""
 
@@ -148,8 +265,20 @@ class ProcessController(Controller):
         """
         if self.reads_by_name:
             return present_infos(self.client.multicall(info_calls(namespecs)))
-        wanted = set(namespecs)
-        return [info for info in self.all_infos() if P.namespec(info) in wanted]
+        return only(self.all_infos(), namespecs)
+
+    def infos_with(self, namespecs, calls):
+        """``current_infos(namespecs)`` and the answers to ``calls``, in one request.
+
+        Parsed leniently: the calls may read logs, whose text can hold control characters.
+        """
+        reads = info_calls(namespecs) if self.reads_by_name else [('supervisor.getAllProcessInfo', [])]
+        answers = self.client.multicall(reads + list(calls), lenient=True)
+        if self.reads_by_name:
+            infos = present_infos(answers[:len(reads)])
+        else:
+            infos = only(raise_first_fault(answers[:1])[0], namespecs)
+        return infos, answers[len(reads):]
 
     def running_infos(self):
         """``getAllProcessInfo``, checking in the same round trip that the daemon is RUNNING."""
@@ -192,8 +321,14 @@ class ProcessController(Controller):
         process already moved on (a start whose process exited before the
         answer): it is no failure here, the wait that follows judges it.
         """
+        if not actions:
+            return []
+        return self.judge(method, actions, self.client.multicall([(method, [a.namespec] + list(extra))
+                                                                  for a in actions]), settles)
+
+    def judge(self, method, actions, results, settles=()):
+        """The failures among the ``results`` of ``method`` for ``actions``; ``acted`` when one was accepted."""
         failures = []
-        results = self.client.multicall([(method, [a.namespec] + list(extra)) for a in actions])
         for action, result in zip(actions, results):
             if not isinstance(result, SupervisorFault) or result.name in settles:
                 self.acted = True
@@ -201,97 +336,80 @@ class ProcessController(Controller):
                 failures.append(ProcessFailure(action.info, result.message))
         return failures
 
-    def _wait(self, namespecs, settled, deadline):
-        """Poll until ``settled(info)`` is True or False for each; return the infos by namespec.
+    def _read_pending(self, pending, calls=()):
+        """``current_infos`` during a wait, with the answers to ``calls`` (``infos_with``): a daemon that goes
+        away is named with what was awaited."""
+        try:
+            if calls:
+                return self.infos_with(pending, calls)
+            return self.current_infos(pending), []
+        except SupervisorConnectionError as exc:
+            # We talked to it a moment ago: it died or is restarting under us.
+            raise SupervisorConnectionError('connection lost to %s while waiting for %s: %s' % (
+                self.client.url, ', '.join(sorted(pending)), exc))
+        except SupervisorFault as fault:
+            if not fault.is_('SHUTDOWN_STATE'):
+                raise
+            raise SupervisorConnectionError(
+                'supervisord at %s began to shut down or restart while waiting for %s: run the task again '
+                'once it is back' % (self.client.url, ', '.join(sorted(pending))))
 
-        ``settled`` returns True (done), False (failed) or None (keep waiting).
-        Returns ``(infos, verdicts, pending, removed)``: ``removed`` holds the
-        processes that vanished from the daemon (another client removed their
-        group), which are failed at once rather than waited for until the
-        deadline.
-        """
-        pending = set(namespecs)
-        verdicts = {}
-        infos = {}
-        removed = set()
-        interval = self.poll_interval
-        while True:
-            try:
-                current = self.current_infos(pending)
-            except SupervisorConnectionError as exc:
-                # We talked to it a moment ago: it died or is restarting under us.
-                raise SupervisorConnectionError('connection lost to %s while waiting for %s: %s' % (
-                    self.client.url, ', '.join(sorted(pending)), exc))
-            except SupervisorFault as fault:
-                if not fault.is_('SHUTDOWN_STATE'):
-                    raise
-                raise SupervisorConnectionError(
-                    'supervisord at %s began to shut down or restart while waiting for %s: run the task again '
-                    'once it is back' % (self.client.url, ', '.join(sorted(pending))))
-            present = set()
-            for info in current:
-                spec = P.namespec(info)
-                present.add(spec)
-                infos[spec] = info
-                verdict = settled(info)
-                if verdict is not None:
-                    verdicts[spec] = verdict
-                    pending.discard(spec)
-            for spec in pending - present:
-                verdicts[spec] = False
-                removed.add(spec)
-            pending -= removed
-            if not pending or self.clock() >= deadline:
-                return infos, verdicts, pending, removed
-            self.sleep(interval)
-            interval = min(interval * 1.5, 0.2)
+    def settle(self, namespecs, condition, deadline, enough=None):
+        """Poll the processes still pending until each is done or failed by ``condition`` (or, with
+        ``enough``, until ``enough(settling)``); a Settling. The condition's own calls join each poll."""
+        settling = Settling(namespecs)
+        if not settling.pending:
+            return settling
+
+        def read():
+            calls = condition.calls(sorted(settling.pending))
+            infos, answers = self._read_pending(settling.pending, calls)
+            condition.take(answers)
+            settling.update(infos, condition)
+            return settling
+
+        def finished(seen):
+            return not seen.pending or bool(enough and enough(seen))
+        # Most stops and starts take well under a second: poll fast at first.
+        return self.poll(read, finished, deadline, growth=1.5, longest=0.2)
 
     def apply(self, actions, wait=True, signal=None):
-        """Carry out ``actions``; return the list of ProcessFailure (empty on success)."""
-        deadline = self.clock() + self.timeout
-        failures = []
-        stopping = [a for a in actions if plans.STOP in a.steps]
-        if stopping:
-            failures += self._batch('supervisor.stopProcess', stopping, [False])
-        must_settle = [a for a in actions if (plans.STOP in a.steps or plans.WAIT_STOPPED in a.steps)
-                       and (wait or plans.START in a.steps)]
-        failed = set(f.namespec for f in failures)
-        if must_settle:
-            pids = dict((a.namespec, a.info.get('pid')) for a in must_settle)
-
-            def stopped(info):
-                # Stopped, or started again by another client (a new pid): either
-                # way the stop we asked for has happened.
-                pid = info.get('pid')
-                if info['statename'] in P.NOT_RUNNING or (pid and pid != pids[P.namespec(info)]):
-                    return True
-                return None
-            infos, verdicts, pending, removed = self._wait(
-                [a.namespec for a in must_settle if a.namespec not in failed], stopped, deadline)
-            by_spec = dict((a.namespec, a.info) for a in must_settle)
-            for spec in sorted(removed):
-                failures.append(ProcessFailure(infos.get(spec, by_spec[spec]), REMOVED))
-                failed.add(spec)
-            for spec in sorted(pending):
-                failures.append(ProcessFailure(infos[spec], 'still %s after %g seconds (stopwaitsecs longer than '
-                                                            'timeout?)' % (infos[spec]['statename'], self.timeout)))
-                failed.add(spec)
-        signalling = [a for a in actions if plans.SIGNAL in a.steps]
+        """Carry out ``actions`` in phases: stop, signal, start; return the list of ProcessFailure."""
+        run = Run(self.clock() + self.timeout)
+        self._stop(run, actions, wait)
         # A refused signal says nothing about the process's exits: no logs to explain it with.
-        signal_failures = self._batch('supervisor.signalProcess', signalling, [str(signal)]) if signalling else []
-        starting = [a for a in actions if plans.START in a.steps and a.namespec not in failed]
-        if starting:
-            # SPAWN_ERROR with wait=False: the process was spawned and already exited; with wait,
-            # wait_started reports it as every failed start is reported (FATAL, its exit status).
-            start_failures = self._batch('supervisor.startProcess', starting, [False],
-                                         settles=('SPAWN_ERROR',) if wait else ())
-            failures += start_failures
-            failed.update(f.namespec for f in start_failures)
-            if wait:
-                failures += self.wait_started([a.info for a in starting if a.namespec not in failed], deadline)
-        if failures:
-            self.explain(failures)
-        return failures + signal_failures
+        signal_failures = self._signal(actions, signal)
+        self._start(run, actions, wait)
+        if run.failures:
+            self.explain(run.failures)
+        return run.failures + signal_failures
+
+    def _stop(self, run, actions, wait):
+        """Stop, and wait until stopped when the task waits, or when a start follows."""
+        run.fail(self._batch('supervisor.stopProcess', [a for a in actions if plans.STOP in a.steps], [False]))
+        settle = [a for a in actions if (plans.STOP in a.steps or plans.WAIT_STOPPED in a.steps)
+                  and (wait or plans.START in a.steps) and a.namespec not in run.failed]
+        if not settle:
+            return
+        stopped = Stopped(settle)
+        settling = self.settle([a.namespec for a in settle], stopped, run.deadline)
+        info = dict((a.namespec, a.info) for a in settle)
+        info.update(settling.infos)
+        run.fail([ProcessFailure(info[spec], REMOVED) for spec in sorted(settling.removed)])
+        run.fail([ProcessFailure(info[spec], stopped.pending_reason(info[spec], self.timeout))
+                  for spec in sorted(settling.pending)])
+
+    def _signal(self, actions, signal):
+        return self._batch('supervisor.signalProcess', [a for a in actions if plans.SIGNAL in a.steps], [str(signal)])
+
+    def _start(self, run, actions, wait):
+        """Start what has no failure yet; wait until started when the task waits."""
+        starting = [a for a in actions if plans.START in a.steps and a.namespec not in run.failed]
+        # SPAWN_ERROR with wait=False: the process was spawned and already exited; with wait,
+        # the wait reports it as every failed start is reported (FATAL, its exit status).
+        run.fail(self._batch('supervisor.startProcess', starting, [False], settles=('SPAWN_ERROR',) if wait else ()))
+        if wait:
+            run.fail(self.wait_started([a.info for a in starting if a.namespec not in run.failed], run.deadline))
 
     def wait_started(self, infos, deadline=None, not_yet_spawned=False):
         """Wait until each process is RUNNING (passed startsecs); return the failures.
@@ -301,48 +419,35 @@ class ProcessController(Controller):
         """
         if deadline is None:
             deadline = self.clock() + self.timeout
-        actions = [plans.ProcessAction(info, (plans.START,), P.RUNNING) for info in infos]
-        return self._wait_started(actions, deadline, not_yet_spawned)
-
-    def _wait_started(self, actions, deadline, not_yet_spawned=False):
-        stopped_since = {}
-
-        def settled(info):
-            state = info['statename']
-            if state in (P.RUNNING, P.EXITED):
-                return True  # EXITED after start: startsecs=0 and it ran to completion
-            if state == P.STOPPED and not_yet_spawned and not info.get('start'):
-                return None
-            if state == P.STOPPED:
-                first = stopped_since.setdefault(P.namespec(info), self.clock())
-                return None if self.clock() - first < STOPPED_GRACE else False
-            stopped_since.pop(P.namespec(info), None)
-            if state in (P.FATAL, P.UNKNOWN):
-                return False
-            return None
-        infos, verdicts, pending, removed = self._wait([a.namespec for a in actions], settled, deadline)
+        started = Started(self.clock, not_yet_spawned)
+        settling = self.settle([P.namespec(info) for info in infos], started, deadline)
         failures = []
-        for action in actions:
-            spec = action.namespec
-            info = infos.get(spec, action.info)
-            if spec in pending:
-                failures.append(ProcessFailure(info, 'still %s after %g seconds' % (info['statename'], self.timeout)))
-            elif verdicts.get(spec) is False:
-                if spec in removed:
-                    failures.append(ProcessFailure(info, REMOVED))
-                elif info['statename'] == P.STOPPED:
-                    failures.append(ProcessFailure(info, 'was stopped by someone else while starting'))
-                else:
-                    failures.append(ProcessFailure(info, 'failed to start (%s)' % info['statename']))
+        for info in infos:
+            spec = P.namespec(info)
+            info = settling.infos.get(spec, info)
+            if spec in settling.pending:
+                failures.append(ProcessFailure(info, started.pending_reason(info, self.timeout)))
+            elif spec in settling.removed:
+                failures.append(ProcessFailure(info, REMOVED))
+            elif spec in settling.failed:
+                failures.append(ProcessFailure(info, started.failure(info)))
         return failures
+
+    def roll(self, plan, checks=None, pause=0.0, probes=None):
+        """Carry out a rolling plan (``plans.plan_roll``): batch after batch, each process waited for until
+        RUNNING, or ready by its ``checks`` (``{namespec: plans.ReadyCheck}``); a ``rolling.Roll``, whose
+        ``failures`` are those of the roll. The roll stops at the first batch that fails."""
+        from ansible_collections.supervisor.control.plugins.module_utils.rolling import Roll
+        return Roll(self, plan, checks, pause, probes).run()
 
     def explain(self, failures):
         """Add the real exit status (main log) and stderr tail to each failure, in one multicall."""
         calls = [('supervisor.readLog', [-MAIN_LOG_BYTES, 0])]
         calls += [('supervisor.tailProcessStderrLog', [f.namespec, 0, STDERR_TAIL_BYTES]) for f in failures]
         try:
-            results = self.client.multicall(calls)
-        except Exception:  # the failure itself is what matters; details are a bonus
+            # Lenient: a stderr in colour holds control characters that XML cannot carry.
+            results = self.client.multicall(calls, lenient=True)
+        except SupervisorError:  # the failure itself is what matters; details are a bonus
             return
         main_log = results[0] if isinstance(results[0], str) else ''
         for failure, tail in zip(failures, results[1:]):

@@ -2,7 +2,11 @@
 # Copyright (c) 2026, supervisor.control developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The Supvisors calls shared by the modules (the decisions are in supvisors_plans.py, pure)."""
+"""The Supvisors controllers and reads shared by the modules and plugins (I/O).
+
+The decisions are in supvisors_plans.py (pure); the task logic of process
+and group on Supvisors in supvisors_tasks.py.
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -18,7 +22,6 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorConnectionError,
     SupervisorError,
     SupervisorFault,
-    TaskFailed,
 )
 
 
@@ -118,9 +121,26 @@ class SupvisorsProcessController(Controller):
                         continue
                     if fault.is_('BAD_SUPVISORS_STATE', 'INCORRECT_PARAMETERS', 'BAD_NAME', 'UNKNOWN_METHOD'):
                         raise
-                    failures.append(Failure(P.fullname(action.info), str(fault)))
+                    if step == plans.START and fault.is_('NOT_RUNNING'):
+                        failures.append(self.failed_start(P.fullname(action.info), namespec, fault))
+                    else:
+                        failures.append(Failure(P.fullname(action.info), str(fault)))
                     break
         return failures
+
+    def failed_start(self, name, namespec, fault):
+        """The Failure of a start that Supvisors carried out and that failed (NOT_RUNNING), with its spawnerr.
+
+        Supvisors' fault names the process only; why it did not start is the
+        ``spawnerr`` that supervisord recorded on the instance where it was
+        spawned, which Supvisors keeps for each instance.
+        """
+        self.acted = True
+        found = read_spawn_failures(self.client, [namespec])[namespec]
+        summary = '%s: %s' % (name, fault)
+        if found:
+            summary += '; %s' % found['spawnerr']
+        return Failure(name, str(fault), summary=summary, **found)
 
 
 class ApplicationController(Controller):
@@ -173,7 +193,11 @@ class ApplicationController(Controller):
                 if step == S.STOP and fault.is_('NOT_RUNNING'):
                     continue  # stopped meanwhile
                 if fault.is_('NOT_RUNNING', 'STILL_RUNNING', 'ABNORMAL_TERMINATION'):
-                    return Failure(action.name, str(fault), action=step, fault=str(fault))
+                    # A start that faults NOT_RUNNING ran and failed; ABNORMAL_TERMINATION: Supvisors queued
+                    # nothing (nowhere to start a process), so nothing ran.
+                    spawned = step in (S.START, S.RESTART) and fault.is_('NOT_RUNNING')
+                    self.acted = self.acted or spawned or fault.is_('STILL_RUNNING')
+                    return Failure(action.name, str(fault), action=step, fault=str(fault), spawned=spawned)
                 raise
         return None
 
@@ -221,195 +245,36 @@ class ClusterController(Controller):
         return answer
 
 
-def describe_application_failures(failures, found, instances):
-    """Add to each application Failure what Supvisors reports of it after the task (its state, its processes)."""
+def read_spawn_failures(client, namespecs, instances=None):
+    """``{namespec: S.spawn_failure(...)}``: the last failed spawn of each process, as every instance recorded it.
+
+    Supvisors' process info says FATAL but not why; ``get_inner_process_info``
+    gives what supervisord recorded on each instance (its ``spawnerr``). An
+    instance that has not seen the process faults, and tells nothing.
+    """
+    if instances is None:
+        instances = client.call('supvisors.get_all_instances_info')
+    answers = client.multicall([('supvisors.get_inner_process_info', [instance['identifier'], namespec])
+                                for namespec in namespecs for instance in instances])
+    count = len(instances)
+    return dict((namespec, S.spawn_failure([entry for answer in answers[index * count:(index + 1) * count]
+                                            if isinstance(answer, list) for entry in answer]))
+                for index, namespec in enumerate(namespecs))
+
+
+def describe_application_failures(client, failures, found, instances):
+    """Add to each application Failure what Supvisors reports of it after the task (its state, its processes,
+    and why those that failed to spawn did)."""
+    # Only where this task's start ran: what supervisord recorded otherwise is of an earlier start.
+    spawned = [S.normalize_process(p)['namespec'] for failure in failures if failure.details.get('spawned')
+               for p in found[failure.name][1] if p.get('statename') in S.SPAWN_FAILED_STATES]
+    spawn_failures = read_spawn_failures(client, spawned, instances) if spawned else {}
     described = []
     for failure in failures:
         info, processes = found[failure.name]
         entry = S.application_failure(failure.name, failure.details['action'], info, processes, instances,
-                                      failure.details.get('fault'))
+                                      failure.details.get('fault'), spawn_failures)
         summary = S.failure_summary(entry)
         details = dict((k, v) for k, v in entry.items() if k != 'name')
         described.append(Failure(failure.name, summary, summary=summary, **details))
     return described
-
-
-def predict_process_starts(client, actions, strategy, after):
-    """Check mode: where Supvisors would start each process to be started (``supvisors.test_start_process``).
-
-    Only processes that do not run are predicted (Supvisors refuses the
-    others); a refusal leaves the process without a prediction.
-    """
-    starting = [a for a in actions if plans.START in a.steps and a.info.get('statename') in P.NOT_RUNNING]
-    if not starting:
-        return after
-    answers = client.multicall([('supvisors.test_start_process', [strategy, a.namespec]) for a in starting])
-    prediction = [entry for answer in answers if isinstance(answer, list) for entry in answer]
-    return [as_process_info(i) for i in S.apply_prediction(after, prediction)]
-
-
-def cluster_processes(client, infos):
-    """The ``processes`` a task returns: Supvisors' view of each, with its hosts and supervisorctl's names."""
-    instances = client.call('supvisors.get_all_instances_info')
-    processes = []
-    for info in infos:
-        entry = S.normalize_process(info, instances)
-        entry.update(name=info['name'], group=info['group'], fullname=P.fullname(info))
-        processes.append(entry)
-    return processes
-
-
-def start_any(task, controller, fsm):
-    """process with any=true: one running process per regular expression, started by Supvisors when none runs."""
-    import re
-    params = task.params
-    client = task.client
-    patterns = []
-    for regex in params['name']:
-        try:
-            patterns.append((regex, re.compile(regex)))
-        except re.error as exc:
-            raise TaskFailed('any: %r is not a regular expression: %s' % (regex, exc))
-    infos = controller.all_infos()
-    started = []
-    for regex, pattern in patterns:
-        matching = [i for i in infos if pattern.search(P.namespec(i))]
-        if not matching:
-            raise TaskFailed('any: no process matches %r (Supvisors knows %s)' % (
-                regex, ', '.join(sorted(P.namespec(i) for i in infos))))
-        if any(i['statename'] in P.STOPPABLE for i in matching):
-            continue
-        if not task.check_mode:
-            started.append(client.call('supvisors.start_any_process', params['strategy'], regex,
-                                       params.get('extra_args') or '', params['wait']))
-        else:
-            started.append(None)
-    wanted = set(P.namespec(i) for i in infos if any(p.search(P.namespec(i)) for dummy, p in patterns))
-    after = [i for i in (controller.all_infos() if started and not task.check_mode else infos)
-             if P.namespec(i) in wanted]
-    return {'changed': bool(started), 'supvisors_state': fsm, 'processes': cluster_processes(client, after),
-            'started': [s for s in started if s]}
-
-
-def run_process_task(task):
-    """supervisor.control.process with ``strategy``: the whole cluster's processes, through Supvisors.
-
-    Processes are matched against ``supvisors.get_all_process_info`` (every
-    process of every instance, by ``application:process``), started with
-    ``supvisors.start_process(strategy, ...)`` on the instance Supvisors
-    chooses and stopped with ``supvisors.stop_process`` wherever they run.
-    """
-    params = task.params
-    state = params['state']
-    client = task.client
-    if state == 'signalled':
-        raise TaskFailed('strategy is not used with state=signalled: signal processes without strategy, '
-                         'on the daemon where they run')
-    status = read_status(client, 'strategy')
-    fsm = status.get('fsm_statename')
-    if fsm != S.OPERATION:
-        raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), 'control processes with a strategy'),
-                         supvisors_state=fsm)
-    controller = SupvisorsProcessController(client, params['timeout'])
-    if params.get('any'):
-        return start_any(task, controller, fsm)
-    before = P.match(params['name'], controller.all_infos())
-    actions = plans.plan_processes(before, state)
-    result = {'changed': any(a.changed for a in actions), 'supvisors_state': fsm}
-    failures = []
-    if task.check_mode or not any(a.steps for a in actions):
-        after = [dict(a.info, statename=a.expected) for a in actions]
-        if task.check_mode:
-            after = predict_process_starts(client, actions, params['strategy'], after)
-    else:
-        failures = controller.apply(actions, params['strategy'], params['wait'], params.get('extra_args') or '')
-        wanted = set(P.namespec(info) for info in before)
-        after = [info for info in controller.all_infos() if P.namespec(info) in wanted]
-    result['processes'] = cluster_processes(client, after)
-    if task.diff:
-        result['diff'] = plans.process_diff(before, after)
-    if failures:
-        result['changed'] = controller.acted
-        raise TaskFailed.of(failures, **result)
-    return result
-
-
-def local_processes(client, program):
-    """The processes of ``program`` on this daemon (``supvisors.get_all_local_process_info``), in index order."""
-    infos = [i for i in client.call('supvisors.get_all_local_process_info') if i.get('program_name') == program]
-    return sorted(infos, key=lambda i: i.get('process_index', 0))
-
-
-def update_numprocs(task, program, numprocs):
-    """The group module with ``numprocs``: ``supvisors.update_numprocs`` on this daemon, idempotent."""
-    client = task.client
-    if numprocs < 1:
-        raise TaskFailed('numprocs must be 1 or more, got %d' % numprocs)
-    try:
-        status = read_status(client, 'numprocs')
-    except NoSupvisorsError:
-        raise TaskFailed('numprocs: %s has no Supvisors, and plain supervisord cannot change the number of processes '
-                         'of a program without restarting its group (Supervisor#177): set numprocs=%d in the '
-                         'program\'s file and apply it with supervisor.control.group state=present' % (
-                             client.url, numprocs))
-    fsm = status.get('fsm_statename')
-    if fsm != S.OPERATION:
-        raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), 'change numprocs'), supvisors_state=fsm)
-    before = local_processes(client, program)
-    if not before:
-        known = sorted(set(i['program_name'] for i in client.call('supvisors.get_all_local_process_info')
-                           if i.get('program_name')))
-        raise TaskFailed('numprocs: no program %s on %s (programs: %s)' % (program, client.url, ', '.join(known)))
-    counts = {'before': len(before), 'after': numprocs}
-    result = {'changed': len(before) != numprocs, 'numprocs': counts}
-    if task.diff:
-        result['diff'] = {'before': {'numprocs': len(before)}, 'after': {'numprocs': numprocs}}
-    if result['changed'] and not task.check_mode:
-        try:
-            client.call('supvisors.update_numprocs', program, numprocs, task.params['wait'], False)
-        except SupervisorFault as fault:
-            if fault.is_('NOT_APPLICABLE'):
-                raise TaskFailed('numprocs: %s: its process_name must hold %%(process_num)s for supervisord to number '
-                                 'its processes (%s)' % (program, fault))
-            raise
-    after = local_processes(client, program) if not task.check_mode else before
-    result['processes'] = [dict(namespec='%s:%s' % (i.get('group'), i.get('name')), statename=i.get('statename'),
-                                pid=i.get('pid')) for i in after]
-    return result
-
-
-def set_disabled(task, programs, disabled):
-    """The group module with state=disabled/enabled: ``supvisors.disable``/``enable`` on this daemon, idempotent."""
-    client = task.client
-    verb = 'disable' if disabled else 'enable'
-    try:
-        status = read_status(client, 'state=%sd' % verb)
-    except NoSupvisorsError:
-        raise TaskFailed('state=%sd needs Supvisors: %s is a plain supervisord, which cannot %s a program; remove '
-                         'its group (state=absent) instead' % (verb, client.url, verb))
-    fsm = status.get('fsm_statename')
-    if fsm != S.OPERATION:
-        raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), '%s programs' % verb), supvisors_state=fsm)
-    local = client.call('supvisors.get_all_local_process_info')
-    state_of = {}
-    for info in local:
-        state_of.setdefault(info.get('program_name'), bool(info.get('disabled')))
-    unknown = [p for p in programs if p not in state_of]
-    if unknown:
-        raise TaskFailed('state=%sd: no program %s on %s (programs: %s)' % (
-            verb, ', '.join(unknown), client.url, ', '.join(sorted(p for p in state_of if p))))
-    todo = [p for p in programs if state_of[p] != disabled]
-    if todo and not task.check_mode:
-        client.multicall_or_raise([('supvisors.%s' % verb, [p, task.params['wait']]) for p in todo])
-    after = client.call('supvisors.get_all_local_process_info') if todo and not task.check_mode else local
-
-    def disabled_after(info):  # in check mode, what it would be
-        return disabled if task.check_mode and info.get('program_name') in todo else bool(info.get('disabled'))
-    result = {'changed': bool(todo), 'programs_changed': todo,
-              'processes': [dict(namespec='%s:%s' % (i.get('group'), i.get('name')), statename=i.get('statename'),
-                                 disabled=disabled_after(i)) for i in after if i.get('program_name') in programs]}
-    if task.diff:
-        word = {True: 'disabled', False: 'enabled'}
-        result['diff'] = {'before': dict((p, word[state_of[p]]) for p in programs),
-                          'after': dict((p, word[disabled if p in todo else state_of[p]]) for p in programs)}
-    return result

@@ -47,6 +47,8 @@ RESTART = 'restart'
 
 # Process states that explain why an application failed.
 FAILED_PROCESS_STATES = ('FATAL', 'BACKOFF', 'EXITED', 'UNKNOWN')
+# Process states in which a failed spawn leaves a process (its spawnerr says why).
+SPAWN_FAILED_STATES = ('FATAL', 'BACKOFF')
 
 
 # ---------------------------------------------------------------------------
@@ -335,9 +337,17 @@ def failing_processes(processes):
     return failed + others
 
 
-def application_failure(name, step, info, processes, instances=None, fault=None):
-    """One failure entry: the state Supvisors reports and the processes that failed."""
+def application_failure(name, step, info, processes, instances=None, fault=None, spawn_failures=None):
+    """One failure entry: the state Supvisors reports and the processes that failed.
+
+    ``spawn_failures`` (``{namespec: spawn_failure()}``) adds to a process
+    that failed to spawn its ``spawnerr`` and the ``spawn_host`` where it did.
+    """
     procs = [normalize_process(p, instances) for p in failing_processes(processes)]
+    for proc in procs:
+        spawn = (spawn_failures or {}).get(proc['namespec'])
+        if spawn:
+            proc.update(spawnerr=spawn['spawnerr'], spawn_host=spawn['host'])
     entry = {
         'name': name,
         'action': step,
@@ -364,10 +374,116 @@ def failure_summary(entry):
     if flags:
         text += ' (%s)' % ', '.join(flags)
     if entry['processes']:
-        text += '; failing processes: %s' % ', '.join(
-            '%s %s%s' % (p['namespec'], p['statename'], ' on %s' % ','.join(p['hosts']) if p['hosts'] else '')
-            for p in entry['processes'])
+        text += '; failing processes: %s' % ', '.join(describe_failing(p) for p in entry['processes'])
     return text
+
+
+def describe_failing(process):
+    """``web:front FATAL on alpha: Exited too quickly ...``: a failing process, where it runs or failed to spawn."""
+    where = ','.join(process['hosts']) or process.get('spawn_host')
+    text = '%s %s%s' % (process['namespec'], process['statename'], ' on %s' % where if where else '')
+    if process.get('spawnerr'):
+        text += ': %s' % process['spawnerr']
+    return text
+
+
+def extra_args_error(extra_args):
+    """Why supervisord could not start a process with ``extra_args``, or None.
+
+    Supvisors appends them to the program's command (``command + ' ' +
+    extra_args``), which supervisord splits with ``shlex.split`` when it
+    spawns the process; what cannot be split leaves it FATAL. A command that
+    supervisord can split stays splittable with arguments that can be split
+    themselves, so checking them alone is enough.
+    """
+    import shlex
+    try:
+        shlex.split(extra_args)
+    except ValueError as error:
+        return ('extra_args: supervisord cannot split %s into arguments (%s), so the process would not start: '
+                'nothing was done' % (extra_args, error))
+    return None
+
+
+def any_pool(regexes, namespecs):
+    """``(pool, error)`` for process ``any=true``: the namespecs that any of ``regexes`` matches, in their order.
+
+    Matched as Supvisors' start_any_process matches (``re.search`` on
+    ``application:process``). ``error`` is the message for the first
+    expression that is not one, or that matches no process (then the pool is
+    empty): every expression is checked before anything is started.
+    """
+    import re
+    patterns = []
+    for regex in regexes:
+        try:
+            patterns.append((regex, re.compile(regex)))
+        except re.error as exc:
+            return [], 'any: %r is not a regular expression: %s' % (regex, exc)
+    for regex, pattern in patterns:
+        if not any(pattern.search(namespec) for namespec in namespecs):
+            return [], 'any: no process matches %r (Supvisors knows %s)' % (regex, ', '.join(sorted(namespecs)))
+    return [n for n in namespecs if any(pattern.search(n) for dummy, pattern in patterns)], None
+
+
+def namespecs_in_fault(detail):
+    """The processes a Supvisors NOT_RUNNING fault names (``processes=['app:proc', ...]``), or []."""
+    import re
+    listed = re.search(r"processes=\[(.*)\]", detail or '')
+    return re.findall(r"'([^']*)'", listed.group(1)) if listed else []
+
+
+def spawn_failure(inner_infos):
+    """What a failed start left, from every instance's ``get_inner_process_info`` of the process.
+
+    ``{statename, spawnerr, host}`` of the newest entry in FATAL or BACKOFF with
+    a ``spawnerr``, or ``{}`` when no instance has one.
+    """
+    failed = [i for i in inner_infos if i.get('spawnerr') and i.get('statename') in SPAWN_FAILED_STATES]
+    if not failed:
+        return {}
+    newest = max(failed, key=lambda i: i.get('now') or 0)
+    return {'statename': newest['statename'], 'spawnerr': newest['spawnerr'],
+            'host': newest.get('nick_identifier') or host_of(newest.get('identifier'))}
+
+
+# What supervisord reports of a process that Supvisors' disable stops: it stops those that run, and a
+# process being stopped ends stopped.
+DISABLE_STOPS = ('RUNNING', 'BACKOFF', 'STARTING', 'STOPPING')
+STOPPED_CODE = 0
+
+
+def disable_prediction(processes, programs, disabled):
+    """Check mode of group state=disabled/enabled: the processes as disabling or enabling ``programs`` leaves them.
+
+    ``processes`` have ``program_name``, ``disabled`` and supervisord's
+    ``statename``/``state``. Disabling stops the processes that run;
+    enabling starts none.
+    """
+    after = []
+    for process in processes:
+        if process.get('program_name') in programs:
+            process = dict(process, disabled=disabled)
+            if disabled and process.get('statename') in DISABLE_STOPS:
+                process.update(statename='STOPPED', state=STOPPED_CODE)
+        after.append(process)
+    return after
+
+
+def numprocs_prediction(processes, numprocs):
+    """Check mode of group numprocs: the processes of the program that stay, in index order.
+
+    A decrease removes the last ones of each group (Supvisors keeps the first
+    ``numprocs`` of each). An increase keeps them all; the ones it adds are
+    left out, supervisord naming them only when it adds them.
+    """
+    kept = []
+    per_group = {}
+    for process in processes:
+        per_group[process.get('group')] = per_group.get(process.get('group'), 0) + 1
+        if per_group[process.get('group')] <= numprocs:
+            kept.append(process)
+    return kept
 
 
 def bad_state_message(fsm_state, wanted, doing):
@@ -388,30 +504,77 @@ def allowed_states(state):
 # The cluster
 # ---------------------------------------------------------------------------
 
+DEFAULT_CONCILIATION_STRATEGY = 'SENICIDE'
+# The options of the supvisors module that act once the cluster is in OPERATION, after waiting for it.
+OPERATIONAL_OPTIONS = ('restart_sequence', 'host_statistics', 'process_statistics')
+
+
+def cluster_option_error(state, params):
+    """Why the supvisors module's options do not go with ``state``, or None: an option a state would ignore."""
+    if params['master'] and not params['end_sync']:
+        return 'master is only used with end_sync=true'
+    # restart_sequence=false is its default, and does nothing in any state; the statistics switches have no default.
+    given = [name for name in OPERATIONAL_OPTIONS
+             if params[name] is not None and (params[name] or name != 'restart_sequence')]
+    operational = state in ('operational', 'conciliated')
+    if given and not operational:
+        return '%s only with state=operational or state=conciliated' % ', '.join(given)
+    if params['strategy'] is not None and state != 'conciliated':
+        return 'strategy is only used with state=conciliated, not with state=%s' % state
+    if not params['wait'] and operational and not params['restart_sequence']:
+        return ('wait=false is only used with state=restarted, state=stopped or restart_sequence=true: state=%s waits '
+                'for OPERATION within timeout' % state)
+    return None
+
+
+def master_error(master, fsm_state, elected, instances=None):
+    """Why ``master`` cannot be had when end_sync is not planned (past SYNCHRONIZATION, or a master elected already),
+    or None when it is the master already (by identifier or nick; ``instances`` name the nicks)."""
+    if not elected:
+        return 'master=%s: Supvisors is in state %s, where end_sync cannot choose the master' % (master, fsm_state)
+    names = set([elected])
+    names.update(i.get('nick_identifier') for i in instances or () if i.get('identifier') == elected)
+    if master in names:
+        return None
+    return ('master=%s: the master is %s already, elected before this task (end_sync chooses it only during '
+            'SYNCHRONIZATION)' % (master, elected))
+
+
+# The actions of a cluster plan, in the order they are carried out, and the names the task returns in
+# ``actions`` (with RESTART_SEQUENCE and the statistics switches, which follow the wait for OPERATION).
+END_SYNC = 'end_sync'
+CONCILIATE = 'conciliate'
+WAIT_OPERATION = 'wait_operation'
+RESTART_CLUSTER = 'restart'
+SHUTDOWN = 'shutdown'
+RESTART_SEQUENCE = 'restart_sequence'
+CHANGING_CLUSTER_ACTIONS = (END_SYNC, CONCILIATE, RESTART_CLUSTER, SHUTDOWN)
+
+
 def cluster_plan(state, fsm_state, conflicts, end_sync=False, master_set=False):
     """The actions for the supvisors module, in order, from what it reads.
 
-    Returns a list of ``'end_sync'``, ``'conciliate'``, ``'wait_operation'``,
-    ``'restart'``, ``'shutdown'``. ``end_sync`` is only planned in
-    SYNCHRONIZATION before a master is elected (as Supvisors requires).
+    Returns a list of END_SYNC, CONCILIATE, WAIT_OPERATION, RESTART_CLUSTER,
+    SHUTDOWN. END_SYNC is only planned in SYNCHRONIZATION before a master is
+    elected (as Supvisors requires).
     """
     actions = []
     if end_sync and fsm_state == SYNCHRONIZATION and not master_set:
-        actions.append('end_sync')
+        actions.append(END_SYNC)
     if state == 'operational':
-        actions.append('wait_operation')
+        actions.append(WAIT_OPERATION)
     elif state == 'conciliated':
         if conflicts or fsm_state == CONCILIATION:
-            actions.append('conciliate')
-        actions.append('wait_operation')
+            actions.append(CONCILIATE)
+        actions.append(WAIT_OPERATION)
     elif state == 'restarted':
-        actions.append('restart')
+        actions.append(RESTART_CLUSTER)
     elif state == 'stopped':
-        actions.append('shutdown')
+        actions.append(SHUTDOWN)
     else:
         raise ValueError('unknown cluster state %r' % state)
     return actions
 
 
 def plan_changes(actions):
-    return any(a in ('end_sync', 'conciliate', 'restart', 'shutdown') for a in actions)
+    return any(a in CHANGING_CLUSTER_ACTIONS for a in actions)

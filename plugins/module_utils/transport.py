@@ -134,6 +134,36 @@ def open_connection(settings):
     return httplib.HTTPConnection(settings.host, settings.port, timeout=settings.timeout)
 
 
+_END = b'</methodResponse>'
+
+
+def _read_body(response, expected):
+    """The body, up to MAX_RESPONSE_BYTES + 1 bytes.
+
+    supervisord counts a deferred answer's Content-Length in characters, not
+    bytes (``xmlrpc.DeferredXMLRPCResponse``): the answer of
+    ``startProcessGroup`` and the like naming a process outside ASCII is
+    longer than announced. So the announced bytes are read, then more while
+    an XML-RPC answer is unfinished; a server that sends what it announced
+    costs nothing more.
+    """
+    expected = int(expected) if expected and expected.isdigit() else None
+    response.length = None  # else http.client stops at Content-Length and drops the rest
+    if expected is None or expected > MAX_RESPONSE_BYTES:
+        return response.read(MAX_RESPONSE_BYTES + 1)
+    parts = [response.read(expected)]
+    size = len(parts[0])
+    if size < expected or b'<methodResponse' not in parts[0]:
+        return parts[0]
+    while size <= MAX_RESPONSE_BYTES and not b''.join(parts[-2:])[-256:].rstrip().endswith(_END):
+        chunk = response.read1(MAX_RESPONSE_BYTES + 1 - size)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b''.join(parts)
+
+
 def post(settings, body):
     """POST an XML-RPC request body; return ``(status, reason, response_bytes)``.
 
@@ -152,12 +182,12 @@ def post(settings, body):
     try:
         connection.request('POST', settings.path if settings.scheme != 'unix' else '/RPC2', body, headers)
         response = connection.getresponse()
-        data = response.read(MAX_RESPONSE_BYTES + 1)
+        expected = response.getheader('Content-Length')
+        data = _read_body(response, expected)
         if len(data) > MAX_RESPONSE_BYTES:
             raise SupervisorConnectionError(
                 'the answer of %s is larger than %d MiB: refused (not supervisord, or a hostile server)' % (
                     settings.url, MAX_RESPONSE_BYTES // (1024 * 1024)))
-        expected = response.getheader('Content-Length')
         if expected and expected.isdigit() and len(data) < int(expected):
             raise SupervisorConnectionError('connection lost to %s: the answer was cut short (%d of %s bytes)' % (
                 settings.url, len(data), expected))

@@ -55,7 +55,7 @@ options:
     default: started
   strategy:
     description:
-      - The starting strategy for V(started) and V(restarted).
+      - The starting strategy for V(started) and V(restarted); with V(stopped) it fails the task.
       - When not set, each application's own C(starting_strategy) from its rules (CONFIG by default).
     type: str
     choices: [CONFIG, LESS_LOADED, MOST_LOADED, LOCAL, LESS_LOADED_NODE, MOST_LOADED_NODE]
@@ -65,7 +65,7 @@ options:
       - With O(state=restarted) the stop is always waited for, so that the start that follows cannot be refused or
         lost; V(false) then only means that the start is not waited for.
       - When an application fails to start, the task fails with the state Supvisors reports and its failing
-        processes.
+        processes; a process that failed to spawn comes with its C(spawnerr) and the C(spawn_host) where it did.
     type: bool
     default: true
 notes:
@@ -154,7 +154,8 @@ failures:
       action: start
       statename: STOPPED
       major_failure: true
-      processes: [{namespec: "broken:crasher", statename: FATAL, hosts: []}]
+      processes: [{namespec: "broken:crasher", statename: FATAL, hosts: [], spawn_host: alpha,
+                   spawnerr: "Exited too quickly (process log may have details)"}]
 supvisors_state:
   description: The Supvisors state of the cluster when the task began.
   returned: always
@@ -217,6 +218,9 @@ def run(task):
     status = read_status(client, 'supervisor.control.application')
     fsm = status.get('fsm_statename')
     result = {'changed': False, 'supvisors_state': fsm}
+    if params['strategy'] and state == 'stopped':
+        raise TaskFailed('strategy is only used with state=started or state=restarted, not with state=stopped',
+                         **result)
     allowed = S.allowed_states(state)
     if fsm not in allowed:
         raise TaskFailed(S.bad_state_message(fsm, allowed, 'make applications %s' % state), **result)
@@ -242,7 +246,10 @@ def run(task):
 
     failures = []
     if not task.check_mode:
-        failures = ApplicationController(client, params['timeout']).apply(actions, params['wait'])
+        controller = ApplicationController(client, params['timeout'])
+        failures = controller.apply(actions, params['wait'])
+        if failures:
+            result['changed'] = controller.acted
 
     instances, found = read_applications(client, names)
     if task.check_mode:
@@ -262,7 +269,7 @@ def run(task):
         predicted = [p for entry in applications for p in entry['processes'] if p['predicted']]
         result['diff'] = S.application_diff(selected, after, predicted)
     if failures:
-        raise TaskFailed.of(describe_application_failures(failures, found, instances), **result)
+        raise TaskFailed.of(describe_application_failures(client, failures, found, instances), **result)
     return result
 
 

@@ -37,7 +37,13 @@ options:
         O(keep_stopped) is used only with V(reloaded).
       - V(restarted) restarts the daemon (a soft restart, as C(supervisorctl reload)), then waits until it is
         RUNNING again, within O(timeout) seconds. Always changes.
-      - V(stopped) shuts the daemon down and waits until it no longer answers. Unchanged when it does not answer.
+      - V(stopped) shuts the daemon down and waits until it is gone (nothing listens at its address any more),
+        within O(timeout) seconds. supervisord answers every call with C(SHUTDOWN_STATE) while it stops its
+        processes (each for up to its C(stopwaitsecs)) and exits only then; the task fails, saying so, when it is
+        still shutting down at the timeout. Unchanged when nothing listens; a daemon found already shutting down (or
+        restarting) is waited for the same way, unchanged once it is gone (shut down once it is back, after a
+        restart). Cannot be combined with O(clear_logs).
+      - The other states fail, with one line, on a daemon that is shutting down or restarting.
     type: str
     choices: [running, reloaded, restarted, stopped]
     default: running
@@ -45,6 +51,7 @@ options:
     description:
       - Clear the main log (V(main)) and/or the logs of every process (V(processes)).
       - Changes only when a log to clear is not empty.
+      - Not with O(state=stopped), which fails at once (clear the logs in a task before).
     type: list
     elements: str
     choices: [main, processes]
@@ -120,26 +127,44 @@ supervisord:
       type: str
       version_added: 0.2.0
 groups_added:
-  description: With O(state=reloaded), the groups that were added.
-  returned: success
+  description: The groups that were added.
+  returned: when O(state=reloaded), also when the update fails
   type: list
   elements: str
 groups_updated:
-  description: With O(state=reloaded), the groups that changed on disk and were stopped, removed and added again.
-  returned: success
+  description: The groups that changed on disk and were stopped, removed and added again.
+  returned: when O(state=reloaded), also when the update fails
   type: list
   elements: str
 groups_removed:
-  description: With O(state=reloaded), the groups that were removed.
-  returned: success
+  description: The groups that were removed.
+  returned: when O(state=reloaded), also when the update fails
   type: list
   elements: str
 kept_stopped:
-  description: With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names).
-  returned: when O(keep_stopped=true)
+  description:
+    - With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names); empty when no
+      group was replaced.
+    - When the update fails part-way, only those that are STOPPED in their new group.
+  returned: when O(state=reloaded) and O(keep_stopped=true), also when the update fails
   type: list
   elements: str
   sample: ['web:web_a']
+  version_added: 0.2.0
+kept_stopped_detail:
+  description:
+    - How each process of RV(kept_stopped) was kept from running, by full name (see O(keep_stopped)).
+    - V(not_started) its new configuration has C(autostart=false); supervisord did not spawn it.
+    - V(never_ran) frozen before it executed its program (seen in C(/proc)), then killed; or supervisord could
+      not spawn it at all.
+    - V(stopped_at_once) frozen just after it executed its program (seen in C(/proc)), then given its C(stopsignal)
+      and resumed.
+    - V(unverified) frozen and killed without that check (C(/proc) here does not show supervisord's processes, or
+      did not show this one frozen); the task warns.
+    - Empty in check mode.
+  returned: when O(state=reloaded) and O(keep_stopped=true), also when the update fails
+  type: dict
+  sample: {'web:web_a': never_ran}
   version_added: 0.2.0
 logs_cleared:
   description:
@@ -164,13 +189,13 @@ from ansible_collections.supervisor.control.plugins.module_utils.module_adapter 
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import ProcessController
-from ansible_collections.supervisor.control.plugins.module_utils.daemon_controller import DaemonController
-from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
-from ansible_collections.supervisor.control.plugins.module_utils.errors import (
-    SupervisorConnectionError,
-    SupervisorFault,
-    TaskFailed,
+from ansible_collections.supervisor.control.plugins.module_utils.daemon_controller import (
+    GONE,
+    SHUTTING_DOWN,
+    DaemonController,
 )
+from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
+from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault, TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.group_controller import (
     apply_group_plan,
     planned_changes,
@@ -180,6 +205,10 @@ from ansible_collections.supervisor.control.plugins.module_utils.group_controlle
 
 def daemon_facts(client):
     return read_daemon_facts(client)[0]
+
+
+def not_running(client, state):
+    return 'supervisord at %s is %s, not RUNNING' % (client.url, state)
 
 
 def restart(task, client):
@@ -194,24 +223,51 @@ def restart(task, client):
 
 
 def stop(task, client):
-    try:
-        facts = daemon_facts(client)
-    except SupervisorConnectionError as exc:
-        return {'changed': False, 'supervisord': {}, 'msg': 'supervisord is not running: %s' % exc}
+    """Shut the daemon down and wait until it is gone: ``stopped`` is true only then.
+
+    supervisord answers SHUTDOWN_STATE to every call while it stops its
+    processes (each for up to its stopwaitsecs), whether it then exits or
+    restarts: one found so is watched until it is gone (no change) or back
+    (then stopped as any running daemon).
+    """
+    timeout = task.params['timeout']
+    controller = DaemonController(client, timeout)
+    found = controller.look()
+    if found == GONE:
+        return {'changed': False, 'supervisord': {}, 'msg': 'supervisord is not running: nothing listens at %s' % (
+            client.url)}
+    if found == SHUTTING_DOWN:
+        found = controller.settle()
+        if found == GONE:
+            return {'changed': False, 'supervisord': {},
+                    'msg': 'supervisord at %s was already shutting down; it is gone' % client.url}
+        if found == SHUTTING_DOWN:
+            raise TaskFailed('supervisord at %s was already shutting down or restarting, and still is %g seconds '
+                             'later: it stops its processes, each for up to its stopwaitsecs; raise timeout to wait '
+                             'until it is gone' % (client.url, timeout))
     if task.check_mode:
         return {'changed': True, 'supervisord': {}}
-    if not DaemonController(client, task.params['timeout']).shutdown():
-        raise TaskFailed('supervisord at %s still answers %g seconds after shutdown' % (
-            client.url, task.params['timeout']), changed=True, supervisord=facts)
-    return {'changed': True, 'supervisord': {}}
+    end = controller.shutdown()
+    if end == SHUTTING_DOWN:
+        # Its state is SHUTDOWN if this task asked for it; else another client began a shutdown or a restart.
+        shutting_down = {'supervisord': dict(found, state='SHUTDOWN', statecode=-1)} if controller.acted else {}
+        raise TaskFailed('supervisord at %s is still shutting down %g seconds after shutdown: it stops its '
+                         'processes, each for up to its stopwaitsecs; raise timeout to wait until it is gone' % (
+                             client.url, timeout), changed=controller.acted, **shutting_down)
+    if end != GONE:
+        raise TaskFailed('supervisord at %s still answers %g seconds after shutdown, with pid %s (it had %s): '
+                         'something started it again' % (client.url, timeout, end['pid'], found['pid']),
+                         changed=controller.acted, supervisord=end)
+    return {'changed': controller.acted, 'supervisord': {}}
 
 
 def reload_all(task, client):
     controller = ProcessController(client, task.params['timeout'])
+    keep_stopped = task.params['keep_stopped']
     reload_result, configured = reload_config(client)
     plan = plans.plan_update(reload_result)
     before = controller.all_infos()
-    changes = planned_changes(plan, before, configured, task.params['keep_stopped'])
+    changes = planned_changes(client, plan, before, configured, keep_stopped)
     result = {'changed': changes.changed}
     if task.diff:
         loaded = sorted(set(i['group'] for i in before))
@@ -219,7 +275,9 @@ def reload_all(task, client):
         result['diff'] = {'before': {'groups': loaded}, 'after': {'groups': after, 'updated': changes.updated}}
     if changes.changed and not task.check_mode:
         changes, failures = apply_group_plan(client, controller, plan, configured, wait=task.params['wait'],
-                                             keep_stopped=task.params['keep_stopped'])
+                                             keep_stopped=keep_stopped)
+        for warning in changes.warnings(client.url):
+            task.warn(warning)
         if failures:
             raise TaskFailed.of(failures, True, **changes.as_result())
     result.update(changes.as_result())
@@ -265,10 +323,20 @@ def run(task):
     client = task.client
     state = task.params['state']
     if state == 'stopped':
+        if task.params['clear_logs']:
+            raise TaskFailed('clear_logs=%s cannot be used with state=stopped: supervisord clears logs only while it '
+                             'runs; clear them in a task before the one that stops it' % (
+                                 ', '.join(task.params['clear_logs'])))
         return stop(task, client)
-    facts = daemon_facts(client)
+    try:
+        facts = daemon_facts(client)
+    except SupervisorFault as fault:
+        if not fault.is_('SHUTDOWN_STATE'):
+            raise
+        raise TaskFailed(not_running(client, 'shutting down or restarting') + ': it answers every call with '
+                         'SHUTDOWN_STATE until it has stopped its processes')
     if facts['state'] != 'RUNNING':
-        raise TaskFailed('supervisord at %s is %s, not RUNNING' % (client.url, facts['state']), supervisord=facts)
+        raise TaskFailed(not_running(client, facts['state']), supervisord=facts)
     if state == 'restarted':
         result = restart(task, client)
     elif state == 'reloaded':

@@ -26,6 +26,7 @@ extends_documentation_fragment:
   - supervisor.control.connection
   - supervisor.control.attributes
   - supervisor.control.keep_stopped
+  - supervisor.control.rolling
 attributes:
   check_mode:
     support: full
@@ -50,6 +51,9 @@ options:
         C(supvisors.enable); Supvisors keeps this across restarts). Idempotent. Each Supvisors instance has its own;
         for the whole cluster, run the task for each instance (the P(supervisor.control.supvisors#inventory)
         inventory plugin gives one host per instance, with its C(supervisor_server_url))."
+      - With V(disabled) and V(enabled), RV(processes) are the processes of those programs on this daemon, each with
+        C(disabled); in check mode, as the change would leave them (a running process of a program to disable
+        STOPPED). Enabling starts nothing. Not with O(keep_stopped=true), which fails the task.
     type: str
     choices: [present, absent, started, stopped, restarted, disabled, enabled]
     default: present
@@ -66,7 +70,11 @@ options:
         C(supvisors.update_numprocs) without restarting the processes that stay (Supervisor#177)."
       - Processes are added, or the ones in excess stopped and removed; O(wait) waits for that stop. Nothing else of
         O(state=present) is done (no C(reloadConfig)).
-      - Idempotent; in check mode nothing is changed and RV(numprocs) says what would be.
+      - Idempotent; in check mode nothing is changed and RV(numprocs) says what would be. RV(processes) are the
+        program's processes on this daemon after the change; in check mode, those that stay (a decrease removes the
+        last ones of each group; the processes an increase adds are named by supervisord when it adds them, so they
+        are not listed).
+      - Not with O(keep_stopped=true), which fails the task (no group is replaced).
       - The change is in the running daemon only. Write the same C(numprocs) in the program's file too, or a later
         update (O(state=present), or C(supervisorctl update)) sees the file differ and replaces the whole group.
       - Each Supvisors instance has its own configuration; to change every node, run the task for each one
@@ -138,16 +146,36 @@ numprocs:
   sample: {before: 2, after: 4}
   version_added: 0.2.0
 kept_stopped:
-  description: With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names).
-  returned: when O(keep_stopped=true)
+  description:
+    - With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names); empty when no
+      group was replaced.
+    - When the update fails part-way, only those that are STOPPED in their new group.
+  returned: when O(state=present) and O(keep_stopped=true), also when the update fails
   type: list
   elements: str
   sample: ['web:web_a']
+  version_added: 0.2.0
+kept_stopped_detail:
+  description:
+    - How each process of RV(kept_stopped) was kept from running, by full name (see O(keep_stopped)).
+    - V(not_started) its new configuration has C(autostart=false); supervisord did not spawn it.
+    - V(never_ran) frozen before it executed its program (seen in C(/proc)), then killed; or supervisord could
+      not spawn it at all.
+    - V(stopped_at_once) frozen just after it executed its program (seen in C(/proc)), then given its C(stopsignal)
+      and resumed.
+    - V(unverified) frozen and killed without that check (C(/proc) here does not show supervisord's processes, or
+      did not show this one frozen); the task warns.
+    - Empty in check mode.
+  returned: when O(state=present) and O(keep_stopped=true), also when the update fails
+  type: dict
+  sample: {'web:web_a': never_ran}
   version_added: 0.2.0
 processes:
   description:
     - The processes of the named groups after the action, in supervisord's order,
       with the keys that M(supervisor.control.process) returns.
+    - With O(numprocs), O(state=disabled) or O(state=enabled), the processes of the named programs instead, each also
+      with C(namespec) (C(group:name)); with O(state=disabled) or O(state=enabled), with C(disabled) too.
   returned: success
   type: list
   elements: dict
@@ -157,6 +185,38 @@ processes:
       fullname: worker
       statename: RUNNING
       pid: 4242
+batches:
+  description:
+    - With O(rolling) or O(ready), the batches of the roll, in the order they were (or, in check mode, would be)
+      rolled; with O(ready) alone, one batch.
+    - Each gives its C(processes) (full names) and which of them are C(ready), C(failed) and C(not_started).
+      In check mode every process is C(ready), as planned.
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: dict
+  sample:
+    - {processes: ['pool:pool_1', 'pool:pool_2'], ready: ['pool:pool_1', 'pool:pool_2'], failed: [], not_started: []}
+    - {processes: ['pool:pool_3', 'pool:pool_4'], ready: ['pool:pool_4'], failed: ['pool:pool_3'], not_started: []}
+    - {processes: ['pool:pool_5', 'pool:pool_6'], ready: [], failed: [], not_started: ['pool:pool_5', 'pool:pool_6']}
+  version_added: 0.2.0
+restarted:
+  description:
+    - With O(rolling) or O(ready), the processes that were restarted (or started, with O(state=started)) and are
+      ready, full names.
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: str
+  sample: ['pool:pool_1', 'pool:pool_2', 'pool:pool_4']
+  version_added: 0.2.0
+not_restarted:
+  description:
+    - "With O(rolling) or O(ready), the processes of the roll that are not in RV(restarted) (failed, or not
+      touched), full names, so that C(name: \"{{ result.not_restarted }}\") resumes a roll that stopped."
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: str
+  sample: ['pool:pool_3', 'pool:pool_5', 'pool:pool_6']
+  version_added: 0.2.0
 server_url:
   description: The URL of the daemon that was used, without credentials.
   returned: always
@@ -174,7 +234,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.group_controlle
     planned_changes,
     reload_config,
 )
-from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state
+from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state, check_rolling
 
 PROCESS_STATES = ('started', 'stopped', 'restarted')
 
@@ -183,20 +243,33 @@ def _group_processes(infos, names):
     return [P.normalize(i) for i in infos if i['group'] in names]
 
 
+def _supvisors_run(task, names):
+    """numprocs and state=disabled/enabled, on Supvisors: they replace no group, so the group keys are empty."""
+    params = task.params
+    state = params['state']
+    if params['numprocs'] is not None and (len(names) != 1 or state != 'present'):
+        raise TaskFailed('numprocs needs exactly one program name and state=present, got name=%s state=%s' % (
+            ', '.join(names) or '[]', state))
+    if params['keep_stopped']:
+        raise TaskFailed('keep_stopped is only used with state=present (groups that an update replaces), not with %s'
+                         % ('numprocs' if params['numprocs'] is not None else 'state=%s' % state))
+    from ansible_collections.supervisor.control.plugins.module_utils import supvisors_tasks
+    if params['numprocs'] is not None:
+        result = supvisors_tasks.update_numprocs(task, names[0], params['numprocs'])
+    else:
+        result = supvisors_tasks.set_disabled(task, names, state == 'disabled')
+    result.update(GroupChanges({}).as_result())
+    return result
+
+
 def run(task):
     params = task.params
     names = [n.strip() for n in params['name']]
     state = params['state']
+    check_rolling(params)
     client = task.client
-    if params['numprocs'] is not None:
-        if len(names) != 1 or state != 'present':
-            raise TaskFailed('numprocs needs exactly one program name and state=present, got name=%s state=%s' % (
-                ', '.join(names) or '[]', state))
-        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
-        return supvisors_controller.update_numprocs(task, names[0], params['numprocs'])
-    if state in ('disabled', 'enabled'):
-        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
-        return supvisors_controller.set_disabled(task, names, state == 'disabled')
+    if params['numprocs'] is not None or state in ('disabled', 'enabled'):
+        return _supvisors_run(task, names)
     controller = ProcessController(client, params['timeout'])
     before = controller.running_infos()
     loaded = set(i['group'] for i in before)
@@ -217,11 +290,15 @@ def run(task):
     if unknown:
         raise TaskFailed('group %s is not in the configuration files of supervisord (known: %s)' % (
             ', '.join(unknown), ', '.join(sorted(configured)) or 'none'))
-    changes = planned_changes(plan, before, configured, params['keep_stopped'])
+    keep_stopped = params['keep_stopped'] and state == 'present'
+    changes = planned_changes(client, plan, before, configured, keep_stopped)
     result = dict(changes.as_result(), changed=changes.changed)
     if changes.changed and not task.check_mode:
         changes, failures = apply_group_plan(client, controller, plan, configured, wait=params['wait'],
-                                             keep_stopped=params['keep_stopped'])
+                                             keep_stopped=keep_stopped)
+        for warning in changes.warnings(client.url):
+            task.warn(warning)
+        result.update(changes.as_result())
         if failures:
             raise TaskFailed.of(failures, True, processes=_group_processes(controller.all_infos(), names),
                                 **changes.as_result())
@@ -248,6 +325,8 @@ ARGUMENT_SPEC = dict(
     wait=dict(type='bool', default=True),
     keep_stopped=dict(type='bool', default=False),
     numprocs=dict(type='int'),
+    rolling=plans.ROLLING_SPEC,
+    ready=plans.READY_SPEC,
 )
 
 

@@ -21,6 +21,7 @@ author:
 extends_documentation_fragment:
   - supervisor.control.connection
   - supervisor.control.attributes
+  - supervisor.control.rolling
 attributes:
   check_mode:
     support: full
@@ -30,7 +31,8 @@ options:
   name:
     description:
       - Process specs, as C(supervisorctl) accepts them, plus two extensions.
-      - C(group:proc) for one process, C(group:*) or C(group:) for every process of a group, C(all) for every process.
+      - C(group:proc) for one process, C(group:*) or C(group:) for every process of a group, V(*) or V(all) for every
+        process.
       - "A bare name C(proc) means the process C(proc:proc), exactly as C(supervisorctl) reads it, even when the group
         C(proc) has other processes too (with C([group:db] programs=db,dbworker), V(db) is C(db:db) only; use V(db:*)
         for the whole group). This is also the RV(processes[].fullname) the module returns."
@@ -38,7 +40,15 @@ options:
         C(numprocs) program can be named without C(:*) (V(worker) for C(worker:worker_00), C(worker:worker_01)...);
         C(supervisorctl) answers C(no such process) there."
       - "Extension: shell-style globs such as C(web:worker_*) or C(*_01), matched against both C(group:proc) and the
-        short name."
+        full name (C(proc) when the group has the program's name). A glob matches a literal C([), C(*) or C(?) written
+        C([[]), C([*]), C([?])."
+      - "An exact name always wins: a spec is read as a glob, or V(all) as every process, only when no process or
+        group has that name. So V(a[1]) names the program C(a[1]) (not C(a1)), and V(all) a program called C(all)
+        when there is one (C(supervisorctl) always reads V(all) as every process; V(*) always means every process
+        here). Every RV(processes[].fullname) thus selects that process alone when given back."
+      - Each item is one name, whitespace inside it included (supervisord allows a no-break space or a tab in a
+        name; C(supervisorctl) splits its arguments on whitespace). A name holding a comma must be a list item, as
+        Ansible splits a string on commas.
       - A spec that matches nothing fails the task before anything is done, naming the spec and the closest existing
         names. The other specs of the list are not acted upon either (C(supervisorctl) acts on them and exits
         non-zero); nothing is half-applied.
@@ -71,7 +81,8 @@ options:
       - With O(state=restarted) the stop is always waited for before the start is sent; V(false) then only means
         that the start is not waited for.
       - When a process fails to start, the task fails with its C(spawnerr), its real exit status (from the
-        main log) and the last lines of its stderr log.
+        main log) and the last lines of its stderr log; with O(strategy), with its state and C(spawnerr) on the
+        instance where Supvisors started it, and the C(host).
     type: bool
     default: true
   strategy:
@@ -90,9 +101,13 @@ options:
   any:
     description:
       - "With O(strategy) and O(state=started) only: each O(name) is a regular expression (Python C(re.search) on
-        C(application:process)), and the task makes sure that one process matching it runs, starting one of the
-        stopped ones where the strategy allows (C(supvisors.start_any_process)) when none runs. Unchanged when one
-        already runs."
+        C(application:process), as Supvisors matches them), and together they make one pool: every process that
+        any of them matches. The task makes sure that at least one process of the pool runs, somewhere in the
+        cluster. When none runs, Supvisors starts exactly one (C(supvisors.start_any_process)): the expressions are
+        tried in order until one of them has a stopped process that the strategy can place. Overlapping or repeated
+        expressions change nothing (C(['^pool:', 'pool:pool_\\d']) is one pool, and starts one process)."
+      - Unchanged when a process of the pool already runs (RUNNING, STARTING or BACKOFF), however many do.
+      - Every expression must be valid and match at least one process, or the task fails before anything is started.
       - For a pool of identical workers of which one at a time must run somewhere in the cluster.
     type: bool
     default: false
@@ -102,7 +117,10 @@ options:
       - With O(strategy) only, arguments that Supvisors appends to the command of each process it starts
         (C(supvisors.start_process); Supervisor#1023). RV(processes[].extra_args) gives what a process runs with.
       - They apply when the task starts a process; a running one keeps its arguments under O(state=started). Use
-        O(state=restarted) to run it with new ones.
+        O(state=restarted) to run it with new ones. Not used with O(state=stopped), which fails the task.
+      - supervisord splits the command and these arguments as a shell would (Python C(shlex.split)); arguments it
+        cannot split (an unbalanced quote, a trailing backslash) fail the task before anything is stopped or
+        started.
     type: str
     version_added: 0.2.0
 notes:
@@ -216,11 +234,44 @@ processes:
       description: Path of the stderr log.
       type: str
 started:
-  description: With O(any=true), the processes Supvisors started (one per O(name) that had none running).
+  description: With O(any=true), the process Supvisors started (at most one), or an empty list when one ran already
+    (and in check mode).
   returned: with O(any=true)
   type: list
   elements: str
   sample: ['pool:worker_03']
+  version_added: 0.2.0
+batches:
+  description:
+    - With O(rolling) or O(ready), the batches of the roll, in the order they were (or, in check mode, would be)
+      rolled; with O(ready) alone, one batch.
+    - Each gives its C(processes) (full names) and which of them are C(ready), C(failed) and C(not_started).
+      In check mode every process is C(ready), as planned.
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: dict
+  sample:
+    - {processes: ['pool:pool_1', 'pool:pool_2'], ready: ['pool:pool_1', 'pool:pool_2'], failed: [], not_started: []}
+    - {processes: ['pool:pool_3', 'pool:pool_4'], ready: ['pool:pool_4'], failed: ['pool:pool_3'], not_started: []}
+    - {processes: ['pool:pool_5', 'pool:pool_6'], ready: [], failed: [], not_started: ['pool:pool_5', 'pool:pool_6']}
+  version_added: 0.2.0
+restarted:
+  description:
+    - With O(rolling) or O(ready), the processes that were restarted (or started, with O(state=started)) and are
+      ready, full names.
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: str
+  sample: ['pool:pool_1', 'pool:pool_2', 'pool:pool_4']
+  version_added: 0.2.0
+not_restarted:
+  description:
+    - "With O(rolling) or O(ready), the processes of the roll that are not in RV(restarted) (failed, or not
+      touched), full names, so that C(name: \"{{ result.not_restarted }}\") resumes a roll that stopped."
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: str
+  sample: ['pool:pool_3', 'pool:pool_5', 'pool:pool_6']
   version_added: 0.2.0
 failures:
   description: Why processes failed to reach the state, one entry per process. Only when the task fails.
@@ -246,7 +297,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.module_adapter 
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import ProcessController
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
-from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state
+from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state, check_rolling
 
 
 def parse_signal(text):
@@ -277,16 +328,20 @@ def run(task):
                              'optional) or the number of one, such as 1' % params['signal'])
     elif signal:
         raise TaskFailed('signal is only used with state=signalled')
+    check_rolling(params)
     if params.get('any') and (not params.get('strategy') or state != 'started'):
         raise TaskFailed('any needs strategy and state=started: Supvisors starts one process among those a regular '
                          'expression matches (supvisors.start_any_process)')
     if params.get('extra_args') and not params.get('strategy'):
         raise TaskFailed('extra_args needs strategy: Supvisors passes extra arguments to a program it starts '
                          '(supvisors.start_process), supervisord alone cannot')
+    if params.get('extra_args') is not None and state == 'stopped':
+        raise TaskFailed('extra_args is only used when a process starts (state=started or state=restarted), '
+                         'not with state=stopped')
     if params.get('strategy'):
         # Imported here: the Supvisors code stays out of the common path's start-up.
-        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
-        return supvisors_controller.run_process_task(task)
+        from ansible_collections.supervisor.control.plugins.module_utils import supvisors_tasks
+        return supvisors_tasks.run_process_task(task)
     controller = ProcessController(task.client, params['timeout'])
     targets = controller.selected_infos(params['name'])
     return bring_to_state(task, controller, targets, state, signal)
@@ -300,6 +355,8 @@ ARGUMENT_SPEC = dict(
     strategy=dict(type='str', choices=list(plans.STARTING_STRATEGIES)),
     extra_args=dict(type='str'),
     any=dict(type='bool', default=False),
+    rolling=plans.ROLLING_SPEC,
+    ready=plans.READY_SPEC,
 )
 
 

@@ -28,7 +28,8 @@ attributes:
 options:
   name:
     description:
-      - Process specs, as in M(supervisor.control.process) (C(group:proc), C(proc), C(group:*), globs).
+      - Process specs, as the O(supervisor.control.process#module:name) option reads them (C(group:proc), C(proc),
+        C(group:*), globs; an exact name always wins over a glob).
       - An empty list sends nothing and reports no change.
     type: list
     elements: str

@@ -43,12 +43,12 @@ options:
     default: operational
   strategy:
     description:
-      - The conciliation strategy for O(state=conciliated).
+      - The conciliation strategy for O(state=conciliated), V(SENICIDE) when not set. Given with any other state, it
+        fails the task.
       - V(SENICIDE) keeps the newest process of each conflict, V(INFANTICIDE) the oldest, V(STOP) stops them all,
         V(RESTART) stops them all and starts one, V(RUNNING_FAILURE) applies the running failure strategy of each.
     type: str
     choices: [SENICIDE, INFANTICIDE, STOP, RESTART, RUNNING_FAILURE]
-    default: SENICIDE
   end_sync:
     description:
       - End the synchronization phase now (C(supvisors.end_sync)) when the cluster is in SYNCHRONIZATION,
@@ -60,12 +60,16 @@ options:
     description:
       - With O(end_sync=true), the Supvisors identifier (C(host:port)) or nick of the instance to elect as master;
         Supvisors chooses when not set.
+      - Once a master is elected (after SYNCHRONIZATION), the task is unchanged when it is this one, and fails when
+        it is another.
     type: str
   wait:
     description:
       - For O(state=restarted) and O(state=stopped), wait until the cluster is back in OPERATION, or the daemon is gone,
         within O(timeout) seconds.
       - For O(restart_sequence=true), wait until Supvisors has started the applications.
+      - O(state=operational) and O(state=conciliated) always wait for OPERATION (within O(timeout)), so V(false) with
+        them and without O(restart_sequence=true) fails the task.
     type: bool
     default: true
   restart_sequence:
@@ -76,6 +80,7 @@ options:
         not run). Supvisors leaves alone an application stopped on purpose.
       - Unchanged when there is nothing to start. Check mode predicts it as Supvisors decides, from the rules and
         every instance's processes (C(supvisors.get_all_inner_process_info)).
+      - V(true) with another state fails the task.
     type: bool
     default: false
     version_added: 0.2.0
@@ -83,13 +88,14 @@ options:
     description:
       - With O(state=operational) or O(state=conciliated), switch the collection of host statistics on or off
         (C(supvisors.enable_host_statistics); the C(hstats) events of the event source). Left as it is when not set.
+      - Set (V(true) or V(false)) with another state, it fails the task.
       - Supvisors collects statistics only when psutil is installed where it runs.
     type: bool
     version_added: 0.2.0
   process_statistics:
     description:
       - The same for process statistics (C(supvisors.enable_process_statistics); the C(pstats) events that the
-        memmon rulebook uses).
+        memmon rulebook uses), with the same states.
     type: bool
     version_added: 0.2.0
 notes:
@@ -204,16 +210,98 @@ def read_conflicts(client, fsm):
         raise
 
 
+def read_instances(client):
+    """``get_all_instances_info``, or None while Supvisors refuses it (before DISTRIBUTION)."""
+    (answer,) = client.multicall([('supvisors.get_all_instances_info', [])])
+    return None if isinstance(answer, SupervisorFault) else answer
+
+
+class ClusterJob(object):
+    """What the handlers of one task's actions share: its options and client, the cluster's controller, the deadline
+    of its waits, the plan (``actions``) and the ``result`` they update."""
+
+    def __init__(self, task, cluster, deadline, actions, result):
+        self.params = task.params
+        self.client = task.client
+        self.cluster = cluster
+        self.deadline = deadline
+        self.actions = actions
+        self.result = result
+
+
+# What a handler returns when the task ends with it: after a shutdown there is no cluster to read.
+FINISHED = 'finished'
+
+
+def end_sync(job):
+    job.client.call('supvisors.end_sync', job.params['master'] or '')
+
+
+def conciliate(job):
+    # Supvisors enters CONCILIATION a moment after it sees a conflict.
+    ok, fsm = job.cluster.wait_state(lambda s: s == S.CONCILIATION or (
+        s == S.OPERATION and not read_conflicts(job.client, s)), job.deadline)
+    if fsm == S.CONCILIATION:
+        job.client.call('supvisors.conciliate', job.params['strategy'] or S.DEFAULT_CONCILIATION_STRATEGY)
+    else:
+        job.result['changed'] = False
+        job.result['actions'] = [a for a in job.actions if a != S.CONCILIATE]
+
+
+def wait_operation(job):
+    ok, fsm = job.cluster.wait_state(lambda s: s == S.OPERATION, job.deadline)
+    if not ok:
+        facts = read_facts(job.client) if fsm else {'state': None}
+        raise TaskFailed(
+            'Supvisors is not in OPERATION after %ss: its state is %s%s' % (
+                job.params['timeout'], fsm or 'unknown (the daemon does not answer)',
+                ' (conflicts: %s)' % ', '.join(c['namespec'] for c in facts.get('conflicts') or [])
+                if facts.get('conflicts') else ''),
+            supvisors=facts, actions=job.result['actions'], changed=job.result['changed'])
+
+
+def restart(job):
+    job.client.call('supvisors.restart')
+    if job.params['wait']:
+        # First see it leave OPERATION (the restart is asynchronous), then come back.
+        ok, fsm = job.cluster.wait_state(lambda s: s != S.OPERATION, job.deadline)
+        if ok:
+            ok, fsm = job.cluster.wait_state(lambda s: s == S.OPERATION, job.deadline)
+        if not ok:
+            raise TaskFailed('Supvisors restarted but is not back in OPERATION after %ss: its state is %s'
+                             % (job.params['timeout'], fsm or 'unknown (the daemon does not answer)'),
+                             actions=job.actions, changed=True)
+
+
+def shutdown(job):
+    job.client.call('supvisors.shutdown')
+    if job.params['wait']:
+        ok, fsm = job.cluster.wait_state(lambda s: s is None, job.deadline)
+        if not ok:
+            raise TaskFailed('Supvisors is shutting down but %s still answers after %ss (state %s)' % (
+                job.client.url, job.params['timeout'], fsm), actions=job.actions, changed=True)
+        job.result['supvisors'] = {'state': None}
+    else:
+        job.result['supvisors'] = {'state': 'SHUTTING_DOWN'}
+    return FINISHED
+
+
+HANDLERS = {
+    S.END_SYNC: end_sync,
+    S.CONCILIATE: conciliate,
+    S.WAIT_OPERATION: wait_operation,
+    S.RESTART_CLUSTER: restart,
+    S.SHUTDOWN: shutdown,
+}
+
+
 def run(task):
     params = task.params
     client = task.client
     state = params['state']
-    if params['master'] and not params['end_sync']:
-        raise TaskFailed('master is only used with end_sync=true')
-    extras = [name for name in ('restart_sequence', 'host_statistics', 'process_statistics')
-              if params[name] not in (None, False)]
-    if extras and state not in ('operational', 'conciliated'):
-        raise TaskFailed('%s only with state=operational or state=conciliated' % ', '.join(extras))
+    error = S.cluster_option_error(state, params)
+    if error:
+        raise TaskFailed(error)
     cluster = ClusterController(client, params['timeout'])
     deadline = cluster.clock() + params['timeout']
     try:
@@ -227,6 +315,10 @@ def run(task):
     conflicts = read_conflicts(client, fsm) if state == 'conciliated' else []
     actions = S.cluster_plan(state, fsm, conflicts, end_sync=params['end_sync'],
                              master_set=bool(status.get('master_identifier')))
+    if params['master'] and S.END_SYNC not in actions:
+        error = S.master_error(params['master'], fsm, status.get('master_identifier'), read_instances(client))
+        if error:
+            raise TaskFailed(error)
     result = {'changed': S.plan_changes(actions), 'actions': actions}
     if task.check_mode:
         if state in ('operational', 'conciliated'):
@@ -234,49 +326,9 @@ def run(task):
         result['supvisors'] = read_facts(client, status)
         return result
 
+    job = ClusterJob(task, cluster, deadline, actions, result)
     for action in actions:
-        if action == 'end_sync':
-            client.call('supvisors.end_sync', params['master'] or '')
-        elif action == 'conciliate':
-            # Supvisors enters CONCILIATION a moment after it sees a conflict.
-            ok, fsm = cluster.wait_state(lambda s: s == S.CONCILIATION or (
-                s == S.OPERATION and not read_conflicts(client, s)), deadline)
-            if fsm == S.CONCILIATION:
-                client.call('supvisors.conciliate', params['strategy'])
-            else:
-                result['changed'] = False
-                result['actions'] = [a for a in actions if a != 'conciliate']
-        elif action == 'wait_operation':
-            ok, fsm = cluster.wait_state(lambda s: s == S.OPERATION, deadline)
-            if not ok:
-                facts = read_facts(client) if fsm else {'state': None}
-                raise TaskFailed(
-                    'Supvisors is not in OPERATION after %ss: its state is %s%s' % (
-                        params['timeout'], fsm or 'unknown (the daemon does not answer)',
-                        ' (conflicts: %s)' % ', '.join(c['namespec'] for c in facts.get('conflicts') or [])
-                        if facts.get('conflicts') else ''),
-                    supvisors=facts, actions=result['actions'], changed=result['changed'])
-        elif action == 'restart':
-            client.call('supvisors.restart')
-            if params['wait']:
-                # First see it leave OPERATION (the restart is asynchronous), then come back.
-                ok, fsm = cluster.wait_state(lambda s: s != S.OPERATION, deadline)
-                if ok:
-                    ok, fsm = cluster.wait_state(lambda s: s == S.OPERATION, deadline)
-                if not ok:
-                    raise TaskFailed('Supvisors restarted but is not back in OPERATION after %ss: its state is %s'
-                                     % (params['timeout'], fsm or 'unknown (the daemon does not answer)'),
-                                     actions=actions, changed=True)
-        elif action == 'shutdown':
-            client.call('supvisors.shutdown')
-            if params['wait']:
-                ok, fsm = cluster.wait_state(lambda s: s is None, deadline)
-                if not ok:
-                    raise TaskFailed('Supvisors is shutting down but %s still answers after %ss (state %s)' % (
-                        client.url, params['timeout'], fsm), actions=actions, changed=True)
-                result['supvisors'] = {'state': None}
-            else:
-                result['supvisors'] = {'state': 'SHUTTING_DOWN'}
+        if HANDLERS[action](job) == FINISHED:
             return result
     operational_extras(task, client, result)
     result['supvisors'] = read_facts(client)
@@ -293,7 +345,7 @@ def operational_extras(task, client, result):
     switch_statistics(task, client, result)
     if task.params['restart_sequence'] and run_sequence(task, client):
         result['changed'] = True
-        result['actions'] = result['actions'] + ['restart_sequence']
+        result['actions'] = result['actions'] + [S.RESTART_SEQUENCE]
 
 
 def switch_statistics(task, client, result):
@@ -348,7 +400,7 @@ def sequence_would_start(task, client):
 
 ARGUMENT_SPEC = dict(
     state=dict(type='str', default='operational', choices=list(S.CLUSTER_STATES)),
-    strategy=dict(type='str', default='SENICIDE', choices=list(S.CONCILIATION_STRATEGIES)),
+    strategy=dict(type='str', choices=list(S.CONCILIATION_STRATEGIES)),
     restart_sequence=dict(type='bool', default=False),
     host_statistics=dict(type='bool'),
     process_statistics=dict(type='bool'),

@@ -32,7 +32,6 @@ import pytest
 
 from tests.support.eda import load_source
 from tests.support.netns import running_as_root
-from tests.support.paths import VENV_BIN
 from tests.support.push import NO_TICKS, SYSTEM_PYTHON, TOKEN, listener_section
 from tests.support.supervisord import Supervisord, free_port
 
@@ -52,26 +51,20 @@ def require_root():
 class SpoolDisk(Supervisord):
     """A Supervisord whose ``spool_dir`` is a tmpfs of ``size`` in the daemon's own mount namespace."""
 
+    # Run as supervisord's wrapper: "$1" size, "$2" directory, then supervisord's own command line.
+    MOUNT = 'mount -t tmpfs -o size="$1",mode=0700 tmpfs "$2" && shift 2 && exec "$@"'
+
     def __init__(self, directory, spool_dir, size='1m', **options):
-        super(SpoolDisk, self).__init__(directory, **options)
+        super(SpoolDisk, self).__init__(directory, wrapper=[
+            'unshare', '--mount', '--propagation', 'private', 'sh', '-c', self.MOUNT, 'sh', size, spool_dir],
+            **options)
         self.spool_dir = spool_dir
-        self.size = size
         self.filler = 0
 
     def start(self, timeout=20):
         require_root()
-        self.write_config()
         os.makedirs(self.spool_dir, exist_ok=True)
-        script = 'mount -t tmpfs -o size="$1",mode=0700 tmpfs "$2" && exec "$3" -c "$4"'
-        log = open(os.path.join(self.directory, 'supervisord.stdout'), 'wb')
-        self.proc = subprocess.Popen(
-            ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', self.size, self.spool_dir,
-             os.path.join(VENV_BIN, 'supervisord'), self.conf],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.directory,
-            start_new_session=True)
-        log.close()
-        self.wait_running(timeout)
-        return self
+        return super(SpoolDisk, self).start(timeout)
 
     def path(self, name=''):
         """``name`` in the spool directory as the daemon and its listener see it."""

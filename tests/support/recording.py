@@ -25,9 +25,9 @@ class RecordingClient(SupervisorClient):
         self.requests.append(shown(method, params))
         return super(RecordingClient, self).call(method, *params)
 
-    def multicall(self, calls):
+    def multicall(self, calls, lenient=False):
         self.requests.append(' '.join(shown(method, params) for method, params in calls))
-        return super(RecordingClient, self).multicall(calls)
+        return super(RecordingClient, self).multicall(calls, lenient)
 
 
 class RecordingTask(Task):

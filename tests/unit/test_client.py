@@ -14,7 +14,7 @@ from ansible_collections.supervisor.control.plugins.module_utils import transpor
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
-    SupervisorConnectionError, SupervisorFault)
+    SupervisorConnectionError, SupervisorFault, UnparseableAnswer)
 
 BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
         b'<methodResponse><params><param><value><string>&lol2;</string></value></param></params>'
@@ -84,6 +84,38 @@ def test_multicall_results_are_bare_and_faults_are_structs(server):
                               % client.settings.port)
 
 
+LOG_TEXT = u'\x1b[31mred\x1b[0m nul:\x00 bell:\x07 tab:\t cr:\r crlf:\r\n caf\u00e9 \U0001f600\n'
+
+
+def test_a_lenient_multicall_keeps_control_characters_and_carriage_returns(server):
+    # What supervisord sends for a log with such bytes: xmlrpc.client.dumps leaves them raw.
+    client = server(body=response([[LOG_TEXT, 42, False], LOG_TEXT, {'faultCode': 20, 'faultString': 'NO_FILE: /x'}]))
+    with pytest.raises(UnparseableAnswer):
+        client.multicall([('a', []), ('b', []), ('c', [])])
+    tail, read, fault = client.multicall([('supervisor.tailProcessStdoutLog', []),
+                                          ('supervisor.readProcessStdoutLog', []), ('supervisor.readLog', [])],
+                                         lenient=True)
+    assert tail == [LOG_TEXT, 42, False] and read == LOG_TEXT
+    assert isinstance(fault, SupervisorFault) and fault.name == 'NO_FILE'
+
+
+def test_carriage_returns_are_kept_whether_lenient_or_not(server):
+    text = u'progress 10%\rprogress 100%\r\ndone\r'
+    client = server(body=response([text]))
+    assert client.multicall([('supervisor.readLog', [])]) == [text]
+    assert client.multicall([('supervisor.readLog', [])], lenient=True) == [text]
+
+
+@pytest.mark.parametrize('body', [
+    b'not xml at all',
+    BOMB,
+    response(['one', 'two']),
+])
+def test_a_lenient_multicall_refuses_what_is_not_one_answer_per_call(server, body):
+    with pytest.raises(SupervisorConnectionError):
+        server(body=body).multicall([('supervisor.readLog', [])], lenient=True)
+
+
 NOT_SUPERVISORD = 'not a supervisord XML-RPC endpoint: http://127.0.0.1:{port}/RPC2 '
 
 
@@ -111,6 +143,20 @@ def test_truncated_body(server):
         client.call('supervisor.getState')
     assert str(err.value) == ('connection lost to http://127.0.0.1:%d/RPC2: the answer was cut short (40 of 400 bytes)'
                               % client.settings.port)
+
+
+def test_an_answer_longer_than_its_content_length_in_characters_is_read_whole(server):
+    # What supervisord does with a deferred answer: Content-Length counts characters, not bytes.
+    text = response([{'name': u'caf\u00e9', 'group': u'\u4e2d\u6587', 'status': 80}]).decode('utf-8')
+    client = server(body=text.encode('utf-8'), length=len(text))
+    expected = [{'name': u'caf\u00e9', 'group': u'\u4e2d\u6587', 'status': 80}]
+    assert client.call('supervisor.startProcessGroup') == expected
+
+
+def test_bytes_after_a_complete_answer_are_not_read(server):
+    body = response('x')
+    client = server(body=body + b'<html>trailing garbage</html>', length=len(body))
+    assert client.call('supervisor.getState') == 'x'
 
 
 def test_oversized_answer_is_refused(server, monkeypatch):

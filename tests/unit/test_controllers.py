@@ -5,16 +5,23 @@ wait below would take seconds to minutes on a real supervisord, and the same
 behaviours are tested against the real one in tests/integration/modules.
 """
 
+import pytest
+
 from tests.support.paths import ensure_collection_link
 
 ensure_collection_link()
+from ansible_collections.supervisor.control.plugins.module_utils import exec_check  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import group_controller as G  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils import plans  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import (  # noqa: E402
     REMOVED,
     ProcessController,
 )
-from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
+    SupervisorFault,
+    TaskFailed,
+)
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import (  # noqa: E402
     ApplicationController,
     SupvisorsProcessController,
@@ -57,7 +64,7 @@ class ScriptedDaemon(object):
             return [dict(i) for i in self.table.values()]
         raise AssertionError('unexpected call %s' % method)
 
-    def multicall(self, calls):
+    def multicall(self, calls, lenient=False):
         answers = []
         for method, params in calls:
             self.calls.append((method,) + tuple(params))
@@ -161,6 +168,55 @@ def test_supvisors_processes_still_stopping_at_the_deadline():
     assert 5.0 < clock.now < 5.5 and ctl.acted is False
 
 
+class FailingStarts(ScriptedSupvisors):
+    """start_process faults as Supvisors 0.19.1 does: NOT_RUNNING once it started the process and saw it fail,
+    ABNORMAL_TERMINATION when it could not even queue the start (a disabled program)."""
+
+    def __init__(self, clock, fault):
+        super(FailingStarts, self).__init__(clock, lambda now: 'STOPPED')
+        self.fault = fault
+
+    def call(self, method, *params):
+        if method == 'supvisors.start_process':
+            self.calls.append((method,) + params)
+            raise SupervisorFault(*self.fault, method=method)
+        if method == 'supvisors.get_all_instances_info':
+            return [{'identifier': 'alpha:60000'}, {'identifier': 'beta:60000'}]
+        return super(FailingStarts, self).call(method, *params)
+
+    def multicall(self, calls):
+        self.calls.append([(method,) + tuple(params) for method, params in calls])
+        return [[{'identifier': 'alpha:60000', 'nick_identifier': 'alpha', 'statename': 'FATAL', 'now': 2.0,
+                  'spawnerr': 'Exited too quickly (process log may have details)'}],
+                SupervisorFault(30, 'FAILED: web:front unknown on beta:60000')]
+
+
+def test_supvisors_start_that_ran_and_failed_acted_and_says_why():
+    clock = Clock()
+    client = FailingStarts(clock, (70, "NOT_RUNNING: processes=['web:front']"))
+    ctl = SupvisorsProcessController(client, 5, clock=clock, sleep=clock.sleep)
+    action = plans.plan_processes([{'group': 'web', 'name': 'front', 'statename': 'STOPPED'}], 'started')
+    (failure,) = ctl.apply(action, 'CONFIG', wait=True)
+    assert failure.summary() == ("web:front: supvisors.start_process failed with NOT_RUNNING: processes=['web:front']; "
+                                 "Exited too quickly (process log may have details)")
+    assert failure.as_dict() == {
+        'name': 'web:front', 'reason': "supvisors.start_process failed with NOT_RUNNING: processes=['web:front']",
+        'statename': 'FATAL', 'spawnerr': 'Exited too quickly (process log may have details)', 'host': 'alpha'}
+    assert client.calls[-1] == [('supvisors.get_inner_process_info', 'alpha:60000', 'web:front'),
+                                ('supvisors.get_inner_process_info', 'beta:60000', 'web:front')]
+    assert ctl.acted is True
+
+
+def test_supvisors_start_that_could_not_be_queued_did_not_act():
+    clock = Clock()
+    client = FailingStarts(clock, (40, 'ABNORMAL_TERMINATION: failed to start web:front'))
+    ctl = SupvisorsProcessController(client, 5, clock=clock, sleep=clock.sleep)
+    action = plans.plan_processes([{'group': 'web', 'name': 'front', 'statename': 'STOPPED'}], 'started')
+    assert [f.summary() for f in ctl.apply(action, 'CONFIG', wait=True)] == [
+        'web:front: supvisors.start_process failed with ABNORMAL_TERMINATION: failed to start web:front']
+    assert ctl.acted is False
+
+
 def application(statename):
     return {'application_name': 'web', 'statename': statename, 'managed': True}
 
@@ -202,3 +258,122 @@ def test_a_start_whose_process_already_exited_is_judged_by_the_wait():
     ctl = controller(daemon, clock)
     failures = ctl.apply(plans.plan_processes(list(daemon.table.values()), 'started'), wait=False)
     assert [f.reason for f in failures] == ['supervisor.startProcess failed with SPAWN_ERROR: a']
+
+
+# group_controller.stop_frozen: keep_stopped's processes, started and frozen in the multicall that added their
+# group, are stopped according to what /proc says of each (issue 20, item 1). Real daemons and /proc in
+# tests/integration/modules/test_keep_stopped.py; here the branches, the poll and the calls.
+
+class RecordingClient(object):
+    url = 'unix:///recording.sock'
+
+    def __init__(self, answers=None):
+        self.calls = []
+        self.answers = answers or {}
+
+    def multicall(self, calls):
+        self.calls.append([(method,) + tuple(params) for method, params in calls])
+        return [self.answers.get(method, True) for method, dummy in calls]
+
+
+def frozen_answers(*infos, **kwargs):
+    """The answers to freeze_calls: per process, startProcess, signalProcess STOP, getProcessInfo; then getPID."""
+    answers = []
+    for one in infos:
+        answers += [True, kwargs.get('stop', True), one]
+    return answers + [100]
+
+
+def test_stop_frozen_kills_before_the_exec_resumes_after_it_and_kills_what_it_cannot_see():
+    clock = Clock()
+    client = RecordingClient()
+    views = {11: exec_check.BEFORE_EXEC, 12: exec_check.AFTER_EXEC, 13: exec_check.UNSEEN}
+    looked = []
+
+    def look(pid, supervisord_pid):
+        looked.append((pid, supervisord_pid))
+        return views[pid]
+    specs = ['g:a', 'g:b', 'g:c']
+    answers = frozen_answers(*[info(n, 'STARTING', pid=p, group='g') for n, p in zip('abc', (11, 12, 13))])
+    how = G.stop_frozen(client, controller(client, clock), specs, answers, look=look)
+    assert how == {'g:a': G.NEVER_RAN, 'g:b': G.STOPPED_AT_ONCE, 'g:c': G.UNVERIFIED}
+    assert sorted(looked) == [(11, 100), (12, 100), (13, 100)] and clock.sleeps == 0
+    # Stopped first (STOPPING: the stop signal waits while frozen), then killed, or resumed to act on it.
+    assert client.calls == [[
+        ('supervisor.stopProcess', 'g:a', False), ('supervisor.signalProcess', 'g:a', 'KILL'),
+        ('supervisor.stopProcess', 'g:b', False), ('supervisor.signalProcess', 'g:b', 'CONT'),
+        ('supervisor.stopProcess', 'g:c', False), ('supervisor.signalProcess', 'g:c', 'KILL')]]
+
+
+def test_stop_frozen_waits_for_the_freeze_on_a_busy_host_until_the_deadline():
+    clock = Clock()
+    client = RecordingClient()
+
+    def look(pid, supervisord_pid):
+        if pid == 11:
+            return exec_check.NOT_FROZEN if clock() < 0.25 else exec_check.BEFORE_EXEC
+        return exec_check.NOT_FROZEN  # never frozen (signal lost?): judged unseen at the deadline
+    answers = frozen_answers(info('a', 'STARTING', pid=11, group='g'), info('b', 'STARTING', pid=12, group='g'))
+    how = G.stop_frozen(client, controller(client, clock, timeout=2), ['g:a', 'g:b'], answers, look=look)
+    assert how == {'g:a': G.NEVER_RAN, 'g:b': G.UNVERIFIED}
+    assert 2.0 < clock.now < 2.2
+    assert client.calls[0][1::2] == [('supervisor.signalProcess', 'g:a', 'KILL'),
+                                     ('supervisor.signalProcess', 'g:b', 'KILL')]
+
+
+def test_stop_frozen_a_process_that_did_not_fork_never_ran_and_one_already_reaped_may_have():
+    clock = Clock()
+    client = RecordingClient()
+    cannot_spawn = dict(info('a', 'BACKOFF', group='g'), spawnerr="can't find command '/nope'")
+    reaped = dict(info('b', 'BACKOFF', group='g'), spawnerr='Exited too quickly (process log may have details)')
+    not_added = SupervisorFault(10, 'BAD_NAME: g:c')
+    answers = frozen_answers(cannot_spawn, reaped, not_added, stop=SupervisorFault(70, 'NOT_RUNNING'))
+
+    def look(pid, supervisord_pid):
+        raise AssertionError('no pid to look at')
+    how = G.stop_frozen(client, controller(client, clock), ['g:a', 'g:b', 'g:c'], answers, look=look)
+    assert how == {'g:a': G.NEVER_RAN, 'g:b': G.UNVERIFIED}
+    # BACKOFF -> STOPPED needs no signal; a process whose group was not added is left alone.
+    assert client.calls == [[('supervisor.stopProcess', 'g:a', False), ('supervisor.stopProcess', 'g:b', False)]]
+
+
+def test_stop_frozen_a_refused_freeze_is_unverified_and_killed():
+    clock = Clock()
+    client = RecordingClient()
+    answers = frozen_answers(info('a', 'STARTING', pid=11, group='g'), stop=SupervisorFault(30, 'FAILED: kill'))
+    how = G.stop_frozen(client, controller(client, clock), ['g:a'], answers,
+                        look=lambda pid, supervisord_pid: exec_check.BEFORE_EXEC)
+    assert how == {'g:a': G.UNVERIFIED}
+    assert client.calls == [[('supervisor.stopProcess', 'g:a', False), ('supervisor.signalProcess', 'g:a', 'KILL')]]
+
+
+@pytest.mark.parametrize('keep, round_trips', [([('g:a', False)], 0), ([('g:a', True)], 1)])
+def test_require_freezing_asks_only_when_a_kept_process_respawns(keep, round_trips):
+    client = RecordingClient({'system.methodHelp': 'Send an arbitrary UNIX signal',
+                              'supervisor.getSupervisorVersion': '4.3.0'})
+    G.require_freezing(client, keep)
+    assert len(client.calls) == round_trips
+
+
+def test_require_freezing_refuses_a_supervisord_without_signal_process():
+    client = RecordingClient({'system.methodHelp': SupervisorFault(4, 'SIGNATURE_UNSUPPORTED'),
+                              'supervisor.getSupervisorVersion': '3.1.4'})
+    with pytest.raises(TaskFailed) as raised:
+        G.require_freezing(client, [('g:a', True), ('g:b', False), ('g:c', True)])
+    assert str(raised.value) == (
+        'keep_stopped=true cannot keep g:a, g:c from running on supervisord 3.1.4 at unix:///recording.sock: keeping '
+        'a process of a replaced group stopped needs supervisor.signalProcess (supervisord 3.2.0 and later); nothing '
+        'was changed')
+    assert raised.value.changed is False
+
+
+def test_group_changes_with_keep_stopped_always_carry_kept_stopped_and_warn_of_the_unverified():
+    changes = G.GroupChanges({'g': plans.ADD}, keep_stopped=True)
+    assert changes.as_result() == {'groups_added': ['g'], 'groups_updated': [], 'groups_removed': [],
+                                   'kept_stopped': [], 'kept_stopped_detail': {}}
+    assert 'kept_stopped' not in G.GroupChanges({'g': plans.ADD}).as_result()
+    changes.kept_stopped = ['g:a', 'g:b', 'g:c']
+    changes.kept_stopped_detail = {'g:a': G.UNVERIFIED, 'g:b': G.NEVER_RAN, 'g:c': G.UNVERIFIED}
+    assert changes.warnings('http://h:9001') == [G.UNVERIFIED_WARNING % ('g:a, g:c', 'http://h:9001')]
+    changes.kept_stopped_detail['g:a'] = changes.kept_stopped_detail['g:c'] = G.STOPPED_AT_ONCE
+    assert changes.warnings('http://h:9001') == []

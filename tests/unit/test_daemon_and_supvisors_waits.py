@@ -12,7 +12,9 @@ from tests.support.paths import ensure_collection_link
 
 ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils.daemon_controller import (  # noqa: E402
+    GONE,
     RESTART_SETTLE,
+    SHUTTING_DOWN as SHUTTING_DOWN_STATE,
     DaemonController,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
@@ -78,7 +80,7 @@ class ScriptedDaemon(object):
             return {'fsm_statename': self.answer()}
         raise AssertionError('unexpected call %s' % method)
 
-    def multicall(self, calls):
+    def multicall(self, calls, lenient=False):
         """As SupervisorClient.multicall: a lost connection raises, a fault comes back in every entry."""
         assert calls[0][0] == 'supervisor.getState', calls
         try:
@@ -134,28 +136,30 @@ def test_restart_refused_by_the_daemon_raises_and_has_not_acted():
     assert daemon.reads == [] and clock.sleeps == []
 
 
-# DaemonController.shutdown
+# DaemonController.shutdown: gone is gone (nothing listens), not the SHUTDOWN_STATE faults that supervisord
+# answers while it stops its processes (issue 20, item 10).
 
 def test_shutdown_waits_until_nothing_answers():
     clock = Clock()
     daemon = ScriptedDaemon(clock, [(0, 'RUNNING'), (0.7, REFUSED)])
     controller = daemon_controller(daemon, clock)
-    assert controller.shutdown() is True
+    assert controller.shutdown() == GONE
     assert daemon.calls == ['supervisor.shutdown']
     assert controller.acted is True
     assert daemon.reads == pytest.approx([0, 0.2, 0.4, 0.6, 0.8])
 
 
-@pytest.mark.parametrize('refuse', [{}, {'supervisor.shutdown': SHUTTING_DOWN}])
-def test_shutdown_a_daemon_that_faults_every_call_is_gone(refuse):
-    # supervisord in its SHUTDOWN state answers every call with SHUTDOWN_STATE,
-    # the shutdown call too when one is already under way.
+@pytest.mark.parametrize('refuse, acted', [({}, True), ({'supervisor.shutdown': SHUTTING_DOWN}, False)])
+def test_shutdown_waits_while_every_call_faults_until_nothing_answers(refuse, acted):
+    # supervisord in its SHUTDOWN state answers every call with SHUTDOWN_STATE, the shutdown call too when one
+    # is already under way (then this task did not act), until it has stopped its processes and exited.
     clock = Clock()
-    daemon = ScriptedDaemon(clock, [(0, 'RUNNING'), (0.5, SHUTTING_DOWN)], refuse=refuse)
+    daemon = ScriptedDaemon(clock, [(0, 'RUNNING'), (0.5, SHUTTING_DOWN), (1.5, TIMED_OUT), (2.5, REFUSED)],
+                            refuse=refuse)
     controller = daemon_controller(daemon, clock)
-    assert controller.shutdown() is True
-    assert controller.acted is True
-    assert daemon.reads == pytest.approx([0, 0.2, 0.4, 0.6])
+    assert controller.shutdown() == GONE
+    assert controller.acted is acted
+    assert daemon.reads[-1] == pytest.approx(2.6)
 
 
 def test_shutdown_other_fault_raises_before_any_wait():
@@ -170,12 +174,56 @@ def test_shutdown_other_fault_raises_before_any_wait():
     assert daemon.reads == []
 
 
-def test_shutdown_still_answering_at_the_deadline_is_false():
+@pytest.mark.parametrize('timeline, end', [
+    ([(0, 'RUNNING')], 'RUNNING'),
+    ([(0, SHUTTING_DOWN)], SHUTTING_DOWN_STATE),
+])
+def test_shutdown_still_there_at_the_deadline_says_how(timeline, end):
     clock = Clock()
-    daemon = ScriptedDaemon(clock, [(0, 'RUNNING')])
-    controller = daemon_controller(daemon, clock, timeout=2)
-    assert controller.shutdown() is False
+    daemon = ScriptedDaemon(clock, timeline)
+    found = daemon_controller(daemon, clock, timeout=2).shutdown()
+    assert (found['state'] if isinstance(found, dict) else found) == end
     assert daemon.reads[-1] > 2 >= daemon.reads[-2]
+
+
+def test_shutdown_raises_a_retried_error_still_there_at_the_deadline():
+    clock = Clock()
+    daemon = ScriptedDaemon(clock, [(0, TIMED_OUT)])
+    with pytest.raises(SupervisorConnectionError) as raised:
+        daemon_controller(daemon, clock, timeout=2).shutdown()
+    assert raised.value is TIMED_OUT
+
+
+# DaemonController.look and settle: what a task that finds the daemon shutting down (or restarting) waits for.
+
+@pytest.mark.parametrize('answer, expected', [(REFUSED, GONE), (SHUTTING_DOWN, SHUTTING_DOWN_STATE)])
+def test_look(answer, expected):
+    clock = Clock()
+    assert daemon_controller(ScriptedDaemon(clock, [(0, answer)]), clock).look() == expected
+
+
+@pytest.mark.parametrize('error', [TIMED_OUT, SupervisorFault(1, 'UNKNOWN_METHOD')])
+def test_look_raises_what_says_nothing_of_the_daemon(error):
+    clock = Clock()
+    with pytest.raises(type(error)):
+        daemon_controller(ScriptedDaemon(clock, [(0, error)]), clock).look()
+
+
+@pytest.mark.parametrize('then, expected', [(REFUSED, GONE), ('RUNNING', 'RUNNING')])
+def test_settle_waits_while_shutting_down_until_gone_or_back(then, expected):
+    clock = Clock()
+    daemon = ScriptedDaemon(clock, [(0, SHUTTING_DOWN), (0.5, TIMED_OUT), (1.0, then)])
+    found = daemon_controller(daemon, clock).settle()
+    assert (found['state'] if isinstance(found, dict) else found) == expected
+    assert daemon.reads[-1] == pytest.approx(1.0)
+    assert daemon.calls == []
+
+
+def test_settle_still_shutting_down_at_the_deadline():
+    clock = Clock()
+    daemon = ScriptedDaemon(clock, [(0, SHUTTING_DOWN)])
+    assert daemon_controller(daemon, clock, timeout=3).settle() == SHUTTING_DOWN_STATE
+    assert daemon.reads[-1] > 3 >= daemon.reads[-2]
 
 
 # ClusterController.wait_state

@@ -78,7 +78,7 @@ class ReadingDaemon(ScriptedDaemon):
             raise shutting_down(method)
         return super(ReadingDaemon, self).call(method, *params)
 
-    def multicall(self, calls):
+    def multicall(self, calls, lenient=False):
         self.requests.append(tuple(method for method, dummy in calls))
         if any(method in (GET_INFO, GET_ALL) for method, dummy in calls):
             self.script(self.clock(), self.table)

@@ -31,7 +31,7 @@ class SnapshotClient(object):
     def __init__(self):
         self.calls = []
 
-    def multicall(self, calls):
+    def multicall(self, calls, lenient=False):
         self.calls.append([method for method, dummy in calls])
         return [[INSTANCE], [APPLICATION], [PROCESS]]
 

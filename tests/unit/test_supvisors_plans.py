@@ -145,6 +145,17 @@ def test_failure_entry_and_summary():
         'failing processes: web:front BACKOFF on alpha, web:back STOPPED')
 
 
+def test_failure_summary_says_why_a_process_failed_to_spawn_and_where():
+    spawn = {'statename': 'FATAL', 'spawnerr': 'Exited too quickly (process log may have details)', 'host': 'gamma'}
+    entry = S.application_failure('broken', 'start', APPS[1], [CRASHER], INSTANCES, 'NOT_RUNNING: broken',
+                                  {'broken:crasher': spawn})
+    (crasher,) = entry['processes']
+    assert (crasher['spawnerr'], crasher['spawn_host'], crasher['hosts']) == (spawn['spawnerr'], 'gamma', [])
+    assert S.failure_summary(entry) == (
+        'application broken failed to start: Supvisors reports STOPPED (major failure); failing processes: '
+        'broken:crasher FATAL on gamma: Exited too quickly (process log may have details)')
+
+
 def test_bad_state_message_and_allowed_states():
     assert S.allowed_states('started') == ('OPERATION',)
     assert S.allowed_states('stopped') == ('OPERATION', 'CONCILIATION')
@@ -179,6 +190,33 @@ def test_cluster_plan_refuses_an_unknown_state():
         S.cluster_plan('paused', 'OPERATION', [])
 
 
+CLUSTER_DEFAULTS = dict(master=None, end_sync=False, restart_sequence=False, host_statistics=None,
+                        process_statistics=None, strategy=None, wait=True)
+
+
+@pytest.mark.parametrize('state, options, error', [
+    ('operational', {}, None),
+    ('restarted', {}, None),
+    ('operational', {'master': 'node1'}, 'master is only used with end_sync=true'),
+    ('stopped', {'master': 'node1', 'end_sync': True}, None),
+    ('conciliated', {'host_statistics': False, 'process_statistics': True}, None),
+    # false is a value too: a switch a state cannot honour is refused, whichever way it is set
+    ('restarted', {'host_statistics': False}, 'host_statistics only with state=operational or state=conciliated'),
+    ('stopped', {'restart_sequence': True, 'process_statistics': False},
+     'restart_sequence, process_statistics only with state=operational or state=conciliated'),
+    ('stopped', {'restart_sequence': False}, None),   # its default: asks for nothing
+    ('conciliated', {'strategy': 'STOP'}, None),
+    ('operational', {'strategy': 'SENICIDE'}, 'strategy is only used with state=conciliated, not with state=operational'),
+    ('restarted', {'strategy': 'STOP'}, 'strategy is only used with state=conciliated, not with state=restarted'),
+    ('restarted', {'wait': False}, None),
+    ('operational', {'wait': False, 'restart_sequence': True}, None),
+    ('conciliated', {'wait': False}, 'wait=false is only used with state=restarted, state=stopped or '
+                                     'restart_sequence=true: state=conciliated waits for OPERATION within timeout'),
+])
+def test_cluster_option_error_refuses_what_the_state_would_ignore(state, options, error):
+    assert S.cluster_option_error(state, dict(CLUSTER_DEFAULTS, **options)) == error
+
+
 def inner(group, state=0, stop=0):
     return {'group': group, 'name': group + '_p', 'state': state, 'stop': stop}
 
@@ -202,3 +240,92 @@ def test_sequence_would_start_only_applications_with_a_start_sequence():
     applications = [{'application_name': name, 'major_failure': True} for name in ('zero', 'none', 'one')]
     rules = {'zero': {'start_sequence': 0}, 'one': {'start_sequence': 2}}
     assert S.sequence_would_start(applications, rules, []) == ['one']
+
+
+POOL = ['pool:pool_0', 'pool:pool_1', 'pool:pool_2', 'tools:argv']
+
+
+@pytest.mark.parametrize('regexes, pool', [
+    (['^pool:', r'pool:pool_\d'], ['pool:pool_0', 'pool:pool_1', 'pool:pool_2']),   # overlapping: one pool
+    (['pool:pool_2', 'pool:pool_2'], ['pool:pool_2']),
+    (['pool_[12]', 'argv'], ['pool:pool_1', 'pool:pool_2', 'tools:argv']),          # Supvisors' order
+    ([], []),
+])
+def test_any_pool_is_every_process_any_expression_matches(regexes, pool):
+    assert S.any_pool(regexes, POOL) == (pool, None)
+
+
+def test_any_pool_checks_every_expression():
+    assert S.any_pool(['pool:', 'nothing_here'], POOL) == (
+        [], "any: no process matches 'nothing_here' (Supvisors knows pool:pool_0, pool:pool_1, pool:pool_2, "
+            "tools:argv)")
+    assert S.any_pool(['pool:', 'tools:('], POOL) == (
+        [], "any: 'tools:(' is not a regular expression: missing ), unterminated subpattern at position 6")
+
+
+@pytest.mark.parametrize('extra_args, error', [
+    ('--name x', None),
+    ("--name 'two words'", None),
+    ('', None),
+    ("--name 'unbalanced", "extra_args: supervisord cannot split --name 'unbalanced into arguments (No closing "
+                           "quotation), so the process would not start: nothing was done"),
+    ('trailing\\', "extra_args: supervisord cannot split trailing\\ into arguments (No escaped character), so the "
+                   "process would not start: nothing was done"),
+])
+def test_extra_args_error_as_supervisord_splits_a_command(extra_args, error):
+    assert S.extra_args_error(extra_args) == error
+
+
+def test_namespecs_in_fault():
+    assert S.namespecs_in_fault("processes=['tools:argv', 'pool:pool_0']") == ['tools:argv', 'pool:pool_0']
+    assert S.namespecs_in_fault('failed to start web') == []
+
+
+def test_spawn_failure_is_the_newest_failed_spawn():
+    # get_inner_process_info entries of one process on two instances (Supvisors 0.19.1)
+    entry = {'group': 'tools', 'name': 'crasher', 'identifier': 'alpha:60000', 'nick_identifier': 'alpha',
+             'statename': 'FATAL', 'spawnerr': 'Exited too quickly (process log may have details)', 'now': 10.0}
+    older = dict(entry, identifier='beta:60000', nick_identifier='beta', spawnerr='NOT_EXECUTABLE: old', now=5.0)
+    running = dict(entry, identifier='gamma:60000', nick_identifier='gamma', statename='RUNNING', spawnerr='x',
+                   now=20.0)
+    assert S.spawn_failure([older, entry, running]) == {
+        'statename': 'FATAL', 'spawnerr': 'Exited too quickly (process log may have details)', 'host': 'alpha'}
+    assert S.spawn_failure([dict(entry, spawnerr='')]) == {}
+
+
+def local(name, statename, program='worker', group='workers', index=0, disabled=False):
+    return {'group': group, 'name': name, 'statename': statename, 'state': {'RUNNING': 20}.get(statename, 0),
+            'program_name': program, 'process_index': index, 'disabled': disabled}
+
+
+def test_disable_prediction_stops_what_runs_of_the_programs_to_disable():
+    processes = [local('w0', 'RUNNING'), local('w1', 'STOPPING', index=1), local('w2', 'FATAL', index=2),
+                 local('other', 'RUNNING', program='other', group='other')]
+    assert [(p['name'], p['statename'], p['state'], p['disabled'])
+            for p in S.disable_prediction(processes, ['worker'], True)] == [
+        ('w0', 'STOPPED', 0, True), ('w1', 'STOPPED', 0, True), ('w2', 'FATAL', 0, True),
+        ('other', 'RUNNING', 20, False)]
+    # enabling starts nothing
+    assert [(p['statename'], p['disabled']) for p in S.disable_prediction(
+        [local('w0', 'STOPPED', disabled=True)], ['worker'], False)] == [('STOPPED', False)]
+
+
+def test_numprocs_prediction_keeps_the_first_of_each_group():
+    processes = [local('w0', 'RUNNING'), local('w1', 'RUNNING', index=1), local('w2', 'RUNNING', index=2),
+                 local('x0', 'RUNNING', group='extra'), local('x1', 'RUNNING', group='extra', index=1)]
+    assert [p['name'] for p in S.numprocs_prediction(processes, 2)] == ['w0', 'w1', 'x0', 'x1']
+    assert [p['name'] for p in S.numprocs_prediction(processes, 1)] == ['w0', 'x0']
+    assert S.numprocs_prediction(processes, 5) == processes   # those an increase adds are not known yet
+
+
+@pytest.mark.parametrize('master, fsm, elected, error', [
+    ('alpha', 'OPERATION', 'alpha:60000', None),                     # by nick
+    ('alpha:60000', 'OPERATION', 'alpha:60000', None),
+    ('g', 'CONCILIATION', 'gamma:60000', None),                      # a nick that is not the host name
+    ('gamma', 'OPERATION', 'alpha:60000', 'master=gamma: the master is alpha:60000 already, elected before this '
+                                          'task (end_sync chooses it only during SYNCHRONIZATION)'),
+    ('alpha', 'ELECTION', None, 'master=alpha: Supvisors is in state ELECTION, where end_sync cannot choose the '
+                                'master'),
+])
+def test_master_error_when_end_sync_is_past(master, fsm, elected, error):
+    assert S.master_error(master, fsm, elected, INSTANCES) == error

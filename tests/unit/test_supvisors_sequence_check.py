@@ -23,7 +23,7 @@ class OldSupvisors(object):
                 {'application_name': 'never', 'managed': True},
                 {'application_name': 'loose', 'managed': False, 'major_failure': True}]
 
-    def multicall(self, calls):
+    def multicall(self, calls, lenient=False):
         self.calls.append([method for method, params in calls])
         answers = []
         for method, params in calls:

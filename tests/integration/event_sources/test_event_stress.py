@@ -448,7 +448,7 @@ class SnapshotServer(object):
         self.thread.start()
         self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
 
-    def multicall(self, calls):
+    def multicall(self, calls, lenient=False):
         self.snapshots += 1
         return [SNAPSHOT[call['methodName']] for call in calls]
 

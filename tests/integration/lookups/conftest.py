@@ -31,6 +31,7 @@ BINARY_BYTES = (b'caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80\n'
                 b'bad \xff\xfe bytes \xc3(\n'
                 b'\x1b[31mred\x1b[0m\n'
                 b'nul \x00 here\n'
+                b'progress 1%\rprogress 100%\r\n'
                 b'last\n')
 
 

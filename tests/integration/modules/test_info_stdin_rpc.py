@@ -101,3 +101,19 @@ def test_rpc_check_mode_refuses_writes(daemon, tmp_path):
     assert run.result('write')['msg'] == 'check mode: supervisor.startProcess changes state and was not called'
     assert run.result('read')['result']['statename'] == 'STOPPED'
     assert daemon.info('idle:idle')['statename'] == 'STOPPED'
+
+
+def test_rpc_reads_a_deferred_answer_that_names_a_process_outside_ascii(fresh_daemon, tmp_path):
+    # supervisord 4.x gives a deferred answer's Content-Length in characters, not bytes: a name
+    # outside ASCII made the body look cut short.
+    fresh_daemon.write_program('café', dict(command='sleep 100000', autostart=False, startsecs=0))
+    fresh_daemon.rpc('supervisor.reloadConfig')
+    fresh_daemon.rpc('supervisor.addProcessGroup', 'café')
+    run = run_playbook([
+        sv_task('rpc', 'start group', fresh_daemon, method='supervisor.startProcessGroup', params=['café', True]),
+        sv_task('rpc', 'stop group', fresh_daemon, method='supervisor.stopProcessGroup', params=['café', True]),
+    ], tmp_path)
+    expected = [{'name': 'café', 'group': 'café', 'status': 80, 'description': 'OK'}]
+    assert run.result('start group')['result'] == expected, run
+    assert run.result('stop group')['result'] == expected, run
+    assert fresh_daemon.info('café:café')['statename'] == 'STOPPED'

@@ -93,6 +93,20 @@ def test_fatal_start_reports_exit_status_and_stderr(daemon, tmp_path):
     assert daemon.info('dier:dier')['statename'] == 'FATAL'
 
 
+def test_a_failed_start_reports_a_coloured_stderr_as_it_is(fresh_daemon, tmp_path):
+    # ANSI colours make supervisord's XML answer invalid: the explanation must still read the stderr tail.
+    fresh_daemon.write_program('colour', dict(
+        command="sh -c 'printf \"\\033[31mboom\\033[0m\\n\" >&2; exit 3'", autostart=False, startsecs=1,
+        startretries=0))
+    fresh_daemon.rpc('supervisor.reloadConfig')
+    fresh_daemon.rpc('supervisor.addProcessGroup', 'colour')
+    run = run_playbook([task('colour', fresh_daemon, name='colour', state='started')], tmp_path)
+    result = run.task('colour')['result']
+    assert run.task('colour')['status'] == 'failed', run
+    assert result['failures'][0]['stderr_tail'] == '\x1b[31mboom\x1b[0m\n'
+    assert result['failures'][0]['exitstatus'] == 3
+
+
 def test_signal(daemon, tmp_path):
     daemon.stop_process('idle:idle')
     run = run_playbook([

@@ -125,6 +125,8 @@ def test_daemon_in_shutdown_state_gives_a_clear_message(tmp_path):
         ], tmp_path)
         shutting_down = 'SHUTDOWN_STATE: supervisord is shutting down and answers no call until it has stopped'
         assert run.result('start')['msg'] == 'supervisor.getState failed with ' + shutting_down, run
-        assert run.result('running')['msg'] == 'supervisor.getState failed with ' + shutting_down, run
+        assert run.result('running')['msg'] == (
+            'supervisord at %s is shutting down or restarting, not RUNNING: it answers every call with SHUTDOWN_STATE '
+            'until it has stopped its processes' % daemon.server_url), run
     finally:
         daemon.cleanup()

@@ -117,10 +117,10 @@ def test_start_with_the_rules_strategy_then_idempotent(cluster, tmp_path):
     assert again['result']['applications'][0]['strategy'] is None
 
 
-def inventory(path, args=()):
+def inventory(path, args=(), ansible_bin=VENV_BIN, extra_env=None):
     """``ansible-inventory --list`` of one inventory file: (returncode, the JSON inventory or None, stderr)."""
-    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-inventory'), '-i', str(path), '--list'] + list(args),
-                          capture_output=True, text=True, timeout=120, check=False, env=ansible_env())
+    proc = subprocess.run([os.path.join(ansible_bin, 'ansible-inventory'), '-i', str(path), '--list'] + list(args),
+                          capture_output=True, text=True, timeout=120, check=False, env=ansible_env(extra_env))
     try:
         # Variables that come from a daemon are marked unsafe (never templated): the JSON wraps them.
         listed = json.loads(proc.stdout, object_hook=lambda d: d['__ansible_unsafe'] if set(d) == {
@@ -232,14 +232,16 @@ def test_bad_inputs_fail_with_one_line(cluster, daemon, tmp_path):
     assert failed['bad strategy'] == (
         'value of strategy must be one of: CONFIG, LESS_LOADED, MOST_LOADED, LOCAL, LESS_LOADED_NODE, '
         'MOST_LOADED_NODE, got: FASTEST')
+    # CONFIG starts crasher on the first of its identifiers (*): alpha
     assert failed['broken'] == (
         'application broken failed to start: Supvisors reports STOPPED (major failure); '
-        'failing processes: broken:crasher FATAL'), failed['broken']
+        'failing processes: broken:crasher FATAL on alpha: Exited too quickly (process log may have details)'), \
+        failed['broken']
     (failure,) = run.task('broken')['result']['failures']
     assert (failure['name'], failure['action'], failure['statename'], failure['fault']) == (
         'broken', 'start', 'STOPPED', 'supvisors.start_application failed with NOT_RUNNING: broken')
-    assert [(p['namespec'], p['statename'], p['hosts']) for p in failure['processes']] == [
-        ('broken:crasher', 'FATAL', [])]
+    assert [(p['namespec'], p['statename'], p['hosts'], p['spawn_host']) for p in failure['processes']] == [
+        ('broken:crasher', 'FATAL', [], 'alpha')]
     assert failed['bad conciliation strategy'] == (
         'value of strategy must be one of: SENICIDE, INFANTICIDE, STOP, RESTART, RUNNING_FAILURE, got: USER')
     assert failed['no supvisors'] == no_supvisors(daemon, 'supervisor.control.application')
@@ -341,8 +343,10 @@ def test_disable_then_enable_a_program_on_every_instance(cluster, daemon, tmp_pa
     for host in cluster.hosts:
         disable = run.task('disable %s' % host)
         assert (disable['status'], disable['result']['programs_changed']) == ('changed', ['idler']), run
-        assert disable['result']['processes'] == [{'namespec': 'loose:idler', 'statename': 'STOPPED',
-                                                   'disabled': True}]
+        (idler,) = disable['result']['processes']
+        # with every key the process module returns, too (test_inputs_and_results.py)
+        assert dict((key, idler[key]) for key in ('namespec', 'fullname', 'statename', 'disabled')) == {
+            'namespec': 'loose:idler', 'fullname': 'loose:idler', 'statename': 'STOPPED', 'disabled': True}
         assert run.task('again %s' % host)['status'] == 'ok'
         assert run.task('enable %s' % host)['status'] == 'changed'
     refused = run.task('start disabled')

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tests.support import ansible
 from tests.support.ansible import run_playbook, sv_task
 from tests.support.supvisors import running_cluster
 
@@ -63,3 +64,24 @@ def test_end_sync_ends_the_synchronization(solo, tmp_path):
     assert done['result']['supvisors']['master_host'] == 'solo'
     again = run.task('end_sync again')
     assert again['status'] == 'ok' and again['result']['actions'] == ['wait_operation'], run
+
+
+@pytest.mark.parametrize('in_process', [True, False], ids=['in-process', 'shipped'])
+def test_a_master_end_sync_can_no_longer_choose_is_refused(solo, tmp_path, in_process):
+    """After test_end_sync_ends_the_synchronization: the cluster is in OPERATION, its master elected."""
+    url = solo.server_url('solo')
+    with ansible.plays_in_process(in_process):
+        run = run_playbook([
+            sv_task('supvisors', 'the master by nick', end_sync=True, master='solo', server_url=url),
+            sv_task('supvisors', 'the master by identifier', end_sync=True, master='solo:60000', server_url=url),
+            dict(sv_task('supvisors', 'check another master', end_sync=True, master='nowhere', server_url=url),
+                 check_mode=True),
+            sv_task('supvisors', 'another master', end_sync=True, master='nowhere', server_url=url),
+        ], tmp_path)
+    assert [run.task(t)['status'] for t in ('the master by nick', 'the master by identifier')] == ['ok', 'ok'], run
+    for title in ('check another master', 'another master'):
+        refused = run.task(title)
+        assert (refused['status'], refused['result']['changed']) == ('failed', False), (title, refused)
+        assert refused['result']['msg'] == (
+            'master=nowhere: the master is solo:60000 already, elected before this task (end_sync chooses it only '
+            'during SYNCHRONIZATION)')

@@ -12,8 +12,8 @@ supervisord decodes log bytes as strict UTF-8 before it answers, so a window
 that holds an invalid byte (or that starts or ends inside a multi-byte
 character) comes back as a ``FAILED`` fault instead of text, and a control
 character other than tab, newline and carriage return makes its XML answer
-unparseable. Such an answer is asked for again and parsed leniently
-(``parse_lenient``: the control characters come back as they are). For bad
+invalid. Every read is parsed leniently by the client
+(``client.parse_answer``: the control characters come back as they are). For bad
 UTF-8, ``TextReader`` reads the parts that can be read and puts U+FFFD where
 bytes cannot be, the way ``bytes.decode('utf-8', 'replace')`` does:
 ``tailProcess*Log`` faults say where the bad bytes are (one more round trip
@@ -30,12 +30,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-from xml.parsers.expat import ExpatError
-
-try:
-    import xmlrpc.client as xmlrpclib
-except ImportError:  # pragma: no cover
-    import xmlrpclib
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorError,
@@ -59,50 +53,6 @@ COARSE_PIECE = 256
 _DECODE_SPAN = re.compile(r"UnicodeDecodeError.*?in position (\d+)(?:-(\d+))?:")
 # readProcess*Log and readLog turn a UnicodeDecodeError into this (supervisor 4.x), losing the position.
 _DECODE_LOST = ("has no attribute 'utf-8'", "has no attribute 'utf8'", 'UnicodeDecodeError')
-
-
-# Control characters that XML 1.0 forbids and supervisord sends raw. They never occur inside a
-# multi-byte UTF-8 sequence, nor in supervisord's markup, so they can be swapped byte for byte with
-# characters of plane 16's private use area before parsing, and swapped back after.
-_XML_ILLEGAL = re.compile(b'[\x00-\x08\x0b\x0c\x0e-\x1f]')
-_PRIVATE_BASE = 0x10FF00
-_UNSWAP = dict((_PRIVATE_BASE + code, code) for code in list(range(0, 9)) + [11, 12] + list(range(14, 32)))
-_REFUSED = re.compile(br'<!DOCTYPE|<!ENTITY', re.IGNORECASE)
-
-
-def _swap(match):
-    return (u'%c' % (_PRIVATE_BASE + ord(match.group()))).encode('utf-8')
-
-
-def _unswap(value):
-    if isinstance(value, list):
-        return [_unswap(item) for item in value]
-    if isinstance(value, str):
-        return value.translate(_UNSWAP)
-    return value
-
-
-def parse_lenient(data, methods):
-    """Parse a system.multicall answer whose strings may hold raw control characters.
-
-    Returns one value per method, or a SupervisorFault instance, like
-    SupervisorClient.multicall; raises Unreadable when the body still cannot be parsed.
-    """
-    if _REFUSED.search(data[:data.find(b'<methodResponse')] if b'<methodResponse' in data else data):
-        raise Unreadable('a DOCTYPE in the answer')
-    try:
-        result = xmlrpclib.loads(_XML_ILLEGAL.sub(_swap, data), use_builtin_types=True)[0]
-    except (ExpatError, xmlrpclib.Fault, xmlrpclib.ResponseError, ValueError, TypeError, IndexError) as exc:
-        raise Unreadable(str(exc))
-    if len(result) != 1 or not isinstance(result[0], list) or len(result[0]) != len(methods):
-        raise Unreadable('not one result per call')
-    values = []
-    for method, value in zip(methods, result[0]):
-        if isinstance(value, dict) and set(value) == set(('faultCode', 'faultString')):
-            values.append(SupervisorFault(value['faultCode'], value['faultString'], method))
-        else:
-            values.append(_unswap(value))
-    return values
 
 
 class Unreadable(Exception):
@@ -333,18 +283,15 @@ class _XmlRpcLog(object):
     def __init__(self, client):
         self.client = client
 
-    # Read again, parsing control characters leniently, when the client cannot parse an answer.
+    # Parse answers leniently: log text may hold raw control characters (client.parse_answer).
     lenient = True
 
     def _call(self, method, params):
         """One call through system.multicall, so that a decoding failure comes back as a fault."""
         try:
-            value = self.client.multicall([(method, params)])[0]
+            value = self.client.multicall([(method, params)], lenient=self.lenient)[0]
         except UnparseableAnswer as exc:
-            if not self.lenient:
-                raise Unreadable(str(exc))
-            # The body is a multicall answer whose log text holds raw control characters.
-            value = parse_lenient(exc.data, [method])[0]
+            raise Unreadable(str(exc))
         if isinstance(value, SupervisorFault):
             invalid = decode_failure(value)
             if invalid is not None:
