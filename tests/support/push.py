@@ -162,10 +162,15 @@ def spooled(text):
     return found
 
 
-def last_spooled(text, name, eventname='PROCESS_STATE_RUNNING'):
-    """Whether the last record in a spool file's text is ``eventname`` of process ``name``."""
+def last_spooled(text, daemon, name):
+    """Whether the last record in a spool file's text is the RUNNING of process ``name`` as it runs now.
+
+    Its pid tells the last start from an earlier one that a slow listener spooled last so far.
+    """
     records = spooled(text)
-    return bool(records) and (records[-1]['eventname'], records[-1]['payload'].get('processname')) == (eventname, name)
+    return bool(records) and (records[-1]['eventname'], records[-1]['payload'].get('processname'),
+                              records[-1]['payload'].get('pid')) == (
+        'PROCESS_STATE_RUNNING', name, daemon.info(name)['pid'])
 
 
 def is_running(name):

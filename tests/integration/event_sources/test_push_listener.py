@@ -552,7 +552,7 @@ def test_the_drop_count_survives_listener_restarts(receiver, pushing):
         daemon.start_process('sleeper')
     spool = os.path.join(daemon.directory, 'push-spool.jsonl')
     for last in ('sleeper', 'push'):      # then the new listener's own RUNNING
-        wait_until(lambda: os.path.exists(spool) and last_spooled(open(spool).read(), last),
+        wait_until(lambda: os.path.exists(spool) and last_spooled(open(spool).read(), daemon, last),
                    what='the last event spooled')
         kill_listener(daemon)
     receiver.status = 200
@@ -575,7 +575,7 @@ def test_a_full_disk_during_an_append_writes_the_event_once(receiver, spool_disk
         raise AssertionError('the spool never filled the disk: %s' % listener_log(daemon))
     time.sleep(3)          # supervisord sends the event again, and again
     daemon.free()
-    wait_until(lambda: last_spooled(daemon.read('push-spool.jsonl'), 'sleeper'), what='the last event spooled')
+    wait_until(lambda: last_spooled(daemon.read('push-spool.jsonl'), daemon, 'sleeper'), what='the last event spooled')
     kill_listener(daemon)       # the new listener reads the spool file back
     receiver.status = 200
     sentinel_accounted(receiver, daemon)

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.support.eda import RULEBOOKS, Rulebook
-from tests.support.push import EVENTS, NO_TICKS, TOKEN, listener_section, record, spooled, wait_until
+from tests.support.push import EVENTS, NO_TICKS, TOKEN, last_spooled, listener_section, record, spooled, wait_until
 from tests.support.supervisord import SLEEPER, Supervisord, free_port
 
 pytestmark = pytest.mark.slow
@@ -176,15 +176,13 @@ def test_crashmail_rulebook_reports_events_the_spool_dropped(bed):
         daemon.start_process('sleeper')
     spool = os.path.join(daemon.directory, 'push-spool.jsonl')
 
-    def last_spooled():
+    def text():
         with open(spool) as handle:
-            records = spooled(handle.read())
-        return records[-1] if records else {}
-    # The last event is the sleeper's RUNNING: once it is spooled, all are.
-    wait_until(lambda: os.path.exists(spool) and (
-        last_spooled().get('eventname'), last_spooled().get('payload', {}).get('processname'))
-        == ('PROCESS_STATE_RUNNING', 'sleeper'), what='the last event spooled')
-    dropped = last_spooled()['poolserial'] - 2          # poolserials 0 .. last-3
+            return handle.read()
+    # The last event is the sleeper's last RUNNING: once it is spooled, all are.
+    wait_until(lambda: os.path.exists(spool) and last_spooled(text(), daemon, 'sleeper'),
+               what='the last event spooled')
+    dropped = spooled(text())[-1]['poolserial'] - 2          # poolserials 0 .. last-3
     rulebook = bed.rulebook(os.path.join(RULEBOOKS, 'supervisord_push_crashmail.yml'))
     rulebook.wait_for("app1: %d events dropped by the listener's spool, 0 never arrived" % dropped)
     assert rulebook.count('events dropped') == 1

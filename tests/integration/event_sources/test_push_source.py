@@ -20,7 +20,8 @@ import pytest
 
 from tests.support.eda import SourceTask, load_source, run
 from tests.support.faults import FaultProxy, SpoolDisk
-from tests.support.push import NO_TICKS, TOKEN, assert_accounted, listener_section, record, spooled, wait_until
+from tests.support.push import (NO_TICKS, TOKEN, assert_accounted, last_spooled, listener_section, record, spooled,
+                                wait_until)
 from tests.support.supervisord import SLEEPER, Supervisord, free_port
 
 source_module = load_source('supervisord')
@@ -286,12 +287,11 @@ def test_a_spool_overflow_is_reported_in_the_next_event(tmp_path):
                                                          extra_args='--max-events 3'))
     spool = os.path.join(directory, 'push-spool.jsonl')
 
-    def last_spooled():
+    def text():
         if not os.path.exists(spool):       # the listener may not have started yet
-            return {}
+            return ''
         with open(spool) as handle:
-            records = spooled(handle.read())
-        return records[-1] if records else {}
+            return handle.read()
 
     async def test():
         task = source_task(port)
@@ -309,10 +309,9 @@ def test_a_spool_overflow_is_reported_in_the_next_event(tmp_path):
         for dummy in range(2):
             daemon.stop_process('sleeper')
             daemon.start_process('sleeper')
-        # The last event is the sleeper's RUNNING: once it is spooled, all are.
-        wait_until(lambda: (last_spooled().get('eventname'), last_spooled().get('payload', {}).get('processname'))
-                   == ('PROCESS_STATE_RUNNING', 'sleeper'), what='the last event spooled')
-        last = last_spooled()['poolserial']
+        # The last event is the sleeper's last RUNNING: once it is spooled, all are.
+        wait_until(lambda: last_spooled(text(), daemon, 'sleeper'), what='the last event spooled')
+        last = spooled(text())[-1]['poolserial']
         events = run(test(), timeout=60)
     finally:
         daemon.cleanup()
