@@ -486,20 +486,24 @@ class FaultRun(object):
     def settle(self, timeout=90):
         """Every fault gone, every program at rest, then the sentinel: once its RUNNING arrives, all did."""
         open(self.stop_file, 'w').close()
-        wait_for(lambda: os.path.exists(self.stop_file + '.talker') and all(
-            self._sleeping(name) for name in FLAPPERS), timeout, 'every program at rest')
+        wait_for(lambda: os.path.exists(self.stop_file + '.talker') and self._all_sleeping(), timeout,
+                 'every program at rest')
         self.daemon.start_process('sentinel')
         wait_for(lambda: any(e['supervisord']['type'] == 'process' and e['supervisord']['data']['name'] == 'sentinel'
                              and e['supervisord']['data']['statename'] == 'RUNNING' for e in list(self.source.events)),
                  timeout, "the sentinel's RUNNING at the source")
 
-    def _sleeping(self, name):
-        pid = self.daemon.info(name)['pid']
-        try:
-            with open('/proc/%d/cmdline' % pid, 'rb') as handle:
-                return handle.read().startswith(b'sleep\0')
-        except OSError:
-            return False
+    def _all_sleeping(self):
+        # The table, not getProcessInfo(name): supervisor 3 (Python 2) cannot find a non-ASCII name.
+        pids = dict((i['name'], i['pid']) for i in self.daemon.rpc('supervisor.getAllProcessInfo'))
+        for name in FLAPPERS:
+            try:
+                with open('/proc/%d/cmdline' % pids[name], 'rb') as handle:
+                    if not handle.read().startswith(b'sleep\0'):
+                        return False
+            except OSError:
+                return False
+        return True
 
     # -- the account
 
@@ -546,10 +550,12 @@ class FaultRun(object):
         found = []
         for name in FLAPPERS:
             said, pid = [], None
+            # supervisor 3 (Python 2) logs the name of a spawn with %r: its bytes escaped.
+            spellings = (name, repr(name.encode('utf-8'))[2:-1])
             for line in log.splitlines():
                 for pattern, state in STATE_LINES:
                     match = pattern.search(line)
-                    if match and match.group(1) == name:
+                    if match and match.group(1) in spellings:
                         pid = int(match.group(2)) if state == 'STARTING' else pid
                         said.append((state, pid))
             got = [(b['data']['statename'], b['data'].get('pid')) for b in bodies

@@ -32,6 +32,7 @@ import os
 import re
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -104,17 +105,20 @@ def parse_payload(eventname, payload):
 
 
 class Protocol(object):
-    """READY, a header line, ``len`` characters of payload, then RESULT; on binary streams.
+    """READY, a header line, ``len`` units of payload, then RESULT; on binary streams.
 
-    supervisord formats the envelope as a str, puts ``len(payload)`` in it (characters),
-    and writes it encoded as UTF-8 (supervisor/process.py, ``_eventEnvelope`` and
-    ``_dispatchEvent``). So the payload is read as bytes and decoded until it holds
-    ``len`` characters: nothing is translated (a log line's CR or CRLF stays as it is).
+    supervisord 4 on Python 3 formats the envelope as text, puts ``len(payload)`` in it
+    (characters), and writes it encoded as UTF-8 (supervisor/process.py, ``_eventEnvelope``
+    and ``_dispatchEvent``): the payload is read as bytes and decoded until it holds ``len``
+    characters. supervisord on Python 2 formats a byte string: ``len`` counts bytes
+    (``counts_bytes(eventname)``, see ``len_in_bytes``). Nothing is translated either way
+    (a log line's CR or CRLF stays as it is).
     """
 
-    def __init__(self, stdin, stdout):
+    def __init__(self, stdin, stdout, counts_bytes=lambda eventname: False):
         self.stdin = stdin
         self.stdout = stdout
+        self.counts_bytes = counts_bytes
 
     def ready(self):
         self.stdout.write(b'READY\n')
@@ -126,10 +130,18 @@ class Protocol(object):
         if not line.endswith(b'\n'):
             return None
         headers = parse_header(line[:-1].decode('utf-8', 'replace'))
-        payload = self.read_characters(int(headers['len']))
+        length = int(headers['len'])
+        if self.counts_bytes(headers.get('eventname', '')):
+            payload = self.read_bytes(length)
+        else:
+            payload = self.read_characters(length)
         if payload is None:
             return None
         return headers, payload
+
+    def read_bytes(self, count):
+        data = self.stdin.read(count) if count else b''
+        return data.decode('utf-8', 'replace') if len(data) == count else None
 
     def read_characters(self, count):
         decoder = codecs.getincrementaldecoder('utf-8')('replace')
@@ -147,6 +159,36 @@ class Protocol(object):
     def result(self, ok):
         self.stdout.write(b'RESULT 2\nOK' if ok else b'RESULT 4\nFAIL')
         self.stdout.flush()
+
+
+# What supervisord's own Python says: its major version, then the supervisor release.
+PROBE = ('import sys\nsys.stdout.write(str(sys.version_info[0]))\n'
+         'try:\n    from supervisor.options import VERSION\n    sys.stdout.write(" " + VERSION)\n'
+         'except Exception:\n    pass\n')
+
+
+def len_in_bytes(ppid=None):
+    """A function of the event name: whether supervisord, our parent, counts ``len`` in bytes.
+
+    On Python 3 (supervisor 4) it counts characters. On Python 2 supervisor 3 formats every
+    payload as a byte string (bytes); supervisor 4 too, but for the log and communication
+    events, whose data it decodes to text first (characters). The parent's interpreter is
+    asked once; when it cannot be, characters, as supervisor 4 on Python 3 counts.
+    """
+    exe = '/proc/%d/exe' % (os.getppid() if ppid is None else ppid)
+    try:
+        if not os.path.basename(os.readlink(exe)).startswith('python'):
+            return lambda eventname: False
+        answer = subprocess.run([exe, '-c', PROBE], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, timeout=60, check=False).stdout.decode('ascii', 'replace')
+    except (OSError, subprocess.SubprocessError):
+        return lambda eventname: False
+    words = answer.split() + ['', '']
+    if words[0] != '2':
+        return lambda eventname: False
+    if not re.match(r'[4-9]\.|[1-9][0-9]+\.', words[1]):
+        return lambda eventname: True
+    return lambda eventname: not eventname.startswith(('PROCESS_LOG', 'PROCESS_COMMUNICATION'))
 
 
 # -- what the listener knows about its host ---------------------------------
@@ -797,7 +839,7 @@ def main(argv=None, stdin=None, stdout=None):
         log('%d undelivered events from the spool', len(spool.pending))
     thread = threading.Thread(target=sender.run, name='sender', daemon=True)
     thread.start()
-    protocol = Protocol(stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
+    protocol = Protocol(stdin or sys.stdin.buffer, stdout or sys.stdout.buffer, len_in_bytes())
     boot = boot_id()
     listener = os.environ.get('SUPERVISOR_PROCESS_NAME')
     try:

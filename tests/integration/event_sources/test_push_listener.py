@@ -6,6 +6,7 @@ supervisord, posting to a bare HTTP receiver.
 
 import errno
 import importlib.util
+import io
 import json
 import os
 import re
@@ -86,6 +87,24 @@ def test_the_protocol_exactly(tmp_path):
             'app1', 'supervisor', 'push', 'supervisor.control.push/1')
     finally:
         receiver.close()
+
+
+@pytest.mark.parametrize('counts_bytes', [False, True], ids=['characters (Python 3)', 'bytes (Python 2)'])
+def test_len_is_read_in_what_supervisord_counts(counts_bytes):
+    """A payload with CR, CRLF and characters of 2 to 4 bytes: read whole, and not one byte more."""
+    payload = 'processname:x groupname:x pid:1 channel:stdout\nnb\u00a0sp\r\n\u20ac \U0001F600 end\r'
+    length = len(payload.encode('utf-8')) if counts_bytes else len(payload)
+    after = b'ver:3.0 server:supervisor serial:2'
+    stream = io.BytesIO(('ver:3.0 server:supervisor serial:1 pool:push poolserial:1 eventname:PROCESS_LOG_STDOUT '
+                         'len:%d\n' % length).encode('utf-8') + payload.encode('utf-8') + after)
+    headers, read = listener.Protocol(stream, io.BytesIO(), lambda eventname: counts_bytes).read_event()
+    assert (headers['eventname'], read) == ('PROCESS_LOG_STDOUT', payload)
+    assert stream.read() == after
+
+
+def test_supervisord_on_python_3_counts_characters():
+    """len_in_bytes asks the parent's interpreter: this test's own Python stands for it."""
+    assert listener.len_in_bytes(os.getpid())('PROCESS_LOG_STDOUT') is False
 
 
 def test_the_token_in_a_header_of_its_own(tmp_path, receiver):
@@ -513,15 +532,15 @@ def test_a_log_payload_with_cr_and_crlf_is_read_whole_and_the_next_events_follow
 def test_process_names_with_unicode_spaces_are_not_split(receiver, pushing):
     """supervisord separates tokens with ASCII spaces; a name may hold any other space."""
     names = ['nb\u00a0sp', 'tab\tsep', 'ideo\u3000sp']
-    daemon = pushing(dict((name, dict(command=SLEEPER, startsecs=0)) for name in names))
+    daemon = pushing(dict([(name, dict(command=SLEEPER, startsecs=0)) for name in names] + [
+        ('sleeper', dict(command=SLEEPER, startsecs=0))]))
     for name in names:
-        daemon.stop_process(name)
-    records = receiver.wait_for(lambda rs: all(
-        [r['eventname'] for r in of_process(rs, name)][-1:] == ['PROCESS_STATE_STOPPED'] for name in names),
-        what='every process stopped')
+        wait_until(lambda: daemon.statenames()['%s:%s' % (name, name)] == 'RUNNING', what='%r running' % name)
+    daemon.stop_process('sleeper')          # and the events after theirs still come
+    records = receiver.wait_for(lambda rs: [r['eventname'] for r in of_process(rs, 'sleeper')][-1:] == [
+        'PROCESS_STATE_STOPPED'], what='the sleeper stopped')
     for name in names:
-        assert [r['eventname'][len('PROCESS_STATE_'):] for r in of_process(records, name)] == [
-            'STARTING', 'RUNNING', 'STOPPING', 'STOPPED']
+        assert [r['eventname'][len('PROCESS_STATE_'):] for r in of_process(records, name)] == ['STARTING', 'RUNNING']
         assert {r['payload']['groupname'] for r in of_process(records, name)} == {name}
     assert_accounted(records)
 
