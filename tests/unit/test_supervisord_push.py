@@ -54,6 +54,37 @@ def test_duplicates_are_dropped_and_gaps_counted_per_host_and_run():
     assert dedup.check(record(3)) == (False, 0)
 
 
+def in_pool(pool, serial, poolserial, listener=None):
+    return dict(record(serial, poolserial), pool=pool, listener=listener or pool)
+
+
+def test_each_listener_is_a_stream_of_its_own():
+    """Two pools (or two listeners) for one host and run: neither drops the other's records."""
+    dedup = push.Deduplicator()
+    assert dedup.check(in_pool('push_a', 0, 0)) == (True, 0)
+    assert dedup.check(in_pool('push_a', 2, 1)) == (True, 0)
+    assert dedup.check(in_pool('push_b', 1, 0)) == (True, 0)     # a lower serial than push_a's last: still new
+    assert dedup.check(in_pool('push_b', 2, 1)) == (True, 0)     # the event handed to both pools: each delivers it
+    assert dedup.check(in_pool('push_b', 2, 1)) == (False, 0)    # a pool's own resend is a duplicate
+    assert dedup.check(in_pool('push_b', 2, 1, listener='push_b_1')) == (True, 0)
+    assert dedup.check(in_pool('push_a', 5, 3)) == (True, 1)     # push_a's poolserial 2 never came
+
+
+def test_a_lost_event_is_counted_once():
+    """``dropped`` (the listener let it go) and ``missing`` (never handed, or lost on the way) do not overlap."""
+    dedup = push.Deduplicator()
+    assert dedup.check(record(0)) == (True, 0)
+    # A gap of 3 before poolserial 4: the listener dropped 2 and supervisord never handed it 1.
+    assert dedup.check(dict(record(4), dropped=2, missing=1)) == (True, 1)
+    # A gap of 3, of which the listener dropped 2: the third never arrived.
+    assert dedup.check(dict(record(8), dropped=2)) == (True, 1)
+    # The first record of a run that the source sees (it restarted): what the listener counted, alone.
+    assert push.Deduplicator().check(dict(record(20), missing=3)) == (True, 3)
+    event, = push.events(dict(record(4), dropped=2, missing=1, pool='push'), missing=1)
+    assert (event['supervisord']['dropped'], event['supervisord']['missing'], event['supervisord']['pool']) == (
+        2, 1, 'push')
+
+
 @pytest.mark.parametrize('body, message', [
     (b'{"format": ', 'body is not JSON'),
     (b'[1, 2]', 'body is not a JSON object'),
@@ -62,6 +93,9 @@ def test_duplicates_are_dropped_and_gaps_counted_per_host_and_run():
     (json.dumps(dict(record(1), serial=-1)).encode(), 'serial must be a non-negative integer'),
     (json.dumps(dict(record(1), poolserial='3')).encode(), 'poolserial must be a non-negative integer'),
     (json.dumps(dict(record(1), payload=[])).encode(), 'payload must be an object'),
+    (json.dumps(dict(record(1), missing=True)).encode(), 'missing must be a non-negative integer'),
+    (json.dumps(dict(record(1), pool=3)).encode(), 'pool must be a string'),
+    (json.dumps(dict(record(1), listener=['a'])).encode(), 'listener must be a string'),
     (json.dumps(dict(record(1), processes=[{'name': 'x'}])).encode(), 'processes must be a list of objects'),
 ])
 def test_malformed_records_are_refused(body, message):
