@@ -47,10 +47,13 @@ options:
         C(stdout_logfile), C(inuse), ...), with C(fullname) added.
       - V(applications) (only for a daemon with the Supvisors XML-RPC interface) returns one dict per Supvisors
         application with C(name), C(managed), C(statename), C(statecode), C(major_failure) and C(minor_failure);
-        the terms are application names or globs (none means every application).
+        the terms are application names or globs (none, or V(*), means every application). An exact name always
+        wins, a term being read as a glob only when no application has that name (V(a[1]) is the application
+        C(a[1]), not C(a1)).
       - V(instances) (only with Supvisors) returns one dict per Supvisors instance with C(identifier),
         C(nick_identifier), C(host), C(port), C(statename), C(statecode), C(loading) and C(process_failure);
-        the terms are host names, nicks, identifiers or globs (none means every instance).
+        the terms are host names, nicks, identifiers or globs (none means every instance), an exact name winning
+        over a glob as for applications.
     type: str
     choices: [processes, supervisord, config, applications, instances]
     default: processes
@@ -159,8 +162,7 @@ class LookupModule(LookupBase):
         instances = [S.normalize_instance(i) for i in to_builtin(client.call('supvisors.get_all_instances_info'))]
         selected, unknown = S.select_instances(specs, instances)
         if unknown:
-            raise AnsibleLookupError('no Supvisors instance matches %s; the instances are %s' % (
-                ', '.join(unknown), ', '.join(i['host'] for i in instances)))
+            raise AnsibleLookupError(S.unknown_instances_message(unknown, instances))
         return selected
 
     @staticmethod

@@ -38,6 +38,9 @@ options:
   name:
     description:
       - Application names (supervisord group names declared in a Supvisors rules file), or shell-style globs.
+      - An exact name always wins over a glob reading, as for the names of processes
+        (O(supervisor.control.process#module:name)). V(a[1]) is the application C(a[1]) when there is one, not
+        C(a1); a name is read as a glob only when no application has that name. V(*) is every application.
       - A name that matches no application fails the task, listing the applications Supvisors knows.
       - An application without rules (not I(managed)) fails the task; control its processes with
         M(supervisor.control.process) or M(supervisor.control.group).

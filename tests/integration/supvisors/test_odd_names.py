@@ -106,7 +106,7 @@ def test_the_state_lookup_reads_an_application_by_its_exact_name(solo, path, tmp
     assert found('a[1]') == ['a[1]']
     assert found('q? and a1') == ['a1', 'q?']
     assert found('a glob') == ['a[1]']
-    assert found('every application') == ['a1', 'a[1]', 'qa', 'q?']
+    assert found('every application') == ['a1', 'a[1]', 'q?', 'qa']
     assert run.task('unknown')['status'] == 'failed', run
     assert run.result('unknown')['msg'].endswith(
         LOOKUP_FAILED + 'unknown application q[?]x: Supvisors knows a1, a[1], q?, qa'), run
