@@ -23,6 +23,8 @@ __metaclass__ = type
 
 import fnmatch
 
+from ansible_collections.supervisor.control.plugins.module_utils.process_names import is_glob
+
 NAMESPACE = 'supvisors'
 
 # supvisors/ttypes.py
@@ -166,7 +168,7 @@ def _names_match(spec, items, names_of):
     if spec == EVERYTHING:
         return list(items)
     exact = [i for i in items if spec in names_of(i)]
-    if exact or not any(c in spec for c in '*?['):
+    if exact or not is_glob(spec):
         return exact
     return [i for i in items if any(fnmatch.fnmatchcase(name, spec) for name in names_of(i))]
 
