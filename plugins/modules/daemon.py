@@ -34,7 +34,8 @@ options:
         daemon's state when it is not (for example SHUTDOWN or FATAL).
       - V(reloaded) rereads the configuration files and applies every added, changed and removed group,
         as C(supervisorctl update) with no argument does. Unchanged when nothing differs.
-        O(keep_stopped) is used only with V(reloaded).
+        O(keep_stopped=true) and O(wait=false) are used only with V(reloaded); with another state they fail the task
+        before anything is done.
       - V(restarted) restarts the daemon (a soft restart, as C(supervisorctl reload)), then waits until it is
         RUNNING again, within O(timeout) seconds. Always changes.
       - V(stopped) shuts the daemon down and waits until it is gone (nothing listens at its address any more),
@@ -59,6 +60,8 @@ options:
   wait:
     description:
       - With O(state=reloaded), wait until the processes of added and changed groups have started.
+      - The other states do not use it (V(restarted) and V(stopped) always wait, within O(timeout)); V(false) with
+        them fails the task.
     type: bool
     default: true
 seealso:
@@ -319,7 +322,32 @@ def clear_logs(task, client, which):
     return main_cleared, [P.fullname(info) for info in non_empty]
 
 
+# What a state other than reloaded does instead of what wait=false would change.
+WAITS = {
+    'running': 'starts nothing',
+    'restarted': 'always waits until supervisord is RUNNING again',
+    'stopped': 'always waits until supervisord is gone',
+}
+
+
+def option_error(params):
+    """Why an option does not go with the state, or None: an option the state would ignore."""
+    state = params['state']
+    if state == 'reloaded':
+        return None
+    if params['keep_stopped']:
+        return 'keep_stopped is only used with state=reloaded (groups that an update replaces), not with state=%s' % (
+            state)
+    if not params['wait']:
+        return 'wait=false is only used with state=reloaded (the processes it starts), not with state=%s, which %s' % (
+            state, WAITS[state])
+    return None
+
+
 def run(task):
+    error = option_error(task.params)
+    if error:
+        raise TaskFailed(error)
     client = task.client
     state = task.params['state']
     if state == 'stopped':
