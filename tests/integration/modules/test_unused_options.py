@@ -58,3 +58,11 @@ def test_daemon_options_a_state_does_not_use(daemon, tmp_path, check_mode):
     # Neither restarted (a soft restart keeps the pid, but starts every process again) nor stopped.
     assert daemon.rpc('supervisor.getPID') == pid
     assert dict((i['name'], i['pid']) for i in daemon.rpc('supervisor.getAllProcessInfo')) == before
+
+
+@pytest.mark.parametrize('check_mode', [False, True], ids=['run', 'check'])
+def test_stdin_with_nothing_to_send(daemon, tmp_path, check_mode):
+    """chars '' and newline=false would send nothing: a task that said changed and sent_to would claim a write."""
+    run = run_playbook([dict(sv_task('stdin', 'nothing', daemon, name='sleeper', chars='', newline=False),
+                             check_mode=check_mode)], tmp_path)
+    assert refused(run, 'nothing') == 'chars is empty and newline=false: there is nothing to send'
