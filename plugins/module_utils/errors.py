@@ -107,7 +107,8 @@ class SupervisorFault(SupervisorError):
         elif detail == self.name:
             detail = ''
         if not detail and self.name == 'SHUTDOWN_STATE':
-            detail = 'supervisord is shutting down and answers no call until it has stopped'
+            # supervisord gives it, bare, from the moment it is asked to shut down or to restart.
+            detail = 'supervisord is shutting down or restarting, and answers no call until it has stopped its processes'
         self.detail = detail
         self.method = method
         text = self.name if not detail else '%s: %s' % (self.name, detail)
@@ -117,6 +118,26 @@ class SupervisorFault(SupervisorError):
 
     def is_(self, *names):
         return self.name in names
+
+
+def shutting_down_message(url):
+    """What to say of the supervisord at ``url`` when it answers SHUTDOWN_STATE.
+
+    It answers every call with that fault from the moment it is asked to shut down or to restart until it has
+    stopped its processes, each for up to its stopwaitsecs, and says neither which nor anything else.
+    """
+    return ('supervisord at %s is shutting down or restarting (it answers every call with SHUTDOWN_STATE until it has '
+            'stopped its processes, each within its stopwaitsecs): try again once it is back after a restart, or '
+            'start it again after a shutdown' % url)
+
+
+class ShuttingDown(SupervisorFault):
+    """SHUTDOWN_STATE from the daemon at ``url``: a SupervisorFault whose message says what it means and what to do."""
+
+    def __init__(self, fault_string, method, url):
+        super(ShuttingDown, self).__init__(FAULT_CODES['SHUTDOWN_STATE'], fault_string, method)
+        self.message = shutting_down_message(url)
+        self.args = (self.message,)
 
 
 class NameNotFoundError(SupervisorError):

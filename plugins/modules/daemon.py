@@ -356,13 +356,7 @@ def run(task):
                              'runs; clear them in a task before the one that stops it' % (
                                  ', '.join(task.params['clear_logs'])))
         return stop(task, client)
-    try:
-        facts = daemon_facts(client)
-    except SupervisorFault as fault:
-        if not fault.is_('SHUTDOWN_STATE'):
-            raise
-        raise TaskFailed(not_running(client, 'shutting down or restarting') + ': it answers every call with '
-                         'SHUTDOWN_STATE until it has stopped its processes')
+    facts = daemon_facts(client)  # SHUTDOWN_STATE (shutting down or restarting) is raised as one line
     if facts['state'] != 'RUNNING':
         raise TaskFailed(not_running(client, facts['state']), supervisord=facts)
     if state == 'restarted':
