@@ -14,6 +14,8 @@ never show a traceback for them.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
+
 # supervisor/xmlrpc.py Faults, plus the XML-RPC introspection codes and the
 # Supvisors faults (numbered from 100 by supvisors/ttypes.py).
 FAULT_NAMES = {
@@ -196,3 +198,17 @@ class TaskFailed(SupervisorError):
     def of(cls, failures, changed, **result):
         """The failure of a task whose items failed: the message joins their summaries."""
         return cls('; '.join(f.summary() for f in failures), failures, changed, **result)
+
+
+@contextlib.contextmanager
+def failing_with(result, *names):
+    """Within the block, a failure of the task still returns ``names`` from ``result`` (as they are when it fails):
+    keys that RETURN says are returned always. Any SupervisorError becomes a TaskFailed with the same message."""
+    try:
+        yield
+    except TaskFailed as exc:
+        for name in names:
+            exc.result.setdefault(name, result.get(name))
+        raise
+    except SupervisorError as exc:
+        raise TaskFailed(str(exc), **dict((name, result.get(name)) for name in names))
