@@ -154,9 +154,9 @@ EXAMPLES = r'''
     strategy: LESS_LOADED
     server_url: http://node1:60000
 
-- name: Stop everything on a remote daemon
+- name: Stop every process on a remote daemon ("*" always means every process; all would name a program called all)
   supervisor.control.process:
-    name: all
+    name: "*"
     state: stopped
     server_url: http://app1.example.com:9001
     username: admin
