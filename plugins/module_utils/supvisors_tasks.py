@@ -248,7 +248,8 @@ def set_disabled(task, programs, disabled):
     if task.check_mode:
         after = S.disable_prediction(table, todo, disabled)
     elif todo:
-        client.multicall_or_raise([('supvisors.%s' % verb, [p, task.params['wait']]) for p in todo])
+        method = 'supvisors.disable' if disabled else 'supvisors.enable'  # spelled out: docs/api-coverage.md greps
+        client.multicall_or_raise([(method, [p, task.params['wait']]) for p in todo])
         after = local_table(client)
     else:
         after = table
