@@ -163,3 +163,22 @@ def stopped_to_keep(infos, replaced, configured):
             if config.get('name') == info['name']:
                 kept.append((P.namespec(info), bool(config.get('autostart'))))
     return kept
+
+
+# The options of rolling restarts, which every task's argument spec holds. Their planning is
+# rolling_plans.py, imported only by a task that rolls: a shipped module compiles what it imports.
+
+ROLL_STATES = ('started', 'restarted')
+ROLLING_SPEC = dict(type='dict', options=dict(
+    size=dict(type='raw', default=1),
+    pause=dict(type='float', default=0.0),
+    window=dict(type='bool', default=False),
+))
+READY_SPEC = dict(type='dict', options=dict(
+    log=dict(type='str'),
+    uptime=dict(type='float'),
+    port=dict(type='raw'),
+    url=dict(type='str'),
+    status_code=dict(type='list', elements='int', default=[200]),
+    host=dict(type='str'),
+))

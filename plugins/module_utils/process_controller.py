@@ -55,6 +55,12 @@ def info_calls(namespecs):
     return [('supervisor.getProcessInfo', [spec]) for spec in sorted(set(namespecs))]
 
 
+def only(infos, namespecs):
+    """The infos of ``namespecs`` among ``infos`` (the table), in its order."""
+    wanted = set(namespecs)
+    return [info for info in infos if P.namespec(info) in wanted]
+
+
 def present_infos(answers):
     """The infos among the ``answers`` to ``info_calls``, in supervisord's order; raise any other fault.
 
@@ -170,7 +176,25 @@ class Settling(object):
         self.pending -= self.done | self.failed | self.removed
 
 
-class Stopped(object):
+class Condition(object):
+    """How a wait judges each process: ``done(info)``, ``failed(info)``, and why, in words (``failure(info)``
+    for one that failed, ``pending_reason`` for one still pending at the deadline).
+
+    ``calls(pending)`` adds calls to each poll's request, whose answers go to ``take`` before the
+    processes are judged: a check that needs more than the info (a log) costs no round trip of its own.
+    """
+
+    def calls(self, pending):
+        return []
+
+    def take(self, answers):
+        pass
+
+    def pending_reason(self, info, timeout):
+        return 'still %s after %g seconds' % (info['statename'], timeout)
+
+
+class Stopped(Condition):
     """A stop has happened: the process is not running, or another client started it again (a new pid)."""
 
     def __init__(self, actions):
@@ -183,8 +207,11 @@ class Stopped(object):
     def failed(self, info):
         return False  # only the deadline fails a stop
 
+    def pending_reason(self, info, timeout):
+        return 'still %s after %g seconds (stopwaitsecs longer than timeout?)' % (info['statename'], timeout)
 
-class Started(object):
+
+class Started(Condition):
     """A start is done at RUNNING (it passed startsecs), or EXITED (startsecs=0 and it ran to completion).
 
     It failed at FATAL or UNKNOWN, or when found STOPPED for STOPPED_GRACE
@@ -211,6 +238,11 @@ class Started(object):
         first = self.stopped_since.setdefault(P.namespec(info), self.clock())
         return self.clock() - first >= STOPPED_GRACE
 
+    def failure(self, info):
+        if info['statename'] == P.STOPPED:
+            return 'was stopped by someone else while starting'
+        return 'failed to start (%s)' % info['statename']
+
 
 class ProcessController(Controller):
     """supervisord's processes: batched calls with wait=False, then one poll for all of them."""
@@ -233,8 +265,20 @@ class ProcessController(Controller):
         """
         if self.reads_by_name:
             return present_infos(self.client.multicall(info_calls(namespecs)))
-        wanted = set(namespecs)
-        return [info for info in self.all_infos() if P.namespec(info) in wanted]
+        return only(self.all_infos(), namespecs)
+
+    def infos_with(self, namespecs, calls):
+        """``current_infos(namespecs)`` and the answers to ``calls``, in one request.
+
+        Parsed leniently: the calls may read logs, whose text can hold control characters.
+        """
+        reads = info_calls(namespecs) if self.reads_by_name else [('supervisor.getAllProcessInfo', [])]
+        answers = self.client.multicall(reads + list(calls), lenient=True)
+        if self.reads_by_name:
+            infos = present_infos(answers[:len(reads)])
+        else:
+            infos = only(raise_first_fault(answers[:1])[0], namespecs)
+        return infos, answers[len(reads):]
 
     def running_infos(self):
         """``getAllProcessInfo``, checking in the same round trip that the daemon is RUNNING."""
@@ -279,8 +323,12 @@ class ProcessController(Controller):
         """
         if not actions:
             return []
+        return self.judge(method, actions, self.client.multicall([(method, [a.namespec] + list(extra))
+                                                                  for a in actions]), settles)
+
+    def judge(self, method, actions, results, settles=()):
+        """The failures among the ``results`` of ``method`` for ``actions``; ``acted`` when one was accepted."""
         failures = []
-        results = self.client.multicall([(method, [a.namespec] + list(extra)) for a in actions])
         for action, result in zip(actions, results):
             if not isinstance(result, SupervisorFault) or result.name in settles:
                 self.acted = True
@@ -288,10 +336,13 @@ class ProcessController(Controller):
                 failures.append(ProcessFailure(action.info, result.message))
         return failures
 
-    def _read_pending(self, pending):
-        """``current_infos`` during a wait: a daemon that goes away is named with what was awaited."""
+    def _read_pending(self, pending, calls=()):
+        """``current_infos`` during a wait, with the answers to ``calls`` (``infos_with``): a daemon that goes
+        away is named with what was awaited."""
         try:
-            return self.current_infos(pending)
+            if calls:
+                return self.infos_with(pending, calls)
+            return self.current_infos(pending), []
         except SupervisorConnectionError as exc:
             # We talked to it a moment ago: it died or is restarting under us.
             raise SupervisorConnectionError('connection lost to %s while waiting for %s: %s' % (
@@ -303,17 +354,24 @@ class ProcessController(Controller):
                 'supervisord at %s began to shut down or restart while waiting for %s: run the task again '
                 'once it is back' % (self.client.url, ', '.join(sorted(pending))))
 
-    def settle(self, namespecs, condition, deadline):
-        """Poll the processes still pending until each is done or failed by ``condition``; a Settling."""
+    def settle(self, namespecs, condition, deadline, enough=None):
+        """Poll the processes still pending until each is done or failed by ``condition`` (or, with
+        ``enough``, until ``enough(settling)``); a Settling. The condition's own calls join each poll."""
         settling = Settling(namespecs)
         if not settling.pending:
             return settling
 
         def read():
-            settling.update(self._read_pending(settling.pending), condition)
+            calls = condition.calls(sorted(settling.pending))
+            infos, answers = self._read_pending(settling.pending, calls)
+            condition.take(answers)
+            settling.update(infos, condition)
             return settling
+
+        def finished(seen):
+            return not seen.pending or bool(enough and enough(seen))
         # Most stops and starts take well under a second: poll fast at first.
-        return self.poll(read, lambda seen: not seen.pending, deadline, growth=1.5, longest=0.2)
+        return self.poll(read, finished, deadline, growth=1.5, longest=0.2)
 
     def apply(self, actions, wait=True, signal=None):
         """Carry out ``actions`` in phases: stop, signal, start; return the list of ProcessFailure."""
@@ -333,12 +391,13 @@ class ProcessController(Controller):
                   and (wait or plans.START in a.steps) and a.namespec not in run.failed]
         if not settle:
             return
-        settling = self.settle([a.namespec for a in settle], Stopped(settle), run.deadline)
+        stopped = Stopped(settle)
+        settling = self.settle([a.namespec for a in settle], stopped, run.deadline)
         info = dict((a.namespec, a.info) for a in settle)
         info.update(settling.infos)
         run.fail([ProcessFailure(info[spec], REMOVED) for spec in sorted(settling.removed)])
-        run.fail([ProcessFailure(info[spec], 'still %s after %g seconds (stopwaitsecs longer than timeout?)' % (
-            info[spec]['statename'], self.timeout)) for spec in sorted(settling.pending)])
+        run.fail([ProcessFailure(info[spec], stopped.pending_reason(info[spec], self.timeout))
+                  for spec in sorted(settling.pending)])
 
     def _signal(self, actions, signal):
         return self._batch('supervisor.signalProcess', [a for a in actions if plans.SIGNAL in a.steps], [str(signal)])
@@ -360,20 +419,26 @@ class ProcessController(Controller):
         """
         if deadline is None:
             deadline = self.clock() + self.timeout
-        settling = self.settle([P.namespec(info) for info in infos], Started(self.clock, not_yet_spawned), deadline)
+        started = Started(self.clock, not_yet_spawned)
+        settling = self.settle([P.namespec(info) for info in infos], started, deadline)
         failures = []
         for info in infos:
             spec = P.namespec(info)
             info = settling.infos.get(spec, info)
             if spec in settling.pending:
-                failures.append(ProcessFailure(info, 'still %s after %g seconds' % (info['statename'], self.timeout)))
+                failures.append(ProcessFailure(info, started.pending_reason(info, self.timeout)))
             elif spec in settling.removed:
                 failures.append(ProcessFailure(info, REMOVED))
-            elif spec in settling.failed and info['statename'] == P.STOPPED:
-                failures.append(ProcessFailure(info, 'was stopped by someone else while starting'))
             elif spec in settling.failed:
-                failures.append(ProcessFailure(info, 'failed to start (%s)' % info['statename']))
+                failures.append(ProcessFailure(info, started.failure(info)))
         return failures
+
+    def roll(self, plan, checks=None, pause=0.0, probes=None):
+        """Carry out a rolling plan (``rolling_plans.plan_roll``): batch after batch, each process waited for until
+        RUNNING, or ready by its ``checks`` (``{namespec: rolling_plans.ReadyCheck}``); a ``rolling.Roll``, whose
+        ``failures`` are those of the roll. The roll stops at the first batch that fails."""
+        from ansible_collections.supervisor.control.plugins.module_utils.rolling import Roll
+        return Roll(self, plan, checks, pause, probes).run()
 
     def explain(self, failures):
         """Add the real exit status (main log) and stderr tail to each failure, in one multicall."""

@@ -17,19 +17,40 @@ from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
 
 
+def check_rolling(params):
+    """Refuse ``rolling``/``ready`` options that cannot be used (rolling.check_options), before anything is read."""
+    if params.get('rolling') is not None or params.get('ready') is not None:
+        from ansible_collections.supervisor.control.plugins.module_utils import rolling
+        rolling.check_options(params)
+
+
 def bring_to_state(task, controller, targets, state, signal=None, **extra):
     """Bring ``targets`` (process infos) to ``state``; return the result, or raise TaskFailed.
 
-    ``extra`` keys are added to the result, failed or not.
+    ``extra`` keys are added to the result, failed or not. With ``rolling`` or ``ready``, a roll
+    (rolling.Rolling, planned and checked before anything is done) carries out the plan.
     """
     actions = plans.plan_processes(targets, state)
+    roll = None
+    if task.params.get('rolling') is not None or task.params.get('ready') is not None:
+        from ansible_collections.supervisor.control.plugins.module_utils.rolling import Rolling
+        roll = Rolling(task, actions, len(targets), state)
     if task.check_mode or not any(a.steps for a in actions):
         after = [dict(a.info, statename=a.expected) for a in actions]
     else:
-        failures = controller.apply(actions, wait=task.params['wait'], signal=signal)
+        if roll:
+            failures = roll.run(controller)
+        else:
+            failures = controller.apply(actions, wait=task.params['wait'], signal=signal)
         after = controller.current_infos([P.namespec(info) for info in targets])
         if failures:
-            raise TaskFailed.of(failures, controller.acted, processes=[P.normalize(i) for i in after], **extra)
+            extra.update(roll.result() if roll else {})
+            processes = [P.normalize(i) for i in after]
+            message = roll and roll.message(failures)
+            if message:
+                raise TaskFailed(message, failures, controller.acted, processes=processes, **extra)
+            raise TaskFailed.of(failures, controller.acted, processes=processes, **extra)
+    extra.update(roll.result() if roll else {})
     result = dict(extra, changed=any(a.changed for a in actions), processes=[P.normalize(i) for i in after])
     if task.diff:
         result['diff'] = plans.process_diff(targets, after)

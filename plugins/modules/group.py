@@ -26,6 +26,7 @@ extends_documentation_fragment:
   - supervisor.control.connection
   - supervisor.control.attributes
   - supervisor.control.keep_stopped
+  - supervisor.control.rolling
 attributes:
   check_mode:
     support: full
@@ -186,6 +187,38 @@ processes:
       fullname: worker
       statename: RUNNING
       pid: 4242
+batches:
+  description:
+    - With O(rolling) or O(ready), the batches of the roll, in the order they were (or, in check mode, would be)
+      rolled; with O(ready) alone, one batch.
+    - Each gives its C(processes) (full names) and which of them are C(ready), C(failed) and C(not_started).
+      In check mode every process is C(ready), as planned.
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: dict
+  sample:
+    - {processes: ['pool:pool_1', 'pool:pool_2'], ready: ['pool:pool_1', 'pool:pool_2'], failed: [], not_started: []}
+    - {processes: ['pool:pool_3', 'pool:pool_4'], ready: ['pool:pool_4'], failed: ['pool:pool_3'], not_started: []}
+    - {processes: ['pool:pool_5', 'pool:pool_6'], ready: [], failed: [], not_started: ['pool:pool_5', 'pool:pool_6']}
+  version_added: 0.2.0
+restarted:
+  description:
+    - With O(rolling) or O(ready), the processes that were restarted (or started, with O(state=started)) and are
+      ready, full names.
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: str
+  sample: ['pool:pool_1', 'pool:pool_2', 'pool:pool_4']
+  version_added: 0.2.0
+not_restarted:
+  description:
+    - "With O(rolling) or O(ready), the processes of the roll that are not in RV(restarted) (failed, or not
+      touched), full names, so that C(name: \"{{ result.not_restarted }}\") resumes a roll that stopped."
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: str
+  sample: ['pool:pool_3', 'pool:pool_5', 'pool:pool_6']
+  version_added: 0.2.0
 server_url:
   description:
     - The URL of the daemon that was used, without credentials.
@@ -206,7 +239,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.group_controlle
     planned_changes,
     reload_config,
 )
-from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state
+from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state, check_rolling
 
 PROCESS_STATES = ('started', 'stopped', 'restarted')
 
@@ -239,6 +272,7 @@ def run(task):
     if params['keep_stopped'] and (state != 'present' or params['numprocs'] is not None):
         raise TaskFailed('keep_stopped is only used with state=present (groups that an update replaces), not with %s'
                          % ('numprocs' if params['numprocs'] is not None else 'state=%s' % state))
+    check_rolling(params)
     client = task.client
     if params['numprocs'] is not None or state in ('disabled', 'enabled'):
         return _supvisors_run(task, names)
@@ -297,6 +331,8 @@ ARGUMENT_SPEC = dict(
     wait=dict(type='bool', default=True),
     keep_stopped=dict(type='bool', default=False),
     numprocs=dict(type='int'),
+    rolling=plans.ROLLING_SPEC,
+    ready=plans.READY_SPEC,
 )
 
 

@@ -21,6 +21,7 @@ author:
 extends_documentation_fragment:
   - supervisor.control.connection
   - supervisor.control.attributes
+  - supervisor.control.rolling
 attributes:
   check_mode:
     support: full
@@ -240,6 +241,38 @@ started:
   elements: str
   sample: ['pool:worker_03']
   version_added: 0.2.0
+batches:
+  description:
+    - With O(rolling) or O(ready), the batches of the roll, in the order they were (or, in check mode, would be)
+      rolled; with O(ready) alone, one batch.
+    - Each gives its C(processes) (full names) and which of them are C(ready), C(failed) and C(not_started).
+      In check mode every process is C(ready), as planned.
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: dict
+  sample:
+    - {processes: ['pool:pool_1', 'pool:pool_2'], ready: ['pool:pool_1', 'pool:pool_2'], failed: [], not_started: []}
+    - {processes: ['pool:pool_3', 'pool:pool_4'], ready: ['pool:pool_4'], failed: ['pool:pool_3'], not_started: []}
+    - {processes: ['pool:pool_5', 'pool:pool_6'], ready: [], failed: [], not_started: ['pool:pool_5', 'pool:pool_6']}
+  version_added: 0.2.0
+restarted:
+  description:
+    - With O(rolling) or O(ready), the processes that were restarted (or started, with O(state=started)) and are
+      ready, full names.
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: str
+  sample: ['pool:pool_1', 'pool:pool_2', 'pool:pool_4']
+  version_added: 0.2.0
+not_restarted:
+  description:
+    - "With O(rolling) or O(ready), the processes of the roll that are not in RV(restarted) (failed, or not
+      touched), full names, so that C(name: \"{{ result.not_restarted }}\") resumes a roll that stopped."
+  returned: when O(rolling) or O(ready) is given
+  type: list
+  elements: str
+  sample: ['pool:pool_3', 'pool:pool_5', 'pool:pool_6']
+  version_added: 0.2.0
 failures:
   description: Why processes failed to reach the state, one entry per process.
   returned: when processes failed to reach the state (not when the task refuses its options or fails as a whole)
@@ -274,7 +307,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.module_adapter 
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import ProcessController
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
-from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state
+from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state, check_rolling
 
 
 def parse_signal(text):
@@ -305,6 +338,7 @@ def run(task):
                              'optional) or the number of one, such as 1' % params['signal'])
     elif signal:
         raise TaskFailed('signal is only used with state=signalled')
+    check_rolling(params)
     if params.get('any') and (not params.get('strategy') or state != 'started'):
         raise TaskFailed('any needs strategy and state=started: Supvisors starts one process among those a regular '
                          'expression matches (supvisors.start_any_process)')
@@ -331,6 +365,8 @@ ARGUMENT_SPEC = dict(
     strategy=dict(type='str', choices=list(plans.STARTING_STRATEGIES)),
     extra_args=dict(type='str'),
     any=dict(type='bool', default=False),
+    rolling=plans.ROLLING_SPEC,
+    ready=plans.READY_SPEC,
 )
 
 

@@ -5,7 +5,7 @@ Run from the repository root with the project's virtual environment (or
 through ``scripts/bench``, which also prepares the benchmark's own
 environment)::
 
-    .venv/bin/python tests/benchmarks/run.py [--quick] [--only 1,2,3,7,4,5,6,8]
+    .venv/bin/python tests/benchmarks/run.py [--quick] [--only 1,2,3,7,4,5,6,8,9]
 
 Every ratio compares two things measured in the same run, on the same daemon,
 interleaved (A, B, C, A, B, C, ...), and takes the median of the repetitions,
@@ -57,6 +57,7 @@ EXTERNAL = [
     ('5', 'event path', 'bench_event_path.py'),
     ('6', 'reaction time', 'bench_reaction.py'),
     ('8', 'pushed events', 'bench_push.py'),
+    ('9', 'rolling restart', 'bench_rolling.py'),
 ]
 
 
@@ -565,6 +566,13 @@ EXTERNAL_RATIOS = [
     (r'push / poll: events ([0-9.]+)', 1, 1, 'fleet events/s: pushing / polling', None, None),
     (r'push / poll: events [0-9.]+, CPU per event ([0-9.]+)', 1, 1, 'fleet source CPU per event: pushing / polling',
      None, None),
+    # bench_rolling.py (issue 23)
+    (r'ratio roll/ideal:\s*([0-9.]+)', 1, 1, 'rolling restart of 12, size 3: roll / 4 x (stop + warm-up)', '<= 1.3',
+     lambda v: v <= 1.3),
+    (r'ratio lowest capacity/\(N - size\):\s*([0-9.]+)', 1, 1, 'rolling restart: lowest capacity / (N - size)',
+     '= 1', lambda v: v == 1),
+    (r'ratio ours/by-hand:\s*([0-9.]+)', 1, 1, 'rolling restart: ours / by hand (process + wait_for loop)', '< 1',
+     lambda v: v < 1),
 ]
 # Shorter settings for --quick, used only when the script has the option.
 EXTERNAL_QUICK = {
@@ -572,6 +580,7 @@ EXTERNAL_QUICK = {
     'bench_event_path.py': ['--count', '10000', '--latency-count', '1000', '--rounds', '1'],
     'bench_reaction.py': ['--crashes', '3'],
     'bench_push.py': ['--events', '2000', '--repeat', '2', '--crashes', '3', '--daemons', '20', '--seconds', '8'],
+    'bench_rolling.py': ['--repeat', '1'],
 }
 
 
@@ -659,7 +668,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--quick', action='store_true',
                         help='fewer repetitions, N=20 only for item 1 (about 4 minutes)')
-    parser.add_argument('--only', default='1,2,3,7,4,5,6,8', help='comma-separated items to run (default: all)')
+    parser.add_argument('--only', default='1,2,3,7,4,5,6,8,9', help='comma-separated items to run (default: all)')
     parser.add_argument('--reps', type=int, help='repetitions of each measurement (default 3, quick 2)')
     parser.add_argument('--verbose', action='store_true', help='show the playbook output')
     args = parser.parse_args(argv)

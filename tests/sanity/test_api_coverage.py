@@ -82,11 +82,12 @@ def rows():
     for line in read(PAGE).splitlines():
         if line.startswith('## Supvisors'):
             prefix = 'supvisors.'
+        # Method | Covered by, or Method | Since | Covered by
         cells = [cell.strip() for cell in line.strip().strip('|').split('|')]
-        if not line.startswith('|') or len(cells) != 2 or cells[0].startswith('---') or cells[0].lower() == 'method':
+        if not line.startswith('|') or len(cells) < 2 or cells[0].startswith('---') or cells[0].lower() == 'method':
             continue
         for name in re.findall(r'`([\w.]+)`', cells[0]):
-            yield prefix + name, plugins_named(cells[1]), cells[1]
+            yield prefix + name, plugins_named(cells[-1]), cells[-1]
 
 
 ROWS = list(rows())

@@ -3,10 +3,16 @@
 ``Supervisord(tmp_path, programs=...)`` writes a supervisord.conf, starts the
 daemon in the foreground as a child (so it can always be killed), waits until
 its XML-RPC answers, and ``stop()`` shuts it down and kills whatever is left.
+
+The daemon (and the supervisorctl a test runs) comes from the virtual
+environment's ``bin/`` unless ``SUPERVISOR_CONTROL_TEST_SUPERVISOR_BIN`` names
+another one, for instance an environment of an older release that
+``scripts/bootstrap --with-supervisor-releases`` made (``.venv-supervisor-3.4.0/bin``).
 """
 
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -19,6 +25,11 @@ from tests.support.paths import VENV_BIN, ensure_collection_link
 ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url  # noqa: E402
+
+# Where supervisord and supervisorctl are: any test can run against any release.
+SUPERVISOR_BIN = os.path.abspath(os.environ.get('SUPERVISOR_CONTROL_TEST_SUPERVISOR_BIN') or VENV_BIN)
+SUPERVISORD = os.path.join(SUPERVISOR_BIN, 'supervisord')
+SUPERVISORCTL = os.path.join(SUPERVISOR_BIN, 'supervisorctl')
 
 SLEEPER = 'sleep 100000'
 # The password of tests/conftest.py's auth_daemon, which the tests look for in every output.
@@ -39,9 +50,37 @@ STANDARD_PROGRAMS = {
 STANDARD_GROUPS = {'web': ['web_a', 'web_b']}
 
 
+def _read_version():
+    proc = subprocess.run([SUPERVISORD, '--version'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=60, check=False)
+    match = re.match(r'(\d+)\.(\d+)(?:\.(\d+))?', proc.stdout.strip())
+    if proc.returncode != 0 or not match:
+        raise RuntimeError('%s --version answered %r' % (SUPERVISORD, proc.stdout))
+    return tuple(int(part or 0) for part in match.groups())
+
+
+_VERSION = []
+
+
+def supervisor_version():
+    """The release of the daemon the tests start, as a tuple: (3, 4, 0)."""
+    if not _VERSION:
+        _VERSION.append(_read_version())
+    return _VERSION[0]
+
+
+# Options of the config file that older releases do not know: supervisord ignores a key it
+# does not know, so a test that wrote one for such a daemon would pass without testing it.
+OPTIONS_SINCE = {'stdout_syslog': (4, 0, 0), 'stderr_syslog': (4, 0, 0), 'silent': (4, 2, 0)}
+
+
 def _ini(section, values):
     lines = ['[%s]' % section]
     for key, value in values.items():
+        since = OPTIONS_SINCE.get(key)
+        if since and supervisor_version() < since:
+            raise ValueError('[%s] %s= came in supervisor %s; the daemon the tests start (%s) is %s' % (
+                section, key, '.'.join(map(str, since)), SUPERVISORD, '.'.join(map(str, supervisor_version()))))
         if isinstance(value, bool):
             value = 'true' if value else 'false'
         lines.append('%s=%s' % (key, value))
@@ -134,7 +173,7 @@ class Supervisord(object):
         self.write_config()
         log = open(os.path.join(self.directory, 'supervisord.stdout'), 'wb')
         self.proc = subprocess.Popen(
-            self.wrapper + [os.path.join(VENV_BIN, 'supervisord'), '-c', self.conf],
+            self.wrapper + [SUPERVISORD, '-c', self.conf],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             cwd=self.directory, start_new_session=True)
         log.close()

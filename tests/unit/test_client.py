@@ -164,8 +164,8 @@ def test_an_answer_longer_than_its_content_length_in_characters_is_read_whole(se
     # What supervisord does with a deferred answer: Content-Length counts characters, not bytes.
     text = response([{'name': u'caf\u00e9', 'group': u'\u4e2d\u6587', 'status': 80}]).decode('utf-8')
     client = server(body=text.encode('utf-8'), length=len(text))
-    assert client.call('supervisor.startProcessGroup') == [{'name': u'caf\u00e9', 'group': u'\u4e2d\u6587',
-                                                             'status': 80}]
+    expected = [{'name': u'caf\u00e9', 'group': u'\u4e2d\u6587', 'status': 80}]
+    assert client.call('supervisor.startProcessGroup') == expected
 
 
 def test_bytes_after_a_complete_answer_are_not_read(server):

@@ -264,4 +264,4 @@ def test_control_characters_are_read_in_the_same_request(tmp_path):
     assert text == u'\x1b[31mred\x1b[0m nul:\x00 end\n'
     # one call that sizes the log, one that reads it: no second request for the same bytes
     assert fake.calls == [('supervisor.tailProcessStdoutLog', ['g:p', 0, 0]),
-                            ('supervisor.tailProcessStdoutLog', ['g:p', 0, 23])]
+                          ('supervisor.tailProcessStdoutLog', ['g:p', 0, 23])]

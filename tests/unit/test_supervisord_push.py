@@ -1,16 +1,12 @@
-"""The push path's pure part (plugin_utils/supervisord_push.py): records to events, de-duplication, options."""
+"""The push path's pure part (plugin_utils/supervisord_push.py): records to events, de-duplication."""
 
-import asyncio
 import json
 
 import pytest
 
-from tests.support.eda import load_source, run
 from tests.support.push import record
 
 from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
-
-source_module = load_source('supervisord')
 
 
 def test_a_process_record_gives_the_envelope_of_polled_events():
@@ -71,17 +67,3 @@ def test_duplicates_are_dropped_and_gaps_counted_per_host_and_run():
 def test_malformed_records_are_refused(body, message):
     with pytest.raises(push.BadRecord, match=message):
         push.parse_record(body)
-
-
-@pytest.mark.parametrize('listen, message', [
-    ('5000', 'listen must be a dict with port and token'),
-    ({'port': 5000, 'token': 't', 'colour': 1}, 'listen: unknown options colour'),
-    ({'port': 'high', 'token': 't'}, "port .and max_body. must be integers, got 'high'"),
-    ({'port': 70000, 'token': 't'}, 'port must be 1-65535'),
-    ({'port': 5000}, 'token is required'),
-    ({'port': 5000, 'token': 't', 'keyfile': '/k'}, 'keyfile needs certfile'),
-    ({'port': 5000, 'token': 't', 'certfile': '/nonexistent.pem'}, 'cannot load certfile/keyfile'),
-])
-def test_bad_listen_options_fail_at_start(listen, message):
-    with pytest.raises(ValueError, match=message):
-        run(source_module.main(asyncio.Queue(), {'listen': listen}))

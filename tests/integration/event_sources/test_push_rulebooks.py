@@ -6,12 +6,14 @@ import re
 import signal
 import sys
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 import yaml
 
 from tests.support.eda import RULEBOOKS, Rulebook
-from tests.support.push import EVENTS, NO_TICKS, TOKEN, listener_section, wait_until
+from tests.support.push import EVENTS, NO_TICKS, TOKEN, listener_section, record, wait_until
 from tests.support.supervisord import SLEEPER, Supervisord, free_port
 
 pytestmark = pytest.mark.slow
@@ -186,3 +188,39 @@ def test_crashmail_rulebook_reports_events_the_spool_dropped(bed):
     rulebook = bed.rulebook(os.path.join(RULEBOOKS, 'supervisord_push_crashmail.yml'))
     rulebook.wait_for("app1: %d events dropped by the listener's spool, 0 never arrived" % dropped)
     assert rulebook.count('events dropped') == 1
+
+
+def test_a_token_of_digits_in_the_rulebook_variables_is_the_token(tmp_path):
+    """ansible-rulebook renders ``"{{ push_token }}"`` natively: the string "12345" reaches the source as a number."""
+    port = free_port()
+    rulebook_file = tmp_path / 'digits.yml'
+    rulebook_file.write_text(yaml.safe_dump([{
+        'name': 'a token of digits', 'hosts': 'all',
+        'sources': [{'supervisor.control.supervisord': {'listen': {'port': port, 'token': '{{ push_token }}'}}}],
+        'rules': [{'name': 'pushed', 'condition': 'event.supervisord.pushed == true',
+                   'action': {'debug': {'msg': 'pushed by {{ event.supervisord.host }}'}}}],
+    }]))
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {'ansible_connection': 'local'}}}}))
+    rulebook = Rulebook(str(rulebook_file), str(inventory), str(tmp_path), variables={'push_token': '12345'})
+    try:
+        rulebook.wait_for('Waiting for events')
+        body = json.dumps(record(0, host='by-hand')).encode()
+        wait_until(lambda: post('http://127.0.0.1:%d/' % port, body, '12345') == 200, what='a 200 for the token 12345')
+        rulebook.wait_for('pushed by by-hand')
+        assert post('http://127.0.0.1:%d/' % port, body, '1234') == 401
+    finally:
+        rulebook.stop()
+
+
+def post(url, body, token):
+    """The status of one POST (None while nothing listens)."""
+    request = urllib.request.Request(url, data=body, method='POST', headers={
+        'Content-Type': 'application/json', 'Authorization': 'Bearer %s' % token})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None

@@ -5,7 +5,9 @@ part (records to events, de-duplication, options) is in tests/unit/test_supervis
 """
 
 import asyncio
+import http.client
 import json
+import logging
 import os
 import signal
 import socket
@@ -27,6 +29,14 @@ source_module = load_source('supervisord')
 # The endpoint, fed by the real listener of a real supervisord
 # ---------------------------------------------------------------------------
 
+def answer_of(body):
+    """The JSON answer, or the text of one that is not JSON (aiohttp's own 500 page)."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode('utf-8', 'replace')
+
+
 def post(url, body, token=TOKEN, context=None):
     """(status, JSON answer) of one POST."""
     headers = {'Content-Type': 'application/json'}
@@ -35,9 +45,9 @@ def post(url, body, token=TOKEN, context=None):
     request = urllib.request.Request(url, data=body, headers=headers, method='POST')
     try:
         with urllib.request.urlopen(request, timeout=30, context=context) as answer:
-            return answer.status, json.loads(answer.read())
+            return answer.status, answer_of(answer.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        return error.code, answer_of(error.read())
 
 
 async def in_thread(function, *args):
@@ -136,6 +146,78 @@ def test_bad_pushes_are_refused_and_the_source_goes_on(pushing_daemon):
         finally:
             await task.stop()
     run(test(), timeout=120)
+
+
+def raw_post(port, body, authorization):
+    """(status, JSON answer) of one POST whose Authorization header is sent as these exact bytes."""
+    connection = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+    try:
+        connection.putrequest('POST', '/')
+        connection.putheader('Content-Type', 'application/json')
+        connection.putheader('Content-Length', str(len(body)))
+        connection.putheader('Authorization', authorization)
+        connection.endheaders(body)
+        answer = connection.getresponse()
+        return answer.status, answer_of(answer.read())
+    finally:
+        connection.close()
+
+
+def refusals(caplog):
+    """What the source and aiohttp logged at WARNING or above, one line each."""
+    return [(r.name, r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_hostile_requests_get_401_or_400_and_one_line_and_the_source_goes_on(caplog):
+    """A header that is not UTF-8 (no token needed to send it), JSON nested beyond Python's recursion limit."""
+    port = free_port()
+    url = 'http://127.0.0.1:%d/' % port
+    nested = b'[' * 100000 + b']' * 100000
+
+    async def test():
+        task = source_task(port)
+        try:
+            await listening(task)
+            caplog.clear()
+            assert await in_thread(raw_post, port, b'{}', b'Bearer \xff\xfe\x80') == (
+                401, {'error': 'missing or wrong bearer token'})
+            assert refusals(caplog) == [('supervisor.control.supervisord', 'WARNING',
+                                         'supervisor.control.supervisord: refused a push from 127.0.0.1: '
+                                         'missing or wrong bearer token')]
+            caplog.clear()
+            assert await in_thread(post, url, nested) == (400, {
+                'error': 'body is not JSON: nested more deeply than Python can read'})
+            assert refusals(caplog) == [('supervisor.control.supervisord', 'WARNING',
+                                         'supervisor.control.supervisord: refused a push from 127.0.0.1: '
+                                         'body is not JSON: nested more deeply than Python can read')]
+            # Still running, and a good record after them is delivered.
+            assert not task.task.done()
+            assert await in_thread(post, url, json.dumps(record(0, host='after')).encode()) == (
+                200, {'accepted': True})
+            assert (await task.get())['supervisord']['host'] == 'after'
+        finally:
+            await task.stop()
+    with caplog.at_level(logging.INFO):
+        run(test(), timeout=120)
+
+
+def test_a_numeric_token_is_the_token(caplog):
+    """ansible-rulebook renders "{{ push_token }}" natively: a token of digits reaches the source as an int."""
+    port = free_port()
+    url = 'http://127.0.0.1:%d/' % port
+
+    async def test():
+        task = SourceTask(source_module, {'listen': {'port': port, 'token': 12345}}, maxsize=100)
+        task.port = port
+        try:
+            await listening(task)
+            assert await in_thread(post, url, json.dumps(record(0)).encode(), '1234') == (
+                401, {'error': 'missing or wrong bearer token'})
+            assert await in_thread(post, url, json.dumps(record(0)).encode(), '12345') == (200, {'accepted': True})
+            assert (await task.get())['supervisord']['serial'] == 0
+        finally:
+            await task.stop()
+    run(test(), timeout=60)
 
 
 def test_polling_and_listening_together(pushing_daemon):

@@ -4,7 +4,6 @@ Each case runs against a real supervisord through real ansible-playbook, and,
 for names, side by side with supervisorctl on the same daemon.
 """
 
-import os
 import subprocess
 import threading
 import time
@@ -12,8 +11,7 @@ import time
 import pytest
 
 from tests.support.ansible import assert_lookup_failed, run_playbook, sv_task
-from tests.support.paths import VENV_BIN
-from tests.support.supervisord import SLEEPER, Supervisord
+from tests.support.supervisord import SLEEPER, SUPERVISORCTL, Supervisord
 
 PROGRAMS = {
     'db': dict(command=SLEEPER, startsecs=0),
@@ -42,7 +40,7 @@ def task(module, title, daemon, **args):
 
 
 def supervisorctl(daemon, *args):
-    return subprocess.run([os.path.join(VENV_BIN, 'supervisorctl'), '-c', daemon.conf] + list(args),
+    return subprocess.run([SUPERVISORCTL, '-c', daemon.conf] + list(args),
                           capture_output=True, text=True, timeout=60, check=False)
 
 
