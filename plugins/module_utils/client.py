@@ -23,7 +23,9 @@ except ImportError:  # pragma: no cover
     import xmlrpclib
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    FAULT_CODES,
     RequestError,
+    ShuttingDown,
     SupervisorConnectionError,
     SupervisorError,
     SupervisorFault,
@@ -230,6 +232,8 @@ class SupervisorClient(object):
                                                    ': %s, says its main log' % detail if detail else ''))
 
     def _fault(self, code, fault_string, method):
+        if code == FAULT_CODES['SHUTDOWN_STATE']:
+            return ShuttingDown(fault_string, method, self.url)
         fault = SupervisorFault(code, fault_string, method)
         if fault.is_('UNKNOWN_METHOD') and method in CORE_METHODS:
             # Every supervisord has these: this is some other XML-RPC server.
