@@ -230,8 +230,8 @@ class Rolling(object):
         self.verb = 'restart' if state == 'restarted' else 'start'
         self.rolls = options is not None
         if self.rolls:
-            self.plan = rolling_plans.plan_roll(actions, rolling_plans.size_values(options['size']), total, options['window'],
-                                        down_first=state == 'restarted')
+            self.plan = rolling_plans.plan_roll(actions, rolling_plans.size_values(options['size']), total,
+                                                options['window'], down_first=state == 'restarted')
             self.pause = options['pause']
         else:  # ready alone: every process at once, as without it
             self.plan = rolling_plans.RollPlan([rolling_plans.Batch([a for a in actions if a.steps])] if any(
@@ -241,7 +241,7 @@ class Rolling(object):
         if params.get('ready') is not None:
             try:
                 self.checks = rolling_plans.ready_checks(params['ready'], [a.info for a in self.plan.actions],
-                                                 default_host(task.client.settings))
+                                                         default_host(task.client.settings))
             except ValueError as exc:
                 raise TaskFailed(str(exc))
         self.status = dict((a.namespec, READY) for a in self.plan.actions)  # check mode: as planned

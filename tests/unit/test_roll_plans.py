@@ -123,7 +123,7 @@ def test_the_number_of_a_process_is_the_one_its_name_ends_with(name, number):
 
 def test_templates_render_name_group_and_num():
     assert rolling_plans.render('ready.url', 'http://{host}/{group}/{name}/{num:02d}', info('pool_3'),
-                        host='h') == 'http://h/pool/pool_3/03'
+                                host='h') == 'http://h/pool/pool_3/03'
 
 
 @pytest.mark.parametrize('template, name, message', [
@@ -145,7 +145,7 @@ READY = dict(log=None, uptime=None, port=None, url=None, status_code=[200], host
 
 def test_ready_checks_render_each_process_and_default_the_host():
     checks = rolling_plans.ready_checks(dict(READY, log='ready on', port='90{num:02d}', url='/health'),
-                                [info('pool_1'), info('pool_12', group='web')], '10.0.0.5')
+                                        [info('pool_1'), info('pool_12', group='web')], '10.0.0.5')
     assert [(spec, c.host, c.port, c.url, c.streams) for spec, c in sorted(checks.items())] == [
         ('pool:pool_1', '10.0.0.5', 9001, 'http://10.0.0.5:9001/health', ('stdout',)),
         ('web:pool_12', '10.0.0.5', 9012, 'http://10.0.0.5:9012/health', ('stdout',))]
@@ -214,4 +214,4 @@ def test_options_that_cannot_be_used_are_refused_in_one_line_naming_them(given, 
 
 def test_options_that_can_be_used_pass():
     assert rolling_plans.check_roll_options(params(rolling=dict(ROLLING, size=[1, '25%']),
-                                           ready=dict(READY, log='^ready', url='/h', port='80{num:02d}'))) is None
+                                                   ready=dict(READY, log='^ready', url='/h', port='80{num:02d}'))) is None
