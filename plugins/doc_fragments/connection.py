@@ -8,7 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # The connection options shared by every module, lookup and event source.
+    # The connection options shared by every module, lookup, the inventory and both event sources,
+    # as module_utils/connection.CONNECTION_OPTIONS declares them (tests/unit/test_connection_options.py).
     DOCUMENTATION = r'''
 options:
   server_url:
@@ -44,6 +45,7 @@ options:
       - When the file has no C([supervisorctl]) section, the URL and credentials come from
         C([unix_http_server]) or C([inet_http_server]).
       - Explicit O(username) and O(password) override the file's.
+      - Falls back to the environment variable E(SUPERVISOR_CONFIG), in the order that O(server_url) gives.
     type: path
   timeout:
     description:

@@ -3,9 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 name: supvisors
 short_description: An inventory of the instances of a Supvisors cluster, read from any one of its nodes
@@ -23,6 +20,9 @@ description:
   - Each host is in the group C(application_NAME) of every application that has a process running on it.
   - Several Supvisors instances on one node share that node's name, as they do in the event source; the
     inventory then keeps the first and warns.
+  - The connection options may be templates, such as C({{ lookup('ansible.builtin.env', 'SUPVISORS_PASSWORD') }}),
+    rendered with the extra variables (C(-e)) when the inventory is read. A key that is not an option of the
+    plugin fails the inventory, with the closest option's name.
   - The file must be named C(*supvisors.yml) or C(*supvisors.yaml).
 author:
   - supervisor.control developers (@supervisor-control)
@@ -72,10 +72,12 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable
 from ansible.utils.display import Display
 
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
+from ansible_collections.supervisor.control.plugins.module_utils.connection import CONNECTION_OPTIONS
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import read_status
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import host_of
-from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect
+from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import unknown_options
+from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, refuse_loose_booleans
 
 display = Display()
 
@@ -106,7 +108,7 @@ class InventoryModule(BaseInventoryPlugin, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        self._read_options(self._read_config_data(path))
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option('cache')
         data = None
@@ -119,6 +121,30 @@ class InventoryModule(BaseInventoryPlugin, Cacheable):
             if use_cache:
                 self._cache[cache_key] = data
         self._populate(data)
+
+    def _read_options(self, config):
+        """The connection options as their templates say, as in any inventory file (``{{ lookup('env', ...) }}``);
+        an option the plugin does not have is refused, and so is a boolean that is none.
+
+        Read from the file itself: Ansible has already made a ``path`` option such as
+        ``config`` absolute, template and all, by the time ``get_option`` returns it.
+        ``set_option`` then checks and converts the result as it did the option.
+        """
+        # Ansible ignores a key that is no option; a typo such as server_ur would then
+        # leave the plugin to read whichever daemon discovery finds.
+        unknown = sorted(str(name) for name in config if not self.has_option(name))
+        if unknown:
+            raise AnsibleParserError('supervisor.control.supvisors inventory: %s' % unknown_options(
+                unknown, [name for name in self.get_options() if not name.startswith('_')]))
+        self.templar.available_variables = self._vars
+        given = dict(config)
+        for name in CONNECTION_OPTIONS:
+            value = config.get(name)
+            if isinstance(value, str) and self.templar.is_template(value):
+                given[name] = self.templar.template(value)
+                self.set_option(name, given[name])
+        refuse_loose_booleans(self, given, lambda message: AnsibleParserError(
+            'supervisor.control.supvisors inventory: %s' % message))
 
     def _read_cluster(self):
         """``{'scheme', 'instances', 'processes'}`` from the node, or None (strict=false) when it cannot say."""

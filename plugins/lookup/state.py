@@ -42,16 +42,22 @@ options:
       - V(processes) returns one dict per matched process, with the keys of the
         RV(supervisor.control.process#module:processes) return value of the M(supervisor.control.process) module.
       - V(supervisord) returns one dict about the daemon, with C(state), C(statecode), C(version),
-        C(api_version), C(identification), C(pid) and C(server_url). No term is allowed.
+        C(api_version), C(identification), C(pid) and C(server_url). No term is allowed. C(state) is
+        V(SHUTDOWN_STATE) while supervisord is shutting down or restarting (it then answers every call with that
+        fault, and nothing else, so the other keys but C(server_url) are null); the other values of O(what) fail
+        then, saying so.
       - V(config) returns the C(getAllConfigInfo) entries of the matched processes (C(command), C(autostart),
         C(stdout_logfile), C(inuse), ...), with C(fullname) added. Which keys an entry has depends on the release
         of supervisord, see RV(_raw).
       - V(applications) (only for a daemon with the Supvisors XML-RPC interface) returns one dict per Supvisors
         application with C(name), C(managed), C(statename), C(statecode), C(major_failure) and C(minor_failure);
-        the terms are application names or globs (none means every application).
+        the terms are application names or globs (none, or V(*), means every application). An exact name always
+        wins, a term being read as a glob only when no application has that name (V(a[1]) is the application
+        C(a[1]), not C(a1)).
       - V(instances) (only with Supvisors) returns one dict per Supvisors instance with C(identifier),
         C(nick_identifier), C(host), C(port), C(statename), C(statecode), C(loading) and C(process_failure);
-        the terms are host names, nicks, identifiers or globs (none means every instance).
+        the terms are host names, nicks, identifiers or globs (none means every instance), an exact name winning
+        over a glob as for applications.
     type: str
     choices: [processes, supervisord, config, applications, instances]
     default: processes
@@ -100,8 +106,9 @@ _raw:
     - With O(what=processes), one dict per matched process, in supervisord's order, with C(name), C(group),
       C(fullname), C(statename), C(state), C(pid), C(description), C(start), C(stop), C(exitstatus),
       C(spawnerr), C(stdout_logfile) and C(stderr_logfile).
-    - With O(what=supervisord), one dict with C(state) (such as C(RUNNING)), C(statecode), C(version),
-      C(api_version), C(identification), C(pid) and C(server_url) (the URL used, without credentials).
+    - With O(what=supervisord), one dict with C(state) (such as C(RUNNING), or C(SHUTDOWN_STATE) while the daemon is
+      shutting down or restarting), C(statecode), C(version), C(api_version), C(identification), C(pid) and
+      C(server_url) (the URL used, without credentials).
     - With O(what=config), one C(getAllConfigInfo) entry per matched process, plus C(fullname). Every release
       gives C(name), C(group), C(inuse), C(autostart), C(group_prio) and C(process_prio); supervisord 4.0.0 added
       C(command), C(exitcodes), C(killasgroup), C(redirect_stderr), C(startretries), C(startsecs), C(stopsignal),
@@ -164,10 +171,9 @@ class LookupModule(LookupBase):
         instances = [S.normalize_instance(i) for i in to_builtin(client.call('supvisors.get_all_instances_info'))]
         selected, unknown = S.select_instances(specs, instances)
         if unknown:
-            raise AnsibleLookupError('no Supvisors instance matches %s; the instances are %s' % (
-                ', '.join(unknown), ', '.join(i['host'] for i in instances)))
+            raise AnsibleLookupError(S.unknown_instances_message(unknown, instances))
         return selected
 
     @staticmethod
     def _daemon(client):
-        return read_daemon_facts(client)[0]
+        return read_daemon_facts(client, shutting_down=True)[0]

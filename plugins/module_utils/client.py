@@ -23,7 +23,9 @@ except ImportError:  # pragma: no cover
     import xmlrpclib
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    FAULT_CODES,
     RequestError,
+    ShuttingDown,
     SupervisorConnectionError,
     SupervisorError,
     SupervisorFault,
@@ -39,8 +41,10 @@ CORE_METHODS = frozenset(('system.multicall', 'supervisor.getState', 'supervisor
                           'supervisor.getPID', 'supervisor.getSupervisorVersion'))
 _DOCTYPE = re.compile(br'<!DOCTYPE|<!ENTITY', re.IGNORECASE)
 # Characters outside XML 1.0's Char production: supervisord's parser answers
-# HTTP 400 to a request that holds one.
-_NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
+# HTTP 400 to a request that holds one. Written as the characters that are out
+# rather than the complement of those that are in: the same set, a sixth of the
+# compile time, which a shipped module pays at every task.
+_NOT_XML = re.compile(u'[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
 _LOG_LINE = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d')
 UNEXPECTED = 'raised an unexpected exception'
 _BARE_TRACEBACK = re.compile(r' CRIT Traceback \(most recent call last\):$')
@@ -302,6 +306,8 @@ class SupervisorClient(object):
                                                    ': %s, says its main log' % detail if detail else ''))
 
     def _fault(self, code, fault_string, method):
+        if code == FAULT_CODES['SHUTDOWN_STATE']:
+            return ShuttingDown(fault_string, method, self.url)
         fault = SupervisorFault(code, fault_string, method)
         if fault.is_('UNKNOWN_METHOD') and method in CORE_METHODS:
             # Every supervisord has these: this is some other XML-RPC server.

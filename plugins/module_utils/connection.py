@@ -14,26 +14,35 @@ __metaclass__ = type
 
 import os
 import re
-
-try:
-    import configparser
-except ImportError:  # pragma: no cover - Python 2 is not supported
-    configparser = None
-
-try:
-    from urllib.parse import urlsplit, unquote
-except ImportError:  # pragma: no cover
-    from urlparse import urlsplit
-    from urllib import unquote
+from urllib.parse import urlsplit, unquote
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import ConfigurationError
 
-ENV_SERVER_URL = 'SUPERVISOR_SERVER_URL'
-ENV_USERNAME = 'SUPERVISOR_USERNAME'
-ENV_PASSWORD = 'SUPERVISOR_PASSWORD'
-ENV_CONFIG = 'SUPERVISOR_CONFIG'
-
 DEFAULT_TIMEOUT = 30.0
+
+# The connection options of every module, lookup, inventory and event source, declared once:
+# the modules' argument spec (connection_argument_spec), the lookups' and the inventory's
+# client (plugin_utils/lookup.py) and the event sources' checks (plugin_utils/event_source.py)
+# are made from this table. ``env`` is the variable resolve_settings falls back to. It is not
+# an argument-spec fallback: an explicit ``config`` must win over SUPERVISOR_SERVER_URL, which
+# a fallback would have put into server_url before resolve_settings could see the config.
+# Their documentation is doc_fragments/connection.py (tests/unit/test_connection_options.py
+# checks that both say the same).
+CONNECTION_OPTIONS = dict(
+    server_url=dict(type='str', env='SUPERVISOR_SERVER_URL'),
+    username=dict(type='str', env='SUPERVISOR_USERNAME'),
+    password=dict(type='str', no_log=True, env='SUPERVISOR_PASSWORD'),
+    config=dict(type='path', env='SUPERVISOR_CONFIG'),
+    timeout=dict(type='float', default=DEFAULT_TIMEOUT),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+)
+ARGUMENT_SPEC_KEYS = ('type', 'default', 'no_log')
+
+ENV_SERVER_URL = CONNECTION_OPTIONS['server_url']['env']
+ENV_USERNAME = CONNECTION_OPTIONS['username']['env']
+ENV_PASSWORD = CONNECTION_OPTIONS['password']['env']
+ENV_CONFIG = CONNECTION_OPTIONS['config']['env']
 # Beyond a day a wait is a mistake, and far beyond it the platform's clock
 # arithmetic fails (1e12 s is out of time_t's range).
 MAX_TIMEOUT = 86400.0
@@ -94,7 +103,10 @@ class ConnectionSettings(object):
         return host in ('localhost', '::1') or host.startswith('127.')
 
 
-CONNECTION_OPTIONS = ('server_url', 'username', 'password', 'config', 'timeout', 'validate_certs', 'ca_path')
+def connection_argument_spec():
+    """The table as AnsibleModule's ``argument_spec`` entries (a new dict each call: callers may change it)."""
+    return dict((name, dict((key, value) for key, value in option.items() if key in ARGUMENT_SPEC_KEYS))
+                for name, option in CONNECTION_OPTIONS.items())
 
 
 def check_timeout(value):
@@ -186,6 +198,7 @@ def read_supervisorctl_config(config_path):
     path = os.path.abspath(os.path.expanduser(config_path))
     if not os.path.isfile(path):
         raise ConfigurationError('supervisord config file %s does not exist' % path)
+    import configparser  # here: a task given server_url never reads a config file, and a shipped module pays for imports
     parser = configparser.RawConfigParser(inline_comment_prefixes=(';', '#'), strict=False)
     try:
         with open(path) as handle:

@@ -14,6 +14,8 @@ never show a traceback for them.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
+
 # supervisor/xmlrpc.py Faults, plus the XML-RPC introspection codes and the
 # Supvisors faults (numbered from 100 by supvisors/ttypes.py).
 FAULT_NAMES = {
@@ -114,7 +116,8 @@ class SupervisorFault(SupervisorError):
         elif detail == self.name:
             detail = ''
         if not detail and self.name == 'SHUTDOWN_STATE':
-            detail = 'supervisord is shutting down and answers no call until it has stopped'
+            # supervisord gives it, bare, from the moment it is asked to shut down or to restart.
+            detail = 'supervisord is shutting down or restarting, and answers no call until it has stopped its processes'
         self.detail = detail
         self.method = method
         text = self.name if not detail else '%s: %s' % (self.name, detail)
@@ -124,6 +127,26 @@ class SupervisorFault(SupervisorError):
 
     def is_(self, *names):
         return self.name in names
+
+
+def shutting_down_message(url):
+    """What to say of the supervisord at ``url`` when it answers SHUTDOWN_STATE.
+
+    It answers every call with that fault from the moment it is asked to shut down or to restart until it has
+    stopped its processes, each for up to its stopwaitsecs, and says neither which nor anything else.
+    """
+    return ('supervisord at %s is shutting down or restarting (it answers every call with SHUTDOWN_STATE until it has '
+            'stopped its processes, each within its stopwaitsecs): try again once it is back after a restart, or '
+            'start it again after a shutdown' % url)
+
+
+class ShuttingDown(SupervisorFault):
+    """SHUTDOWN_STATE from the daemon at ``url``: a SupervisorFault whose message says what it means and what to do."""
+
+    def __init__(self, fault_string, method, url):
+        super(ShuttingDown, self).__init__(FAULT_CODES['SHUTDOWN_STATE'], fault_string, method)
+        self.message = shutting_down_message(url)
+        self.args = (self.message,)
 
 
 class NameNotFoundError(SupervisorError):
@@ -182,3 +205,17 @@ class TaskFailed(SupervisorError):
     def of(cls, failures, changed, **result):
         """The failure of a task whose items failed: the message joins their summaries."""
         return cls('; '.join(f.summary() for f in failures), failures, changed, **result)
+
+
+@contextlib.contextmanager
+def failing_with(result, *names):
+    """Within the block, a failure of the task still returns ``names`` from ``result`` (as they are when it fails):
+    keys that RETURN says are returned always. Any SupervisorError becomes a TaskFailed with the same message."""
+    try:
+        yield
+    except TaskFailed as exc:
+        for name in names:
+            exc.result.setdefault(name, result.get(name))
+        raise
+    except SupervisorError as exc:
+        raise TaskFailed(str(exc), **dict((name, result.get(name)) for name in names))

@@ -9,22 +9,15 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.supervisor.control.plugins.module_utils.connection import mask_url
+from ansible_collections.supervisor.control.plugins.module_utils.connection import (
+    connection_argument_spec,
+    mask_url,
+)
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError, TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.task import Task
 
-# No env_fallback here: resolve_settings reads the SUPERVISOR_* environment
-# itself, after an explicit config, as it does for lookups and event sources.
-# A fallback here would fill server_url before config could win.
-CONNECTION_ARGUMENT_SPEC = dict(
-    server_url=dict(type='str'),
-    username=dict(type='str'),
-    password=dict(type='str', no_log=True),
-    config=dict(type='path'),
-    timeout=dict(type='float', default=30.0),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
-)
+# From the one table of connection.py (no env_fallback: see there).
+CONNECTION_ARGUMENT_SPEC = connection_argument_spec()
 
 
 class SupervisorModule(AnsibleModule):

@@ -442,8 +442,8 @@ class ProcessController(Controller):
         return failures
 
     def roll(self, plan, checks=None, pause=0.0, probes=None):
-        """Carry out a rolling plan (``plans.plan_roll``): batch after batch, each process waited for until
-        RUNNING, or ready by its ``checks`` (``{namespec: plans.ReadyCheck}``); a ``rolling.Roll``, whose
+        """Carry out a rolling plan (``rolling_plans.plan_roll``): batch after batch, each process waited for until
+        RUNNING, or ready by its ``checks`` (``{namespec: rolling_plans.ReadyCheck}``); a ``rolling.Roll``, whose
         ``failures`` are those of the roll. The roll stops at the first batch that fails."""
         from ansible_collections.supervisor.control.plugins.module_utils.rolling import Roll
         return Roll(self, plan, checks, pause, probes).run()

@@ -210,7 +210,7 @@ class Probes(object):
 
 
 class Ready(Started):
-    """Started, then ready: RUNNING, and every check of ``ready`` (a ``plans.ReadyCheck``) holds.
+    """Started, then ready: RUNNING, and every check of ``ready`` (a ``rolling_plans.ReadyCheck``) holds.
 
     The checks are tried in the order of their cost: the log (read with the poll), the uptime (from
     the info), then the probes. A process that exits fails; one that supervisord restarts (a crash

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Rolling restarts (issue 23): a pool restarted a few processes at a time, each ready before the next go.
 
-``Roll`` carries out a ``plans.RollPlan`` on a ProcessController (I/O, on its injectable clock):
+``Roll`` carries out a ``rolling_plans.RollPlan`` on a ProcessController (I/O, on its injectable clock):
 each process moves from queued to stopping (``Stopped``), to starting (``Started``, or
 ``readiness.Ready``), to ready or failed. A batch is admitted when the one before it is ready (and
 ``pause`` has passed); in a window, a process is admitted as soon as fewer than ``window`` are out
@@ -21,6 +21,7 @@ __metaclass__ = type
 
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils import rolling_plans
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import (
     REMOVED,
@@ -210,7 +211,7 @@ def check_options(params):
     """Refuse ``rolling``/``ready`` that cannot be used, before anything is read or done: TaskFailed."""
     if params.get('rolling') is None and params.get('ready') is None:
         return
-    refused = plans.check_roll_options(params)
+    refused = rolling_plans.check_roll_options(params)
     if refused:
         raise TaskFailed(refused)
 
@@ -229,18 +230,18 @@ class Rolling(object):
         self.verb = 'restart' if state == 'restarted' else 'start'
         self.rolls = options is not None
         if self.rolls:
-            self.plan = plans.plan_roll(actions, plans.size_values(options['size']), total, options['window'],
-                                        down_first=state == 'restarted')
+            self.plan = rolling_plans.plan_roll(actions, rolling_plans.size_values(options['size']), total,
+                                                options['window'], down_first=state == 'restarted')
             self.pause = options['pause']
         else:  # ready alone: every process at once, as without it
-            self.plan = plans.RollPlan([plans.Batch([a for a in actions if a.steps])] if any(
+            self.plan = rolling_plans.RollPlan([rolling_plans.Batch([a for a in actions if a.steps])] if any(
                 a.steps for a in actions) else [])
             self.pause = 0.0
         self.checks = None
         if params.get('ready') is not None:
             try:
-                self.checks = plans.ready_checks(params['ready'], [a.info for a in self.plan.actions],
-                                                 default_host(task.client.settings))
+                self.checks = rolling_plans.ready_checks(params['ready'], [a.info for a in self.plan.actions],
+                                                         default_host(task.client.settings))
             except ValueError as exc:
                 raise TaskFailed(str(exc))
         self.status = dict((a.namespec, READY) for a in self.plan.actions)  # check mode: as planned

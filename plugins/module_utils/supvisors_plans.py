@@ -23,6 +23,8 @@ __metaclass__ = type
 
 import fnmatch
 
+from ansible_collections.supervisor.control.plugins.module_utils.process_names import is_glob
+
 NAMESPACE = 'supvisors'
 
 # supvisors/ttypes.py
@@ -154,53 +156,85 @@ def cluster_facts(status, instances=None, applications=None, conflicts=None):
 # Applications
 # ---------------------------------------------------------------------------
 
+EVERYTHING = '*'
+
+
+def _names_match(spec, items, names_of):
+    """The items that ``spec`` selects, as ``process_names.match`` reads process names.
+
+    A spec that is an item's name (one of ``names_of(item)``) selects the items so named, whatever characters it
+    holds (``a[1]``, ``q?``); only a spec that names nothing is read as a glob. ``*`` always means every item.
+    """
+    if spec == EVERYTHING:
+        return list(items)
+    exact = [i for i in items if spec in names_of(i)]
+    if exact or not is_glob(spec):
+        return exact
+    return [i for i in items if any(fnmatch.fnmatchcase(name, spec) for name in names_of(i))]
+
+
+def _select(specs, items, names_of, key):
+    """``(selected, unknown)``: the items any spec selects, in the order of ``items``, each once; the specs that
+    select nothing."""
+    chosen = set()
+    unknown = []
+    for spec in specs:
+        found = _names_match(spec, items, names_of)
+        if not found and spec != EVERYTHING:  # every item of an empty list is none, not an unknown name
+            unknown.append(spec)
+        chosen.update(key(i) for i in found)
+    return [i for i in items if key(i) in chosen], unknown
+
+
+def _application_names(info):
+    return (info['application_name'],)
+
+
 def select_applications(names, infos):
     """``(selected, unknown, unmanaged)`` for the names (or globs) asked.
 
-    ``selected`` keeps the order of ``infos`` (Supvisors' order) without
-    duplicates; ``unknown`` lists the names that match nothing;
-    ``unmanaged`` the selected applications that have no rules.
+    A name selects the application so called, whatever characters it holds; a glob is read only when no
+    application has that name, and ``*`` is every application. ``selected`` keeps the order of ``infos``
+    (Supvisors' order) without duplicates; ``unknown`` lists the names that select nothing; ``unmanaged`` the
+    selected applications that have no rules.
     """
-    selected = []
-    unknown = []
-    for name in names:
-        if any(c in name for c in '*?['):
-            found = [i for i in infos if fnmatch.fnmatchcase(i['application_name'], name)]
-        else:
-            found = [i for i in infos if i['application_name'] == name]
-        if not found:
-            unknown.append(name)
-        for info in found:
-            if info['application_name'] not in [s['application_name'] for s in selected]:
-                selected.append(info)
-    order = [i['application_name'] for i in infos]
-    selected.sort(key=lambda i: order.index(i['application_name']))
+    selected, unknown = _select(names, infos, _application_names, lambda i: i['application_name'])
     unmanaged = [i['application_name'] for i in selected if not i.get('managed')]
     return selected, unknown, unmanaged
 
 
+def _instance_names(instance):
+    return tuple(str(instance.get(key) or '') for key in ('host', 'nick_identifier', 'identifier'))
+
+
 def select_instances(specs, instances):
-    """``(selected, unknown)``: the normalized instances whose host, nick or identifier matches a spec (globs)."""
+    """``(selected, unknown)``: the normalized instances whose host, nick or identifier is a spec (or, for a spec
+    that names none, matches it as a glob); all of them without specs."""
     if not specs:
         return list(instances), []
-    selected = []
-    unknown = []
-    for spec in specs:
-        found = [i for i in instances
-                 if any(fnmatch.fnmatchcase(str(i.get(key) or ''), spec)
-                        for key in ('host', 'nick_identifier', 'identifier'))]
-        if not found:
-            unknown.append(spec)
-        selected.extend(i for i in found if i not in selected)
-    order = [i['identifier'] for i in instances]
-    selected.sort(key=lambda i: order.index(i['identifier']))
-    return selected, unknown
+    return _select(specs, instances, _instance_names, lambda i: i['identifier'])
+
+
+def instance_names(instances):
+    """A name for each instance that selects it alone when given back: its host, else its nick (a host may hold
+    several instances), else its identifier."""
+    names = []
+    for instance in instances:
+        alone = [name for name in (instance.get('host'), instance.get('nick_identifier'))
+                 if name and _names_match(name, instances, _instance_names) == [instance]]
+        names.append(alone[0] if alone else instance['identifier'])
+    return names
 
 
 def unknown_message(unknown, infos):
     known = sorted(i['application_name'] for i in infos)
     return 'unknown application%s %s: Supvisors knows %s' % (
         's' if len(unknown) > 1 else '', ', '.join(unknown), ', '.join(known) or 'no application')
+
+
+def unknown_instances_message(unknown, instances):
+    return 'no Supvisors instance matches %s; the instances are %s' % (
+        ', '.join(unknown), ', '.join(instance_names(instances)) or 'none')
 
 
 def unmanaged_message(unmanaged):

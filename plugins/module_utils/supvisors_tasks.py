@@ -17,7 +17,12 @@ __metaclass__ = type
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
-from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault, TaskFailed
+from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    Failure,
+    SupervisorFault,
+    TaskFailed,
+    failing_with,
+)
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import (
     NoSupvisorsError,
     SupvisorsProcessController,
@@ -58,7 +63,7 @@ def start_any(task, controller, fsm):
     infos = controller.all_infos()
     pool, error = S.any_pool(regexes, [P.namespec(i) for i in infos])
     if error:
-        raise TaskFailed(error, supvisors_state=fsm)
+        raise TaskFailed(error, supvisors_state=fsm, started=[])
     members = [i for i in infos if P.namespec(i) in pool]
     result = {'changed': bool(members) and not any(i['statename'] in P.STOPPABLE for i in members),
               'supvisors_state': fsm, 'started': []}
@@ -106,16 +111,24 @@ def run_process_task(task):
     chooses and stopped with ``supvisors.stop_process`` wherever they run.
     """
     params = task.params
-    state = params['state']
-    client = task.client
-    if state == 'signalled':
+    if params['state'] == 'signalled':
         raise TaskFailed('strategy is not used with state=signalled: signal processes without strategy, '
                          'on the daemon where they run')
     if params.get('extra_args'):
         error = S.extra_args_error(params['extra_args'])
         if error:
             raise TaskFailed(error)
-    fsm = operating(client, 'strategy', 'control processes with a strategy')
+    # Its options accepted, the task returns supvisors_state whatever happens: null until it has been read.
+    known = {'supvisors_state': None}
+    with failing_with(known, 'supvisors_state'):
+        return control_processes(task, known)
+
+
+def control_processes(task, known):
+    params = task.params
+    state = params['state']
+    client = task.client
+    fsm = known['supvisors_state'] = operating(client, 'strategy', 'control processes with a strategy')
     controller = SupvisorsProcessController(client, params['timeout'])
     if params.get('any'):
         return start_any(task, controller, fsm)
@@ -235,7 +248,8 @@ def set_disabled(task, programs, disabled):
     if task.check_mode:
         after = S.disable_prediction(table, todo, disabled)
     elif todo:
-        client.multicall_or_raise([('supvisors.%s' % verb, [p, task.params['wait']]) for p in todo])
+        method = 'supvisors.disable' if disabled else 'supvisors.enable'  # spelled out: docs/api-coverage.md greps
+        client.multicall_or_raise([(method, [p, task.params['wait']]) for p in todo])
         after = local_table(client)
     else:
         after = table

@@ -38,6 +38,9 @@ options:
   name:
     description:
       - Application names (supervisord group names declared in a Supvisors rules file), or shell-style globs.
+      - An exact name always wins over a glob reading, as for the names of processes
+        (O(supervisor.control.process#module:name)). V(a[1]) is the application C(a[1]) when there is one, not
+        C(a1); a name is read as a glob only when no application has that name. V(*) is every application.
       - A name that matches no application fails the task, listing the applications Supvisors knows.
       - An application without rules (not I(managed)) fails the task; control its processes with
         M(supervisor.control.process) or M(supervisor.control.group).
@@ -145,8 +148,8 @@ applications:
           hosts: [alpha]
           predicted: false
 failures:
-  description: One entry per application that failed, with its state and failing processes. Only when the task fails.
-  returned: failure
+  description: One entry per application that failed, with its state and failing processes.
+  returned: when applications failed to reach the state (not when the task refuses its options or fails as a whole)
   type: list
   elements: dict
   sample:
@@ -157,12 +160,17 @@ failures:
       processes: [{namespec: "broken:crasher", statename: FATAL, hosts: [], spawn_host: alpha,
                    spawnerr: "Exited too quickly (process log may have details)"}]
 supvisors_state:
-  description: The Supvisors state of the cluster when the task began.
+  description:
+    - The Supvisors state of the cluster when the task began.
+    - Null when it could not be read (a daemon without Supvisors, or that could not be reached).
   returned: always
   type: str
   sample: OPERATION
 server_url:
-  description: The URL of the daemon that was used, without credentials.
+  description:
+    - The URL of the daemon that was used, without credentials.
+    - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
+      read).
   returned: always
   type: str
 '''
@@ -170,7 +178,7 @@ server_url:
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
-from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
+from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed, failing_with
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import (
     ApplicationController,
     describe_application_failures,
@@ -212,15 +220,20 @@ def predict_starts(client, actions, found):
 
 
 def run(task):
+    # supvisors_state is returned always: null until (or unless) it has been read.
+    result = {'changed': False, 'supvisors_state': None}
+    with failing_with(result, 'supvisors_state'):
+        return control(task, result)
+
+
+def control(task, result):
     params = task.params
-    client = task.client
     state = params['state']
-    status = read_status(client, 'supervisor.control.application')
-    fsm = status.get('fsm_statename')
-    result = {'changed': False, 'supvisors_state': fsm}
     if params['strategy'] and state == 'stopped':
-        raise TaskFailed('strategy is only used with state=started or state=restarted, not with state=stopped',
-                         **result)
+        raise TaskFailed('strategy is only used with state=started or state=restarted, not with state=stopped')
+    client = task.client
+    status = read_status(client, 'supervisor.control.application')
+    fsm = result['supvisors_state'] = status.get('fsm_statename')
     allowed = S.allowed_states(state)
     if fsm not in allowed:
         raise TaskFailed(S.bad_state_message(fsm, allowed, 'make applications %s' % state), **result)

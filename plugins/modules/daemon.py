@@ -34,7 +34,8 @@ options:
         daemon's state when it is not (for example SHUTDOWN or FATAL).
       - V(reloaded) rereads the configuration files and applies every added, changed and removed group,
         as C(supervisorctl update) with no argument does. Unchanged when nothing differs.
-        O(keep_stopped) is used only with V(reloaded).
+        O(keep_stopped=true) and O(wait=false) are used only with V(reloaded); with another state they fail the task
+        before anything is done.
       - V(restarted) restarts the daemon (a soft restart, as C(supervisorctl reload)), then waits until it is
         RUNNING again, within O(timeout) seconds. Always changes.
       - V(stopped) shuts the daemon down and waits until it is gone (nothing listens at its address any more),
@@ -59,6 +60,8 @@ options:
   wait:
     description:
       - With O(state=reloaded), wait until the processes of added and changed groups have started.
+      - The other states do not use it (V(restarted) and V(stopped) always wait, within O(timeout)); V(false) with
+        them fails the task.
     type: bool
     default: true
 seealso:
@@ -180,7 +183,10 @@ main_log_cleared:
   type: bool
   version_added: 0.2.0
 server_url:
-  description: The URL of the daemon that was used, without credentials.
+  description:
+    - The URL of the daemon that was used, without credentials.
+    - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
+      read).
   returned: always
   type: str
 '''
@@ -319,7 +325,32 @@ def clear_logs(task, client, which):
     return main_cleared, [P.fullname(info) for info in non_empty]
 
 
+# What a state other than reloaded does instead of what wait=false would change.
+WAITS = {
+    'running': 'starts nothing',
+    'restarted': 'always waits until supervisord is RUNNING again',
+    'stopped': 'always waits until supervisord is gone',
+}
+
+
+def option_error(params):
+    """Why an option does not go with the state, or None: an option the state would ignore."""
+    state = params['state']
+    if state == 'reloaded':
+        return None
+    if params['keep_stopped']:
+        return 'keep_stopped is only used with state=reloaded (groups that an update replaces), not with state=%s' % (
+            state)
+    if not params['wait']:
+        return 'wait=false is only used with state=reloaded (the processes it starts), not with state=%s, which %s' % (
+            state, WAITS[state])
+    return None
+
+
 def run(task):
+    error = option_error(task.params)
+    if error:
+        raise TaskFailed(error)
     client = task.client
     state = task.params['state']
     if state == 'stopped':
@@ -328,13 +359,7 @@ def run(task):
                              'runs; clear them in a task before the one that stops it' % (
                                  ', '.join(task.params['clear_logs'])))
         return stop(task, client)
-    try:
-        facts = daemon_facts(client)
-    except SupervisorFault as fault:
-        if not fault.is_('SHUTDOWN_STATE'):
-            raise
-        raise TaskFailed(not_running(client, 'shutting down or restarting') + ': it answers every call with '
-                         'SHUTDOWN_STATE until it has stopped its processes')
+    facts = daemon_facts(client)  # SHUTDOWN_STATE (shutting down or restarting) is raised as one line
     if facts['state'] != 'RUNNING':
         raise TaskFailed(not_running(client, facts['state']), supervisord=facts)
     if state == 'restarted':

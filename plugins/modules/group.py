@@ -53,7 +53,9 @@ options:
         inventory plugin gives one host per instance, with its C(supervisor_server_url))."
       - With V(disabled) and V(enabled), RV(processes) are the processes of those programs on this daemon, each with
         C(disabled); in check mode, as the change would leave them (a running process of a program to disable
-        STOPPED). Enabling starts nothing. Not with O(keep_stopped=true), which fails the task.
+        STOPPED). Enabling starts nothing.
+      - O(keep_stopped=true) is only used with V(present); with any other state it fails the task before anything is
+        done.
     type: str
     choices: [present, absent, started, stopped, restarted, disabled, enabled]
     default: present
@@ -218,7 +220,10 @@ not_restarted:
   sample: ['pool:pool_3', 'pool:pool_5', 'pool:pool_6']
   version_added: 0.2.0
 server_url:
-  description: The URL of the daemon that was used, without credentials.
+  description:
+    - The URL of the daemon that was used, without credentials.
+    - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
+      read).
   returned: always
   type: str
 '''
@@ -250,9 +255,6 @@ def _supvisors_run(task, names):
     if params['numprocs'] is not None and (len(names) != 1 or state != 'present'):
         raise TaskFailed('numprocs needs exactly one program name and state=present, got name=%s state=%s' % (
             ', '.join(names) or '[]', state))
-    if params['keep_stopped']:
-        raise TaskFailed('keep_stopped is only used with state=present (groups that an update replaces), not with %s'
-                         % ('numprocs' if params['numprocs'] is not None else 'state=%s' % state))
     from ansible_collections.supervisor.control.plugins.module_utils import supvisors_tasks
     if params['numprocs'] is not None:
         result = supvisors_tasks.update_numprocs(task, names[0], params['numprocs'])
@@ -266,6 +268,10 @@ def run(task):
     params = task.params
     names = [n.strip() for n in params['name']]
     state = params['state']
+    # Before anything is read: only an update replaces groups, and numprocs replaces none.
+    if params['keep_stopped'] and (state != 'present' or params['numprocs'] is not None):
+        raise TaskFailed('keep_stopped is only used with state=present (groups that an update replaces), not with %s'
+                         % ('numprocs' if params['numprocs'] is not None else 'state=%s' % state))
     check_rolling(params)
     client = task.client
     if params['numprocs'] is not None or state in ('disabled', 'enabled'):

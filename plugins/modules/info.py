@@ -15,6 +15,9 @@ description:
   - Returns facts about a supervisord daemon and its processes in one round trip (C(system.multicall)).
   - Changes nothing.
   - When the daemon has the Supvisors XML-RPC interface, also returns RV(supvisors), the cluster facts.
+  - A daemon that is shutting down or restarting is no error. RV(supervisord) says C(SHUTDOWN_STATE), and the task
+    warns. supervisord then answers every call with that fault until it has stopped its processes, and says nothing
+    else (not even which of the two), so RV(processes), RV(groups) and RV(config) are left out rather than empty.
 author:
   - supervisor.control developers (@supervisor-control)
 extends_documentation_fragment:
@@ -62,7 +65,10 @@ supervisord:
   type: dict
   contains:
     state:
-      description: C(RUNNING), C(RESTARTING), C(SHUTDOWN) or C(FATAL).
+      description:
+        - C(RUNNING) (or C(FATAL)), as C(supervisor.getState) says.
+        - C(SHUTDOWN_STATE) while supervisord is shutting down or restarting; the other keys but C(server_url) are
+          then null.
       type: str
       sample: RUNNING
     statecode:
@@ -89,12 +95,12 @@ supervisord:
       type: str
 processes:
   description: Every process, in supervisord's order, with the keys that M(supervisor.control.process) returns.
-  returned: success
+  returned: success, but not while supervisord is shutting down or restarting
   type: list
   elements: dict
 groups:
   description: Each group name with the full names of its processes.
-  returned: success
+  returned: success, but not while supervisord is shutting down or restarting
   type: dict
   sample: {"web": ["web:web_a", "web:web_b"], "sleeper": ["sleeper"]}
 config:
@@ -105,7 +111,7 @@ config:
       C(startsecs), C(stopsignal), C(stopwaitsecs), and for C(stdout) and C(stderr) each C(_logfile),
       C(_logfile_backups), C(_logfile_maxbytes), C(_capture_maxbytes), C(_events_enabled) and C(_syslog)
       (C(stdout_logfile)...); 4.2.5 added C(directory), C(uid) and C(serverurl).
-  returned: when requested
+  returned: when requested, but not while supervisord is shutting down or restarting
   type: list
   elements: dict
 supvisors:
@@ -142,7 +148,10 @@ supvisors:
       type: list
       elements: dict
 server_url:
-  description: The URL of the daemon that was used, without credentials.
+  description:
+    - The URL of the daemon that was used, without credentials.
+    - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
+      read).
   returned: always
   type: str
 '''
@@ -150,7 +159,8 @@ server_url:
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
-from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
+from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import SHUTDOWN_STATE, read_daemon_facts
+from ansible_collections.supervisor.control.plugins.module_utils.errors import shutting_down_message
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
 
 
@@ -160,16 +170,16 @@ def run(task):
     if 'config' in task.params['gather']:
         more.append(('supervisor.getAllConfigInfo', []))
     # Supvisors' facts in the same round trip: a plain supervisord answers them with faults.
-    facts, answers = read_daemon_facts(client, more, optional=supvisors_controller.FACT_CALLS)
-    infos = answers[0]
-    result = {
-        'changed': False,
-        'supervisord': facts,
-        'processes': [P.normalize(i) for i in infos],
-        'groups': P.groups_of(infos),
-    }
-    if len(more) > 1:
-        result['config'] = to_builtin(answers[1])
+    facts, answers = read_daemon_facts(client, more, optional=supvisors_controller.FACT_CALLS, shutting_down=True)
+    result = {'changed': False, 'supervisord': facts}
+    if facts['state'] == SHUTDOWN_STATE:
+        # It answers nothing of its processes: listing none would say that it has none.
+        task.warn(shutting_down_message(client.url))
+    else:
+        result['processes'] = [P.normalize(i) for i in answers[0]]
+        result['groups'] = P.groups_of(answers[0])
+        if len(more) > 1:
+            result['config'] = to_builtin(answers[1])
     cluster = supvisors_controller.facts_from(answers[len(more):])
     if cluster is not None:
         result['supvisors'] = cluster

@@ -155,9 +155,9 @@ EXAMPLES = r'''
     strategy: LESS_LOADED
     server_url: http://node1:60000
 
-- name: Stop everything on a remote daemon
+- name: Stop every process on a remote daemon ("*" always means every process; all would name a program called all)
   supervisor.control.process:
-    name: all
+    name: "*"
     state: stopped
     server_url: http://app1.example.com:9001
     username: admin
@@ -235,8 +235,8 @@ processes:
       type: str
 started:
   description: With O(any=true), the process Supvisors started (at most one), or an empty list when one ran already
-    (and in check mode).
-  returned: with O(any=true)
+    (and in check mode, and when the task fails before it starts one).
+  returned: with O(any=true), unless the task refuses its options
   type: list
   elements: str
   sample: ['pool:worker_03']
@@ -274,8 +274,8 @@ not_restarted:
   sample: ['pool:pool_3', 'pool:pool_5', 'pool:pool_6']
   version_added: 0.2.0
 failures:
-  description: Why processes failed to reach the state, one entry per process. Only when the task fails.
-  returned: failure
+  description: Why processes failed to reach the state, one entry per process.
+  returned: when processes failed to reach the state (not when the task refuses its options or fails as a whole)
   type: list
   elements: dict
   sample:
@@ -286,8 +286,18 @@ failures:
       exitstatus: 3
       stderr_tail: "ImportError: no module named app\n"
       main_log: ["2026-11-23 10:00:00,000 INFO exited: api (exit status 3; not expected)"]
+supvisors_state:
+  description:
+    - With O(strategy), the Supvisors state of the cluster when the task began (it acts only in C(OPERATION)).
+    - Null when it could not be read (a daemon without Supvisors, or that could not be reached).
+  returned: with O(strategy), unless the task refuses its options
+  type: str
+  sample: OPERATION
 server_url:
-  description: The URL of the daemon that was used, without credentials.
+  description:
+    - The URL of the daemon that was used, without credentials.
+    - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
+      read).
   returned: always
   type: str
   sample: unix:///run/supervisor.sock

@@ -84,7 +84,7 @@ EXAMPLES = r'''
 RETURN = r'''
 result:
   description: The answer of the method.
-  returned: success
+  returned: success, but not in check mode for a method that changes state (it is not called)
   type: raw
   sample: {"statecode": 1, "statename": "RUNNING"}
 read_only:
@@ -92,7 +92,10 @@ read_only:
   returned: success
   type: bool
 server_url:
-  description: The URL of the daemon that was used, without credentials.
+  description:
+    - The URL of the daemon that was used, without credentials.
+    - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
+      read).
   returned: always
   type: str
 '''

@@ -44,6 +44,7 @@ options:
   newline:
     description:
       - Append a newline to O(chars).
+      - V(false) with an empty O(chars) fails the task, which would send nothing.
     type: bool
     default: true
 notes:
@@ -67,7 +68,10 @@ sent_to:
   elements: str
   sample: [worker]
 server_url:
-  description: The URL of the daemon that was used, without credentials.
+  description:
+    - The URL of the daemon that was used, without credentials.
+    - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
+      read).
   returned: always
   type: str
 '''
@@ -84,8 +88,10 @@ REASONS = {
 
 
 def run(task):
-    client = task.client
     chars = task.params['chars'] + ('\n' if task.params['newline'] else '')
+    if not chars:
+        raise TaskFailed('chars is empty and newline=false: there is nothing to send')
+    client = task.client
     unsendable = find_unsendable(task.params['chars'], 'chars')
     if unsendable:
         raise TaskFailed('%s: supervisord cannot receive it' % unsendable)

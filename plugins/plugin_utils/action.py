@@ -58,9 +58,7 @@ class SupervisorAction(NormalAction):
             return super(SupervisorAction, self).run(tmp, task_vars)
         display.vvv('supervisor.control.%s: running in-process on the controller' % self.MODULE,
                     host=self._play_context.remote_addr)
-        environment = {}
-        self._compute_environment_string(environment)
-        with _environment(environment):
+        with _environment(task_environment(self)):
             return run_in_process(importlib.import_module(MODULES + self.MODULE), self._task.action,
                                   dict(self._task.args), check_mode=bool(self._task.check_mode),
                                   diff=bool(self._task.diff))
@@ -89,7 +87,7 @@ def run_in_process(module, module_name, args, check_mode=False, diff=False):
     spec.update(module.ARGUMENT_SPEC)
     params = dict((key, _plain(value)) for key, value in args.items() if not key.startswith('_ansible_'))
     validation = ArgumentSpecValidator(spec).validate(params)
-    secrets = set(validation._no_log_values)
+    secrets = no_log_values(validation)
     warnings = []
 
     def finish(result):
@@ -158,3 +156,29 @@ def _environment(variables):
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+# -- The private ansible-core APIs that the collection uses --------------------------------------
+# ansible-core has no public API for these two. Every private use is here, and
+# tests/unit/test_core_private.py runs both on each ansible-core the collection supports
+# (2.16 and 2.19): it fails the day one of them changes.
+
+def no_log_values(validation):
+    """The values to mask that ``ArgumentSpecValidator.validate`` found (``no_log`` options, nested ones too).
+
+    A shipped module gets them as ``AnsibleModule.no_log_values``; the validator's
+    result keeps them only as ``_no_log_values``.
+    """
+    return set(validation._no_log_values)
+
+
+def task_environment(action):
+    """The task's ``environment:`` keyword, templated and merged, as a shipped module's process gets it.
+
+    ``ActionBase._compute_environment_string`` is what every action plugin calls for
+    it; it returns the shell's prefix and fills ``raw_environment_out`` with the
+    variables themselves.
+    """
+    environment = {}
+    action._compute_environment_string(environment)
+    return environment

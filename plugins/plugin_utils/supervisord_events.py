@@ -5,9 +5,6 @@
 """The events of the supervisor.control.supervisord source, polled or pushed: their envelope, and what two
 polls of one daemon differ by. Pure: no I/O, unit-tested without a daemon."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 from ansible_collections.supervisor.control.plugins.module_utils.process_names import namespec, normalize
 
 RUNNING = 'RUNNING'

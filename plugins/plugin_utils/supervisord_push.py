@@ -24,8 +24,9 @@ PROCESS_PREFIX = 'PROCESS_STATE_'
 GROUP_EVENTS = {'PROCESS_GROUP_ADDED': 'ADDED', 'PROCESS_GROUP_REMOVED': 'REMOVED'}
 DAEMON_EVENTS = {'SUPERVISOR_STATE_CHANGE_RUNNING': ('RUNNING', 1),
                  'SUPERVISOR_STATE_CHANGE_STOPPING': ('STOPPING', None)}
-# How many supervisord runs (boots) per host the de-duplication remembers.
-BOOTS_KEPT = 4
+# How many listener streams (a run of supervisord, a pool, a listener) per host the
+# de-duplication remembers: the newest.
+STREAMS_KEPT = 8
 
 
 class BadRecord(ValueError):
@@ -54,8 +55,12 @@ def parse_record(body):
             raise BadRecord('%s must be a non-empty string' % key)
     for key in ('serial', 'poolserial'):
         _int(record, key)
-    if 'dropped' in record:
-        _int(record, 'dropped')
+    for key in ('dropped', 'missing'):
+        if key in record:
+            _int(record, key)
+    for key in ('pool', 'listener'):
+        if record.get(key) is not None and not isinstance(record[key], str):
+            raise BadRecord('%s must be a string' % key)
     if not isinstance(record.get('payload'), dict):
         raise BadRecord('payload must be an object')
     if 'processes' in record and not (isinstance(record['processes'], list) and all(
@@ -66,31 +71,44 @@ def parse_record(body):
 
 
 class Deduplicator(object):
-    """Per host and supervisord run: drops what was seen, counts what is missing.
+    """Per listener stream: drops what was seen, counts what is missing.
 
-    supervisord numbers events with ``serial`` (shared by all its listener pools,
-    so another pool makes holes in it) and ``poolserial`` (this pool's own
-    count, without holes): a duplicate has a serial already seen, a gap is a
-    jump in poolserial. A pool re-created by ``supervisorctl update`` starts its
-    poolserial again within the same run: no gap is counted across that.
+    A stream is what one listener delivers: one host, one run of supervisord
+    (``boot``), one pool, one listener process of that pool. supervisord hands each
+    event of a pool to one of its listeners, with ``serial`` (shared by all pools,
+    so other pools make holes in it) and ``poolserial`` (this pool's own count,
+    without holes); the listener delivers them in that order. A resent record has
+    a serial already seen in its stream: a duplicate. Two pools that subscribe to
+    the same event both deliver it (same serial, another ``pool``), and neither is
+    a duplicate of the other.
+
+    Each lost event is counted once: the listener reports in a record the events it
+    let go before it (``dropped``) and those supervisord never handed it
+    (``missing``); the jump in poolserial from the previous record of the stream
+    is their sum. Whatever the jump holds beyond that never arrived either (a
+    listener that does not count them, or a loss on the way): it is added to
+    ``missing``. A pool made anew by ``supervisorctl update`` starts its poolserial
+    again within the same run: no jump is counted across that.
     """
 
     def __init__(self):
-        self.hosts = {}     # host -> {boot: (serial, poolserial)}, oldest boot first
+        self.hosts = {}     # host -> {(boot, pool, listener): (serial, poolserial)}, oldest first
 
     def check(self, record):
-        """(is_new, missing): missing is how many events of this pool never arrived before it."""
-        boots = self.hosts.setdefault(record['host'], {})
+        """(is_new, missing): missing is how many events of this stream never arrived before it."""
+        streams = self.hosts.setdefault(record['host'], {})
+        stream = (record['boot'], record.get('pool'), record.get('listener'))
         serial, poolserial = record['serial'], record['poolserial']
-        last = boots.get(record['boot'])
+        last = streams.get(stream)
         if last is not None and serial <= last[0]:
             return False, 0
-        missing = poolserial - last[1] - 1 if last is not None and poolserial > last[1] else 0
-        boots.pop(record['boot'], None)
-        boots[record['boot']] = (serial, poolserial)
-        while len(boots) > BOOTS_KEPT:
-            del boots[next(iter(boots))]
-        return True, missing
+        counted = record.get('dropped', 0) + record.get('missing', 0)
+        jump = poolserial - last[1] - 1 if last is not None and poolserial > last[1] else 0
+        streams.pop(stream, None)
+        streams[stream] = (serial, poolserial)
+        while len(streams) > STREAMS_KEPT:
+            del streams[next(iter(streams))]
+        return True, record.get('missing', 0) + max(0, jump - counted)
 
 
 def _process_data(payload):
@@ -105,6 +123,9 @@ def events(record, missing=0):
     host, eventname, payload = record['host'], record['eventname'], record['payload']
     common = {'pushed': True, 'eventname': eventname, 'serial': record['serial'],
               'poolserial': record['poolserial'], 'boot': record['boot'], 'time': record.get('time')}
+    for key in ('pool', 'listener'):
+        if record.get(key) is not None:
+            common[key] = record[key]
     if record.get('dropped'):
         common['dropped'] = record['dropped']
     if missing:

@@ -10,18 +10,18 @@ heartbeat watch of the link: no socket here, so all of it is unit-tested
 without a publisher. The source file keeps the two transports.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import asyncio
 import collections
 import json
 import time
 
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import host_of
-from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import boolean, number
-
-WHO = 'supervisor.control.supvisors'
+from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import (
+    Refused,
+    checked_timeout,
+    connection_spec,
+    read_options,
+)
 
 HEADERS = ('supvisors', 'instance', 'application', 'process', 'event', 'hstats', 'pstats')
 DEFAULT_TYPES = ('supvisors', 'instance', 'application', 'process', 'event')
@@ -50,48 +50,44 @@ PLURALS = {
 }
 
 
+# The source's arguments: what DOCUMENTATION says (tests/sanity/test_event_source_docs.py checks that both agree).
+# The snapshot's connection options are the modules', with a shorter timeout: a snapshot that waits
+# holds up the events behind it.
+SPEC = dict(
+    host=dict(type='str', default='localhost'),
+    port=dict(type='int', required=True, hint='the event_port of [rpcinterface:supvisors]',
+              check=(lambda port: 0 < port < 65536, '1-65535')),
+    link=dict(type='str', default='zmq'),
+    types=dict(type='list', elements='str', default=list(DEFAULT_TYPES)),
+    heartbeat=dict(type='float', default=15.0, check=(lambda seconds: seconds >= 0, '0 or more')),
+    snapshot=dict(type='bool', default=False),
+    high_water_mark=dict(type='int', default=1000, check=(lambda count: count >= 0, '0 (no limit) or more')),
+    **connection_spec(timeout=10.0)
+)
+LINKS = {'zmq': 'zmq', 'websocket': 'websocket', 'ws': 'websocket', 'websockets': 'websocket'}
+
+
 class Options(object):
     """The source's arguments, checked once at start (a wrong one fails the rulebook with its message)."""
 
     def __init__(self, args):
-        args = dict(args or {})
-        self.host = str(args.get('host') or 'localhost')
-        if args.get('port') in (None, ''):
-            raise ValueError('supervisor.control.supvisors: port is required (the event_port of '
-                             '[rpcinterface:supvisors])')
-        try:
-            self.port = int(args['port'])
-        except (TypeError, ValueError):
-            raise ValueError('supervisor.control.supvisors: port must be a number, got %r' % (args['port'],))
-        if not 0 < self.port < 65536:
-            raise ValueError('supervisor.control.supvisors: port %d is out of range' % self.port)
-        self.link = str(args.get('link') or 'zmq').lower()
-        if self.link in ('ws', 'websockets'):
-            self.link = 'websocket'
-        if self.link not in ('zmq', 'websocket'):
-            raise ValueError('supervisor.control.supvisors: link must be zmq or websocket, got %r' % self.link)
-        types = args.get('types')
-        if types is None:
-            types = list(DEFAULT_TYPES)
-        elif isinstance(types, str):
-            types = [t.strip() for t in types.split(',') if t.strip()]
+        options = read_options(SPEC, args)
+        self.host = options['host']
+        self.port = options['port']
+        self.link = LINKS.get(options['link'].lower())
+        if self.link is None:
+            raise Refused('link must be zmq or websocket, got %r' % options['link'])
+        types = options['types']
         unknown = [t for t in types if t not in HEADERS]
         if unknown or not types:
-            raise ValueError('supervisor.control.supvisors: unknown types %s; choose among %s' % (
-                ', '.join(map(str, unknown)) or '(none)', ', '.join(HEADERS)))
+            raise Refused('unknown types %s; choose among %s' % (', '.join(unknown) or '(none)', ', '.join(HEADERS)))
         self.types = list(dict.fromkeys(types))
-        self.heartbeat = number(args, 'heartbeat', 15, float, WHO, empty=0.0)  # null: no heartbeat
-        self.timeout = number(args, 'timeout', 10, float, WHO) or 10
-        self.high_water_mark = number(args, 'high_water_mark', 1000, int, WHO)
-        if self.heartbeat < 0:
-            raise ValueError('supervisor.control.supvisors: heartbeat must be 0 or more')
-        if self.high_water_mark < 0:
-            raise ValueError('supervisor.control.supvisors: high_water_mark must be 0 (no limit) or more')
-        self.snapshot = boolean(args.get('snapshot', False))
-        self.connection = dict(
-            server_url=args.get('server_url') or (None if args.get('config') else 'http://%s:9001' % self.host),
-            username=args.get('username'), password=args.get('password'),
-            config=args.get('config'), timeout=self.timeout)
+        self.heartbeat = options['heartbeat']
+        self.high_water_mark = options['high_water_mark']
+        self.snapshot = options['snapshot']
+        checked_timeout(options['timeout'])
+        # Resolved as the modules resolve them (server_url, config, the SUPERVISOR_* environment, ...).
+        self.connection = options
 
     @property
     def accepted(self):
@@ -271,10 +267,6 @@ class Counter(object):
             self.logger.warning('supervisor.control.supvisors: skipped %d %s so far (latest: %s)',
                                 count, problem.kind if count == 1 else PLURALS.get(problem.kind, problem.kind),
                                 problem.detail)
-
-    @property
-    def total(self):
-        return sum(self.counts.values())
 
     def summary(self):
         if self.counts:

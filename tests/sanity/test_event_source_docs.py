@@ -83,3 +83,31 @@ def test_examples_are_rulebooks_that_use_the_source(name):
             assert set(args) <= set(options), (ruleset['name'], sorted(set(args) - set(options)))
         for rule in ruleset['rules']:
             assert rule.get('condition') and rule.get('action'), rule
+
+
+def specs():
+    """What each source reads, by name (the Supvisors source's is in its pure module)."""
+    from tests.support.eda import load_source
+    from ansible_collections.supervisor.control.plugins.plugin_utils import push_endpoint, supvisors_events
+    return {'supervisord': (load_source('supervisord').SPEC, {'listen': push_endpoint.SPEC}),
+            'supvisors': (supvisors_events.SPEC, {})}
+
+
+def assert_documented(documented, spec, where):
+    assert sorted(documented) == sorted(spec), where
+    for option, entry in spec.items():
+        doc = documented[option]
+        assert (doc['type'], doc.get('default'), bool(doc.get('required'))) == (
+            entry.get('type', 'str'), entry.get('default'), bool(entry.get('required'))), (where, option)
+        if entry.get('type') == 'list':
+            assert doc['elements'] == entry.get('elements', 'str'), (where, option)
+
+
+@pytest.mark.parametrize('name', SOURCES)
+def test_the_documented_options_are_the_options_the_source_reads(name):
+    """A source refuses what its spec does not have: its DOCUMENTATION must say exactly that spec."""
+    documented = yaml.safe_load(module_strings(name)['DOCUMENTATION'])['options']
+    spec, nested = specs()[name]
+    assert_documented(documented, spec, name)
+    for option, suboptions in nested.items():
+        assert_documented(documented[option]['suboptions'], suboptions, '%s.%s' % (name, option))

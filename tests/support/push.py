@@ -8,6 +8,7 @@ and answers whatever status the test sets (503 plays a receiver that is down).
 import http.server
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -33,17 +34,22 @@ def write_token(directory, token=TOKEN):
     return path
 
 
-def listener_section(url, directory, host='app1', spool=True, extra_args='', events=EVENTS):
-    """``extra_sections`` entry for a Supervisord whose listener posts to ``url``."""
+def listener_section(url, directory, host='app1', spool=True, extra_args='', events=EVENTS, name='push',
+                     **options):
+    """``extra_sections`` entry for a Supervisord whose listener posts to ``url``.
+
+    ``spool``: True for NAME-spool.jsonl in ``directory``, or the directory to put it in.
+    ``options`` go to the section as they are (``buffer_size=5``, ``numprocs=2``...).
+    """
     command = '%s %s --url %s --host %s --token-file %s --backoff-max 0.5' % (
         SYSTEM_PYTHON, LISTENER, url, host, write_token(directory))
     if spool:
-        command += ' --spool %s' % os.path.join(directory, 'push-spool.jsonl')
+        command += ' --spool %s' % os.path.join(directory if spool is True else spool, '%s-spool.jsonl' % name)
     if extra_args:
         command += ' ' + extra_args
-    return {'eventlistener:push': {
+    return {'eventlistener:%s' % name: dict({
         'command': command, 'events': events, 'buffer_size': 1024, 'startsecs': 0, 'autorestart': True,
-        'stdout_logfile': 'NONE', 'stderr_logfile': os.path.join(directory, 'push.err')}}
+        'stdout_logfile': 'NONE', 'stderr_logfile': os.path.join(directory, '%s.err' % name)}, **options)}
 
 
 class Receiver(object):
@@ -109,6 +115,68 @@ def wait_until(predicate, timeout=30, what='the condition'):
         if time.monotonic() > deadline:
             raise AssertionError('%s did not hold within %ss' % (what, timeout))
         time.sleep(0.05)
+
+
+def assert_accounted(records):
+    """Every event of the pool up to the last record: delivered once and in order, or counted once.
+
+    ``records`` are what one listener (one boot, one pool) delivered: a poolserial never
+    delivered must be in a ``dropped`` (the listener let it go) or a ``missing`` (supervisord
+    never handed it to the listener) of a later record, and only once.
+    """
+    poolserials = [r['poolserial'] for r in records]
+    assert poolserials == sorted(set(poolserials)), 'poolserials twice or out of order: %s' % poolserials
+    dropped = sum(r.get('dropped', 0) for r in records)
+    missing = sum(r.get('missing', 0) for r in records)
+    assert (len(records), dropped, missing, len(records) + dropped + missing) == (
+        len(records), dropped, missing, poolserials[-1] + 1), 'delivered, dropped, missing, and their sum ' \
+        'against the %d events of the pool: %s' % (poolserials[-1] + 1, poolserials)
+    return dropped, missing
+
+
+def kill_listener(daemon, name='push'):
+    """SIGKILL the listener, wait until supervisord runs a new one; the pid of the killed one."""
+    first = daemon.info(name)['pid']
+    os.kill(first, signal.SIGKILL)
+    wait_until(lambda: daemon.info(name)['pid'] not in (0, first) and daemon.info(name)['statename'] == 'RUNNING',
+               what='a new listener')
+    return first
+
+
+def sentinel_accounted(receiver, daemon):
+    """Start ``sentinel``; once its RUNNING arrives, every event before it is accounted: (dropped, missing)."""
+    daemon.start_process('sentinel')
+    return assert_accounted(receiver.wait_for(is_running('sentinel'), what='the sentinel'))
+
+
+def spooled(text):
+    """The records in the text of a spool file (its other lines are the listener's own notes)."""
+    found = []
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:          # a line being written
+            continue
+        if isinstance(entry, dict) and 'eventname' in entry:
+            found.append(entry)
+    return found
+
+
+def last_spooled(text, daemon, name):
+    """Whether the last record in a spool file's text is the RUNNING of process ``name`` as it runs now.
+
+    Its pid tells the last start from an earlier one that a slow listener spooled last so far.
+    """
+    records = spooled(text)
+    return bool(records) and (records[-1]['eventname'], records[-1]['payload'].get('processname'),
+                              records[-1]['payload'].get('pid')) == (
+        'PROCESS_STATE_RUNNING', name, daemon.info(name)['pid'])
+
+
+def is_running(name):
+    """A predicate on the received records: ``name`` has come to RUNNING."""
+    return lambda records: any(r['eventname'] == 'PROCESS_STATE_RUNNING' and r['payload'].get('processname') == name
+                               for r in records)
 
 
 def of_process(records, name):

@@ -20,6 +20,7 @@ API::
         options={'synchro_options': 'STRICT'},  # more [rpcinterface:supvisors] options
         supervisord_options={'loglevel': 'debug'},
         venv_bin=None,                        # the bin directory with supervisord (default .venv-supvisors/bin)
+        credentials=('admin', 'secret'),      # optional: basic auth on every inet_http_server
     )
     with cluster:                              # or cluster.start() ... cluster.cleanup()
         cluster.start()                        # starts every instance, waits for OPERATION on all
@@ -99,7 +100,7 @@ CTL_FACTORY = 'supvisors.supvisorsctl:make_supvisors_controller_plugin'
 class SupvisorsCluster(object):
     def __init__(self, hosts, programs=None, host_programs=None, groups=None, rules=None,
                  event_link='ZMQ', http_port=60000, event_port=60002, options=None,
-                 supervisord_options=None, directory=None, extra_hosts=None, venv_bin=None):
+                 supervisord_options=None, directory=None, extra_hosts=None, venv_bin=None, credentials=None):
         self.hosts = list(hosts)
         self.programs = dict(programs or {})
         self.host_programs = dict(host_programs or {})
@@ -114,6 +115,7 @@ class SupvisorsCluster(object):
         self.directory = directory or tempfile.mkdtemp(prefix='supvisors-')
         self.extra_hosts = extra_hosts
         self.venv_bin = venv_bin or SUPVISORS_VENV_BIN
+        self.credentials = credentials
         self.network = None
         self.procs = {}
 
@@ -166,12 +168,13 @@ class SupvisorsCluster(object):
                 handle.write(self.rules)
             supvisors['rules_files'] = rules_file
         supvisors.update(self.options)
+        auth = dict(zip(('username', 'password'), self.credentials or ()))
         parts = [
             _ini('supervisord', supervisord),
-            _ini('inet_http_server', {'port': '%s:%d' % (self.address(host), self.http_port)}),
+            _ini('inet_http_server', dict(auth, port='%s:%d' % (self.address(host), self.http_port))),
             _ini('rpcinterface:supervisor',
                  {'supervisor.rpcinterface_factory': 'supervisor.rpcinterface:make_main_rpcinterface'}),
-            _ini('supervisorctl', {'serverurl': self.host_url(host)}),
+            _ini('supervisorctl', dict(auth, serverurl=self.host_url(host))),
             _ini('rpcinterface:supvisors', supvisors),
             _ini('ctlplugin:supvisors', {'supervisor.ctl_factory': CTL_FACTORY}),
         ]
@@ -264,7 +267,8 @@ class SupvisorsCluster(object):
 
     # --- talking to it --------------------------------------------------
     def client(self, host, timeout=10):
-        return SupervisorClient(parse_server_url(self.server_url(host), timeout=timeout))
+        username, password = self.credentials or (None, None)
+        return SupervisorClient(parse_server_url(self.server_url(host), username, password, timeout=timeout))
 
     def rpc(self, host, method, *params):
         return self.client(host).call(method, *params)

@@ -65,9 +65,10 @@ class Listener(object):
 
 
 class TLSProxy(Listener):
-    def __init__(self, backend_port, cert, key, address=('127.0.0.1', 0)):
-        """Listen on ``address`` (any loopback address, 127.0.0.N: a host of its own; port 0: any free one)."""
-        self.backend = ('127.0.0.1', backend_port)
+    def __init__(self, backend_port, cert, key, address=('127.0.0.1', 0), backend_host='127.0.0.1'):
+        """Listen on ``address`` (any loopback address, 127.0.0.N: a host of its own; port 0: any free one)
+        and pass the bytes to ``backend_host:backend_port``."""
+        self.backend = (backend_host, backend_port)
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
         listener = socket.socket()

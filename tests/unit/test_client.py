@@ -99,6 +99,21 @@ def test_multicall_results_are_bare_and_faults_are_structs(server):
                               % client.settings.port)
 
 
+def test_shutdown_state_says_shutting_down_or_restarting_and_what_to_do(server):
+    """supervisord gives a bare SHUTDOWN_STATE from the moment it is asked to shut down or to restart."""
+    client = server(body=response([{'faultCode': 6, 'faultString': 'SHUTDOWN_STATE'}]))
+    (fault,) = client.multicall([('supervisor.getState', [])])
+    assert (fault.name, fault.method) == ('SHUTDOWN_STATE', 'supervisor.getState')
+    assert str(fault) == (
+        'supervisord at %s is shutting down or restarting (it answers every call with SHUTDOWN_STATE until it has '
+        'stopped its processes, each within its stopwaitsecs): try again once it is back after a restart, or start '
+        'it again after a shutdown' % client.url)
+    # Without a URL (a fault made elsewhere), the detail is as true.
+    assert str(SupervisorFault(6, 'SHUTDOWN_STATE', 'supervisor.getState')) == (
+        'supervisor.getState failed with SHUTDOWN_STATE: supervisord is shutting down or restarting, and answers no '
+        'call until it has stopped its processes')
+
+
 LOG_TEXT = u'\x1b[31mred\x1b[0m nul:\x00 bell:\x07 tab:\t cr:\r crlf:\r\n caf\u00e9 \U0001f600\n'
 
 

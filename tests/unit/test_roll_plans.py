@@ -1,4 +1,4 @@
-"""plans.py's rolling part (issue 23), pure: Ansible's serial arithmetic, batches, templates, the options' checks."""
+"""rolling_plans.py (issue 23), pure: Ansible's serial arithmetic, batches, templates, the options' checks."""
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -9,6 +9,7 @@ ensure_collection_link()
 from ansible.executor.playbook_executor import PlaybookExecutor  # noqa: E402
 
 from ansible_collections.supervisor.control.plugins.module_utils import plans  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import rolling_plans  # noqa: E402
 
 
 # --- the serial arithmetic, against Ansible's documented examples ---------------------------------
@@ -23,7 +24,7 @@ from ansible_collections.supervisor.control.plugins.module_utils import plans  #
     ('1%', 20, [1] * 20),                    # "the number of hosts per pass will always be 1 or greater"
 ], ids=str)
 def test_serial_sizes_are_those_of_ansibles_documented_examples(size, total, sizes):
-    assert plans.serial_sizes(plans.size_values(size), total) == sizes
+    assert rolling_plans.serial_sizes(rolling_plans.size_values(size), total) == sizes
 
 
 class _Inventory(object):
@@ -53,7 +54,7 @@ def ansible_batches(serial, total):
 @given(st.lists(st.one_of(st.integers(1, 40), st.integers(0, 150).map(lambda p: '%d%%' % p)), min_size=1,
                 max_size=4), st.integers(1, 120))
 def test_serial_sizes_are_those_of_ansible_core_itself(serial, total):
-    assert plans.serial_sizes(plans.size_values(serial), total) == ansible_batches(serial, total)
+    assert rolling_plans.serial_sizes(rolling_plans.size_values(serial), total) == ansible_batches(serial, total)
 
 
 @pytest.mark.parametrize('size, message', [
@@ -67,7 +68,7 @@ def test_serial_sizes_are_those_of_ansible_core_itself(serial, total):
 ], ids=str)
 def test_a_size_that_is_none_is_refused_naming_it(size, message):
     with pytest.raises(ValueError) as raised:
-        plans.size_values(size)
+        rolling_plans.size_values(size)
     assert str(raised.value) == message
 
 
@@ -85,7 +86,7 @@ def batches(plan):
 def test_a_restart_rolls_the_down_processes_first_together_then_the_rest_in_order():
     infos = [info('pool_1'), info('pool_2', 'FATAL'), info('pool_3'), info('pool_4', 'STOPPED'), info('pool_5'),
              info('pool_6'), info('pool_7', 'STOPPING')]
-    plan = plans.plan_roll(plans.plan_processes(infos, 'restarted'), [2], len(infos))
+    plan = rolling_plans.plan_roll(plans.plan_processes(infos, 'restarted'), [2], len(infos))
     assert batches(plan) == [(['pool:pool_2', 'pool:pool_4', 'pool:pool_7'], True),
                              (['pool:pool_1', 'pool:pool_3'], True), (['pool:pool_5', 'pool:pool_6'], True)]
     assert plan.window is None
@@ -93,7 +94,7 @@ def test_a_restart_rolls_the_down_processes_first_together_then_the_rest_in_orde
 
 def test_a_percentage_is_of_the_whole_pool_and_a_start_throttles_only_what_is_down():
     infos = [info('pool_%d' % n, 'RUNNING' if n <= 4 else 'STOPPED') for n in range(1, 13)]
-    plan = plans.plan_roll(plans.plan_processes(infos, 'started'), ['25%'], len(infos), down_first=False)
+    plan = rolling_plans.plan_roll(plans.plan_processes(infos, 'started'), ['25%'], len(infos), down_first=False)
     # 25% of 12 is 3: the 8 stopped ones go 3, 3, 2; the running ones need nothing
     assert [len(b.actions) for b in plan.batches] == [3, 3, 2]
     assert plan.batches[0].fullnames == ['pool:pool_5', 'pool:pool_6', 'pool:pool_7']
@@ -101,7 +102,7 @@ def test_a_percentage_is_of_the_whole_pool_and_a_start_throttles_only_what_is_do
 
 def test_a_window_keeps_the_canary_values_as_barriers_and_the_last_as_its_width():
     infos = [info('pool_%d' % n) for n in range(1, 9)]
-    plan = plans.plan_roll(plans.plan_processes(infos, 'restarted'), [1, '25%'], len(infos), window=True)
+    plan = rolling_plans.plan_roll(plans.plan_processes(infos, 'restarted'), [1, '25%'], len(infos), window=True)
     assert batches(plan) == [(['pool:pool_1'], True), (['pool:pool_2', 'pool:pool_3'], False),
                              (['pool:pool_4', 'pool:pool_5'], False), (['pool:pool_6', 'pool:pool_7'], False),
                              (['pool:pool_8'], False)]
@@ -109,7 +110,7 @@ def test_a_window_keeps_the_canary_values_as_barriers_and_the_last_as_its_width(
 
 
 def test_nothing_to_do_is_no_batch():
-    plan = plans.plan_roll(plans.plan_processes([info('pool_1')], 'started'), [1], 1, down_first=False)
+    plan = rolling_plans.plan_roll(plans.plan_processes([info('pool_1')], 'started'), [1], 1, down_first=False)
     assert plan.batches == [] and plan.actions == []
 
 
@@ -117,12 +118,12 @@ def test_nothing_to_do_is_no_batch():
 
 @pytest.mark.parametrize('name, number', [('pool_03', 3), ('web12', 12), ('web', None), ('w_1_x', None)])
 def test_the_number_of_a_process_is_the_one_its_name_ends_with(name, number):
-    assert plans.process_number(name) == number
+    assert rolling_plans.process_number(name) == number
 
 
 def test_templates_render_name_group_and_num():
-    assert plans.render('ready.url', 'http://{host}/{group}/{name}/{num:02d}', info('pool_3'),
-                        host='h') == 'http://h/pool/pool_3/03'
+    assert rolling_plans.render('ready.url', 'http://{host}/{group}/{name}/{num:02d}', info('pool_3'),
+                                host='h') == 'http://h/pool/pool_3/03'
 
 
 @pytest.mark.parametrize('template, name, message', [
@@ -133,7 +134,7 @@ def test_templates_render_name_group_and_num():
 ], ids=str)
 def test_a_template_that_does_not_render_names_the_option_the_template_and_the_process(template, name, message):
     with pytest.raises(ValueError) as raised:
-        plans.render('ready.port', template, info(name))
+        rolling_plans.render('ready.port', template, info(name))
     assert str(raised.value) == message
 
 
@@ -143,8 +144,8 @@ READY = dict(log=None, uptime=None, port=None, url=None, status_code=[200], host
 
 
 def test_ready_checks_render_each_process_and_default_the_host():
-    checks = plans.ready_checks(dict(READY, log='ready on', port='90{num:02d}', url='/health'),
-                                [info('pool_1'), info('pool_12', group='web')], '10.0.0.5')
+    checks = rolling_plans.ready_checks(dict(READY, log='ready on', port='90{num:02d}', url='/health'),
+                                        [info('pool_1'), info('pool_12', group='web')], '10.0.0.5')
     assert [(spec, c.host, c.port, c.url, c.streams) for spec, c in sorted(checks.items())] == [
         ('pool:pool_1', '10.0.0.5', 9001, 'http://10.0.0.5:9001/health', ('stdout',)),
         ('web:pool_12', '10.0.0.5', 9012, 'http://10.0.0.5:9012/health', ('stdout',))]
@@ -152,7 +153,7 @@ def test_ready_checks_render_each_process_and_default_the_host():
 
 
 def test_both_logs_are_read_when_stderr_has_its_own():
-    check = plans.ready_checks(dict(READY, log='up'), [dict(info('a'), stderr_logfile='/logs/a.err')], 'h')
+    check = rolling_plans.ready_checks(dict(READY, log='up'), [dict(info('a'), stderr_logfile='/logs/a.err')], 'h')
     assert check['pool:a'].streams == ('stdout', 'stderr')
 
 
@@ -172,7 +173,7 @@ def test_both_logs_are_read_when_stderr_has_its_own():
 ], ids=['no stdout log', 'no number', 'port out of range', 'port not a number', 'path without port', 'not http'])
 def test_ready_checks_refuse_what_cannot_be_checked_naming_the_option_and_the_process(ready, infos, message):
     with pytest.raises(ValueError) as raised:
-        plans.ready_checks(ready, infos, 'h')
+        rolling_plans.ready_checks(ready, infos, 'h')
     assert str(raised.value) == message
 
 
@@ -208,9 +209,9 @@ ROLLING = dict(size=1, pause=0.0, window=False)
      'ready.status_code 999: HTTP status codes are 100 to 599'),
 ], ids=str)
 def test_options_that_cannot_be_used_are_refused_in_one_line_naming_them(given, message):
-    assert plans.check_roll_options(params(**given)) == message
+    assert rolling_plans.check_roll_options(params(**given)) == message
 
 
 def test_options_that_can_be_used_pass():
-    assert plans.check_roll_options(params(rolling=dict(ROLLING, size=[1, '25%']),
-                                           ready=dict(READY, log='^ready', url='/h', port='80{num:02d}'))) is None
+    assert rolling_plans.check_roll_options(params(rolling=dict(ROLLING, size=[1, '25%']),
+                                                   ready=dict(READY, log='^ready', url='/h', port='80{num:02d}'))) is None

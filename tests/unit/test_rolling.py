@@ -11,6 +11,7 @@ from tests.support.paths import ensure_collection_link
 
 ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils import plans  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import rolling_plans  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
     SupervisorFault,
@@ -169,9 +170,9 @@ def roll(daemon, clock, size=2, window=False, pause=0.0, ready='log', timeout=10
     ready = READY if ready == 'log' else ready
     ctl = ProcessController(daemon, timeout, clock=clock, sleep=clock.sleep)
     infos = [w.info(clock()) for w in daemon.workers.values()]
-    plan = plans.plan_roll(plans.plan_processes(infos, state), plans.size_values(size), len(infos), window,
-                           down_first=state == 'restarted')
-    checks = plans.ready_checks(ready, plan.actions and [a.info for a in plan.actions], '127.0.0.1') if ready else None
+    plan = rolling_plans.plan_roll(plans.plan_processes(infos, state), rolling_plans.size_values(size), len(infos),
+                                   window, down_first=state == 'restarted')
+    checks = rolling_plans.ready_checks(ready, plan.actions and [a.info for a in plan.actions], '127.0.0.1') if ready else None
     return ctl.roll(plan, checks, pause, Probes(clock))
 
 

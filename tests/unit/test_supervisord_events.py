@@ -69,12 +69,32 @@ def test_no_meta_without_a_host():
 @pytest.mark.parametrize('args, message', [
     ({'server_url': 'ftp://x'}, "malformed server_url 'ftp://x': expected unix:///path/to/supervisor.sock, "
                                 "http://host:port or https://host:port"),
-    ({'servers': 'unix:///x'}, 'servers must be a non-empty list of dicts'),
-    ({'servers': []}, 'servers must be a non-empty list of dicts'),
-    ({'servers': [{'server_url': 'unix:///x', 'colour': 'red'}]}, 'unknown server options colour'),
-    ({'servers': [{'server_url': 'unix:///x', 'host': ['a']}]}, "host must be a string, got ['a']"),
-    ({'server_url': 'unix:///x', 'interval': 0}, 'interval must be more than 0'),
+    ({'servers': 'unix:///x'}, "servers must be a list of mappings, got 'unix:///x'"),
+    ({'servers': []}, 'servers must be a non-empty list of mappings, got []'),
+    ({'servers': ['unix:///x']}, "servers[0] must be a mapping, got 'unix:///x'"),
+    ({'servers': [{'server_url': 'unix:///x', 'colour': 'red'}]},
+     'unknown option colour in servers[0]; valid options are ca_path, config, host, password, server_url, timeout, '
+     'username, validate_certs'),
+    ({'servers': [{'server_url': 'unix:///x', 'host': ['a']}]}, "servers[0].host must be a string, got ['a']"),
+    ({'servers': [{'server_url': 'unix:///x'}, {'server_url': 'gopher://y'}]},
+     "servers[1]: malformed server_url 'gopher://y': expected unix:///path/to/supervisor.sock, http://host:port or "
+     "https://host:port"),
+    ({'servers': [{'server_url': 'unix:///x', 'validate_certs': 'maybe'}]},
+     "servers[0].validate_certs must be a boolean (true or false), got 'maybe'"),
+    ({'servers': [{'server_url': 'unix:///x'}], 'server_url': 'unix:///y'},
+     'server_url names one daemon: with servers, give it in the entry of servers it belongs to'),
+    ({'server_url': 'unix:///x', 'interval': 0}, 'interval must be more than 0, got 0'),
     ({'server_url': 'unix:///x', 'interval': 'often'}, "interval must be a number, got 'often'"),
+    ({'server_url': 'unix:///x', 'interval': True}, 'interval must be a number, got True'),
+    ({'server_url': 'unix:///x', 'intervall': 2}, 'unknown option intervall (did you mean interval?)'),
+    ({'server_url': 'unix:///x', 'initial': 'maybe'}, "initial must be a boolean (true or false), got 'maybe'"),
+    # The modules' own checks and words, not a default in their place.
+    ({'server_url': 'unix:///x', 'timeout': 0},
+     'timeout must be a number of seconds more than 0 and at most 86400 (one day), got 0.0'),
+    ({'server_url': 'unix:///x', 'validate_certs': 'sometimes'},
+     "validate_certs must be a boolean (true or false), got 'sometimes'"),
+    ({'server_url': 'unix:///x', 'password': ['a']},
+     'password must be a string, got a list (not shown: the option is secret)'),
 ])
 def test_bad_options_fail_at_start(args, message):
     with pytest.raises(ValueError) as err:

@@ -1,16 +1,12 @@
-"""The push path's pure part (plugin_utils/supervisord_push.py): records to events, de-duplication, options."""
+"""The push path's pure part (plugin_utils/supervisord_push.py): records to events, de-duplication."""
 
-import asyncio
 import json
 
 import pytest
 
-from tests.support.eda import load_source, run
 from tests.support.push import record
 
 from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
-
-source_module = load_source('supervisord')
 
 
 def test_a_process_record_gives_the_envelope_of_polled_events():
@@ -58,6 +54,37 @@ def test_duplicates_are_dropped_and_gaps_counted_per_host_and_run():
     assert dedup.check(record(3)) == (False, 0)
 
 
+def in_pool(pool, serial, poolserial, listener=None):
+    return dict(record(serial, poolserial), pool=pool, listener=listener or pool)
+
+
+def test_each_listener_is_a_stream_of_its_own():
+    """Two pools (or two listeners) for one host and run: neither drops the other's records."""
+    dedup = push.Deduplicator()
+    assert dedup.check(in_pool('push_a', 0, 0)) == (True, 0)
+    assert dedup.check(in_pool('push_a', 2, 1)) == (True, 0)
+    assert dedup.check(in_pool('push_b', 1, 0)) == (True, 0)     # a lower serial than push_a's last: still new
+    assert dedup.check(in_pool('push_b', 2, 1)) == (True, 0)     # the event handed to both pools: each delivers it
+    assert dedup.check(in_pool('push_b', 2, 1)) == (False, 0)    # a pool's own resend is a duplicate
+    assert dedup.check(in_pool('push_b', 2, 1, listener='push_b_1')) == (True, 0)
+    assert dedup.check(in_pool('push_a', 5, 3)) == (True, 1)     # push_a's poolserial 2 never came
+
+
+def test_a_lost_event_is_counted_once():
+    """``dropped`` (the listener let it go) and ``missing`` (never handed, or lost on the way) do not overlap."""
+    dedup = push.Deduplicator()
+    assert dedup.check(record(0)) == (True, 0)
+    # A gap of 3 before poolserial 4: the listener dropped 2 and supervisord never handed it 1.
+    assert dedup.check(dict(record(4), dropped=2, missing=1)) == (True, 1)
+    # A gap of 3, of which the listener dropped 2: the third never arrived.
+    assert dedup.check(dict(record(8), dropped=2)) == (True, 1)
+    # The first record of a run that the source sees (it restarted): what the listener counted, alone.
+    assert push.Deduplicator().check(dict(record(20), missing=3)) == (True, 3)
+    event, = push.events(dict(record(4), dropped=2, missing=1, pool='push'), missing=1)
+    assert (event['supervisord']['dropped'], event['supervisord']['missing'], event['supervisord']['pool']) == (
+        2, 1, 'push')
+
+
 @pytest.mark.parametrize('body, message', [
     (b'{"format": ', 'body is not JSON'),
     (b'[1, 2]', 'body is not a JSON object'),
@@ -66,22 +93,11 @@ def test_duplicates_are_dropped_and_gaps_counted_per_host_and_run():
     (json.dumps(dict(record(1), serial=-1)).encode(), 'serial must be a non-negative integer'),
     (json.dumps(dict(record(1), poolserial='3')).encode(), 'poolserial must be a non-negative integer'),
     (json.dumps(dict(record(1), payload=[])).encode(), 'payload must be an object'),
+    (json.dumps(dict(record(1), missing=True)).encode(), 'missing must be a non-negative integer'),
+    (json.dumps(dict(record(1), pool=3)).encode(), 'pool must be a string'),
+    (json.dumps(dict(record(1), listener=['a'])).encode(), 'listener must be a string'),
     (json.dumps(dict(record(1), processes=[{'name': 'x'}])).encode(), 'processes must be a list of objects'),
 ])
 def test_malformed_records_are_refused(body, message):
     with pytest.raises(push.BadRecord, match=message):
         push.parse_record(body)
-
-
-@pytest.mark.parametrize('listen, message', [
-    ('5000', 'listen must be a dict with port and token'),
-    ({'port': 5000, 'token': 't', 'colour': 1}, 'listen: unknown options colour'),
-    ({'port': 'high', 'token': 't'}, "port .and max_body. must be integers, got 'high'"),
-    ({'port': 70000, 'token': 't'}, 'port must be 1-65535'),
-    ({'port': 5000}, 'token is required'),
-    ({'port': 5000, 'token': 't', 'keyfile': '/k'}, 'keyfile needs certfile'),
-    ({'port': 5000, 'token': 't', 'certfile': '/nonexistent.pem'}, 'cannot load certfile/keyfile'),
-])
-def test_bad_listen_options_fail_at_start(listen, message):
-    with pytest.raises(ValueError, match=message):
-        run(source_module.main(asyncio.Queue(), {'listen': listen}))

@@ -97,6 +97,62 @@ def test_select_instances_by_host_nick_identifier_or_glob():
     assert [i['identifier'] for i in selected] == ['alpha:60000', 'gamma:60000'] and unknown == ['nowhere']
 
 
+def app(name, managed=True):
+    return dict(APPS[0], application_name=name, managed=managed)
+
+
+ODD_APPS = [app(name) for name in ('a1', 'a[1]', 'q?', 'qa', 'x*', 'xy')]
+
+
+@pytest.mark.parametrize('names, expected, unknown', [
+    (['a[1]'], ['a[1]'], []),              # not a1, which a glob reading selects
+    (['q?'], ['q?'], []),                  # not qa
+    (['x*'], ['x*'], []),                  # not xy
+    (['[aq][1a]'], ['a1', 'qa'], []),      # no application has that name: a glob
+    (['q[?]'], ['q?'], []),                # a glob that matches the literal ?
+    (['a[2]', 'z*'], [], ['a[2]', 'z*']),
+    (['*'], ['a1', 'a[1]', 'q?', 'qa', 'x*', 'xy'], []),
+])
+def test_select_applications_an_exact_name_wins_over_a_glob(names, expected, unknown):
+    selected, missing, dummy = S.select_applications(names, ODD_APPS)
+    assert ([i['application_name'] for i in selected], missing) == (expected, unknown)
+
+
+def test_every_application_of_none_is_none():
+    assert S.select_applications(['*'], []) == ([], [], [])
+    assert S.select_applications(['web'], []) == ([], ['web'], [])
+
+
+def test_every_name_the_unknown_message_proposes_selects_that_application_alone():
+    message = S.unknown_message(['a[2]'], ODD_APPS)
+    proposed = message.split('Supvisors knows ', 1)[1].split(', ')
+    assert sorted(proposed) == sorted(i['application_name'] for i in ODD_APPS)
+    for name in proposed:
+        assert [i['application_name'] for i in S.select_applications([name], ODD_APPS)[0]] == [name]
+
+
+def test_select_instances_an_exact_name_wins_and_each_proposed_name_selects_its_instance():
+    raw = [
+        # two instances on one host: the host selects both
+        {'identifier': 'alpha:60000', 'nick_identifier': 'alpha', 'node_name': 'alpha', 'port': 60000},
+        {'identifier': 'alpha:60001', 'nick_identifier': 'alpha-2', 'node_name': 'alpha', 'port': 60001},
+        # a nick that a glob would read: Supvisors' own names never hold glob characters, node names may
+        {'identifier': 'beta:60000', 'nick_identifier': 'beta', 'node_name': 'b[1]', 'port': 60000},
+        {'identifier': 'b1:60000', 'nick_identifier': 'b1', 'node_name': 'b1', 'port': 60000},
+    ]
+    instances = [S.normalize_instance(i) for i in raw]
+    assert [i['identifier'] for i in S.select_instances(['b[1]'], instances)[0]] == ['beta:60000']
+    assert [i['identifier'] for i in S.select_instances(['b[0-9]'], instances)[0]] == ['b1:60000']
+    assert [i['identifier'] for i in S.select_instances(['alpha'], instances)[0]] == ['alpha:60000', 'alpha:60001']
+    assert S.select_instances(['*'], []) == ([], [])
+    names = S.instance_names(instances)
+    assert names == ['alpha:60000', 'alpha-2', 'b[1]', 'b1']
+    for instance, name in zip(instances, names):
+        assert S.select_instances([name], instances) == ([instance], [])
+    assert S.unknown_instances_message(['delta'], instances) == (
+        'no Supvisors instance matches delta; the instances are alpha:60000, alpha-2, b[1], b1')
+
+
 def test_host_of_identifiers():
     assert S.host_of('alpha:60000') == 'alpha'
     assert S.host_of('gamma:60000', INSTANCES) == 'gamma.example'

@@ -6,10 +6,12 @@
 
 Run by supervisord as an ``[eventlistener:...]`` program (standard library only,
 any Python 3 the host has). Each event is acknowledged to supervisord only once
-it is in the spool (memory, and a file with ``--spool``); a sender thread posts
-the spool in order to ``--url`` with a bearer token, retrying with backoff while
-the receiver is down. When the spool is full the oldest events go, and the next
-delivery carries ``dropped``: how many. See docs/eda.md ("Push").
+it is in the spool (the file of ``--spool``; memory alone without it) or counted
+as dropped; a sender thread posts the spool in order to ``--url`` with a bearer
+token, retrying with backoff while the receiver is down. Every event supervisord
+hands the listener is delivered once, or counted once: the next delivery carries
+``dropped`` (the spool was full, the receiver refused it) and ``missing`` (events
+supervisord never handed the listener). See docs/eda.md ("Push").
 
     [eventlistener:supervisor_control_push]
     command=python3 /path/to/supervisor_control_push.py --url https://eda.example.com:5000/
@@ -21,13 +23,16 @@ Standard output is supervisord's protocol channel: diagnostics go to standard er
 """
 
 import argparse
+import codecs
 import collections
+import fcntl
 import http.client
-import io
 import json
 import os
+import re
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -40,6 +45,13 @@ INT_FIELDS = ('pid', 'expected', 'tries', 'when')
 # not retried forever in front of all the others. 401/403 are retried: a token
 # being rolled out on the receiver must not lose events.
 REJECTED = (400, 413, 422)
+# supervisord's envelope (supervisor/process.py, EventListenerPool._eventEnvelope). The
+# identifier (server) may hold spaces; pool names cannot (supervisor/datatypes.py).
+HEADER = re.compile(r'ver:(?P<ver>[^ ]*) server:(?P<server>.*) serial:(?P<serial>[0-9]+) pool:(?P<pool>[^ ]*) '
+                    r'poolserial:(?P<poolserial>[0-9]+) eventname:(?P<eventname>[^ ]+) len:(?P<len>[0-9]+)\Z')
+# The acknowledgement file is rewritten in place, always this long (padded): one write
+# within one page, so that a kill never leaves half of it, and a full disk has room for it.
+ACK_SIZE = 4096
 
 
 def log(message, *args):
@@ -50,9 +62,16 @@ def log(message, *args):
 # -- supervisord's event listener protocol ----------------------------------
 
 def parse_tokens(text):
-    """``key:value key:value`` (supervisord's header and payload lines) to a dict."""
+    """``key:value key:value`` (supervisord's header and payload lines) to a dict.
+
+    supervisord joins the tokens with ASCII spaces, and forbids them (not other spaces)
+    in process and group names: a name may hold a tab, U+00A0 or U+3000, which
+    ``str.split()`` would cut.
+    """
     fields = {}
-    for token in text.split():
+    for token in text.rstrip('\n').split(' '):
+        if not token:
+            continue
         key, sep, value = token.partition(':')
         if not sep:
             raise ValueError('not a key:value token: %r' % token)
@@ -60,10 +79,17 @@ def parse_tokens(text):
     return fields
 
 
+def parse_header(line):
+    match = HEADER.match(line)
+    return match.groupdict() if match else parse_tokens(line)
+
+
 def parse_payload(eventname, payload):
     """The payload of the events this listener subscribes to, as a dict (ints where numeric)."""
-    if eventname.startswith('PROCESS_COMMUNICATION') or eventname.startswith('PROCESS_LOG') \
-            or eventname.startswith('REMOTE_COMMUNICATION'):
+    if eventname.startswith('REMOTE_COMMUNICATION'):
+        head, dummy, data = payload.partition('\n')
+        fields = {'type': head[len('type:'):] if head.startswith('type:') else head, 'data': data}
+    elif eventname.startswith('PROCESS_COMMUNICATION') or eventname.startswith('PROCESS_LOG'):
         head, dummy, data = payload.partition('\n')
         fields = parse_tokens(head)
         fields['data'] = data
@@ -79,36 +105,90 @@ def parse_payload(eventname, payload):
 
 
 class Protocol(object):
-    """READY, a header line, ``len`` characters of payload, then RESULT.
+    """READY, a header line, ``len`` units of payload, then RESULT; on binary streams.
 
-    supervisord counts ``len`` in characters of the decoded payload (it formats a
-    str and encodes it as UTF-8), so both streams are UTF-8 text.
+    supervisord 4 on Python 3 formats the envelope as text, puts ``len(payload)`` in it
+    (characters), and writes it encoded as UTF-8 (supervisor/process.py, ``_eventEnvelope``
+    and ``_dispatchEvent``): the payload is read as bytes and decoded until it holds ``len``
+    characters. supervisord on Python 2 formats a byte string: ``len`` counts bytes
+    (``counts_bytes(eventname)``, see ``len_in_bytes``). Nothing is translated either way
+    (a log line's CR or CRLF stays as it is).
     """
 
-    def __init__(self, stdin, stdout):
+    def __init__(self, stdin, stdout, counts_bytes=lambda eventname: False):
         self.stdin = stdin
         self.stdout = stdout
+        self.counts_bytes = counts_bytes
 
     def ready(self):
-        self.stdout.write('READY\n')
+        self.stdout.write(b'READY\n')
         self.stdout.flush()
 
     def read_event(self):
         """(headers, payload), or None at end of input."""
         line = self.stdin.readline()
-        if not line:
+        if not line.endswith(b'\n'):
             return None
-        headers = parse_tokens(line)
+        headers = parse_header(line[:-1].decode('utf-8', 'replace'))
         length = int(headers['len'])
-        payload = self.stdin.read(length) if length else ''
-        if len(payload) != length:
+        if self.counts_bytes(headers.get('eventname', '')):
+            payload = self.read_bytes(length)
+        else:
+            payload = self.read_characters(length)
+        if payload is None:
             return None
         return headers, payload
 
+    def read_bytes(self, count):
+        data = self.stdin.read(count) if count else b''
+        return data.decode('utf-8', 'replace') if len(data) == count else None
+
+    def read_characters(self, count):
+        decoder = codecs.getincrementaldecoder('utf-8')('replace')
+        parts = []
+        while count > 0:
+            # Every character takes at least one byte: this never reads past the payload.
+            data = self.stdin.read(count)
+            if not data:
+                return None
+            text = decoder.decode(data)
+            parts.append(text)
+            count -= len(text)
+        return ''.join(parts)
+
     def result(self, ok):
-        body = 'OK' if ok else 'FAIL'
-        self.stdout.write('RESULT %d\n%s' % (len(body), body))
+        self.stdout.write(b'RESULT 2\nOK' if ok else b'RESULT 4\nFAIL')
         self.stdout.flush()
+
+
+# What supervisord's own Python says: its major version, then the supervisor release.
+PROBE = ('import sys\nsys.stdout.write(str(sys.version_info[0]))\n'
+         'try:\n    from supervisor.options import VERSION\n    sys.stdout.write(" " + VERSION)\n'
+         'except Exception:\n    pass\n')
+
+
+def len_in_bytes(ppid=None):
+    """A function of the event name: whether supervisord, our parent, counts ``len`` in bytes.
+
+    On Python 3 (supervisor 4) it counts characters. On Python 2 supervisor 3 formats every
+    payload as a byte string (bytes); supervisor 4 too, but for the log and communication
+    events, whose data it decodes to text first (characters). The parent's interpreter is
+    asked once; when it cannot be, characters, as supervisor 4 on Python 3 counts.
+    """
+    exe = '/proc/%d/exe' % (os.getppid() if ppid is None else ppid)
+    try:
+        if not os.path.basename(os.readlink(exe)).startswith('python'):
+            return lambda eventname: False
+        answer = subprocess.run([exe, '-c', PROBE], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, timeout=60, check=False).stdout.decode('ascii', 'replace')
+    except (OSError, subprocess.SubprocessError):
+        return lambda eventname: False
+    words = answer.split() + ['', '']
+    if words[0] != '2':
+        return lambda eventname: False
+    if not re.match(r'[4-9]\.|[1-9][0-9]+\.', words[1]):
+        return lambda eventname: True
+    return lambda eventname: not eventname.startswith(('PROCESS_LOG', 'PROCESS_COMMUNICATION'))
 
 
 # -- what the listener knows about its host ---------------------------------
@@ -169,7 +249,7 @@ def running_processes(parent=None, proc='/proc'):
     return found
 
 
-def make_record(headers, payload, host, boot, now=None, processes=None):
+def make_record(headers, payload, host, boot, now=None, processes=None, listener=None):
     eventname = headers.get('eventname', '')
     record = {
         'format': FORMAT,
@@ -183,6 +263,8 @@ def make_record(headers, payload, host, boot, now=None, processes=None):
         'payload': parse_payload(eventname, payload),
         'time': time.time() if now is None else now,
     }
+    if listener:
+        record['listener'] = listener
     if eventname.startswith('TICK_'):
         record['processes'] = running_processes() if processes is None else processes
     return record
@@ -191,22 +273,48 @@ def make_record(headers, payload, host, boot, now=None, processes=None):
 # -- the spool ----------------------------------------------------------------
 
 class Spool(object):
-    """Pending events in order, bounded; mirrored in an append-only file when a path is given.
+    """The events acknowledged to supervisord and not delivered yet: in order, bounded, in a file.
 
-    The file holds one JSON record per line; ``PATH.ack`` names the last record
-    delivered, so after a restart the records after it are pending. A partly
-    written last line (a kill in the middle of a write) is skipped.
+    Each pending event is an entry ``[record, dropped, missing]``: the events of the
+    pool lost just before it, that its delivery reports. ``dropped``: the listener
+    let them go (the spool was full, the receiver refused them, they were
+    unreadable); ``missing``: supervisord never handed them to the listener (its
+    buffer overflowed while the listener could not take them), seen as a jump in
+    ``poolserial``. Each lost event is counted once, in the entry that follows it,
+    and its count never changes once that entry is being posted: a resent event
+    says the same as the first time.
+
+    With a path, nothing changes in memory before it is in the file. The file is a
+    journal of JSON lines: records (with ``gap``, the missing events before it, and
+    ``drops``, the keys of the entries it pushed out), ``{"drop": KEY}`` (refused),
+    ``{"carry": [dropped, missing]}`` (counts kept by a compaction, or an unreadable
+    event) and ``{"seen": ...}`` (the last event handed to the listener). ``PATH.ack``
+    names the last record delivered (written in place). Replaying the journal after
+    a restart gives the same entries with the same counts. A line is written at the
+    end of the last complete one: a kill in the middle of a write, or a full disk,
+    leaves at most a partial line, which the next write overwrites and a reload
+    ignores. Files are opened only for the time of a write, so that an administrator
+    can remount the disk read-only (a mount with a file open for writing cannot be).
     """
+
+    # With nothing pending, a file this large is emptied in place (no room needed: the
+    # disk may be full of it), once the ack says all it said.
+    truncate_at = 65536
 
     def __init__(self, path=None, max_events=10000):
         self.path = path
         self.max_events = max(1, int(max_events))
         self.pending = collections.deque()
-        self.dropped = 0
+        self.carry = [0, 0]          # losses after the last pending entry
+        self.seen = None             # the last event handed to the listener
+        self.fresh = True            # no event seen before: the first one's poolserial is what never came
+        self.inflight = None         # the entry the receiver may have: never pushed out
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
-        self._handle = None
+        self._size = 0               # bytes of complete lines in the file
         self._lines = 0
+        self._retry_compaction = 0.0
+        self._ack_failed = False
         if path:
             self._load()
 
@@ -214,100 +322,301 @@ class Spool(object):
     def key(record):
         return [record.get('boot'), record.get('serial')]
 
-    def _read_ack(self):
-        try:
-            with open(self.path + '.ack') as handle:
-                return json.load(handle)
-        except (OSError, ValueError):
-            return {}
-
-    def _load(self):
-        ack = self._read_ack()
-        self.dropped = int(ack.get('dropped') or 0)
-        records = []
-        try:
-            with open(self.path, encoding='utf-8') as handle:
-                for line in handle:
-                    try:
-                        record = json.loads(line)
-                    except ValueError:
-                        continue
-                    if isinstance(record, dict):
-                        records.append(record)
-        except FileNotFoundError:
-            pass
-        last = ack.get('last')
-        for index, record in enumerate(records):
-            if self.key(record) == last:
-                records = records[index + 1:]
-                break
-        if len(records) > self.max_events:
-            self.dropped += len(records) - self.max_events
-            records = records[-self.max_events:]
-        self.pending.extend(records)
-        self._rewrite()
-
-    def _rewrite(self):
-        """Only the pending records, replaced atomically (the ack's key is then absent: all pending)."""
-        if self._handle:
-            self._handle.close()
-        temporary = self.path + '.tmp'
-        with open(temporary, 'w', encoding='utf-8') as handle:
-            for record in self.pending:
-                handle.write(json.dumps(record, sort_keys=True) + '\n')
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, self.path)
-        self._handle = open(self.path, 'a', encoding='utf-8')
-        self._lines = len(self.pending)
+    # -- what is handed to the listener
 
     def put(self, record):
-        """Hold ``record``; raises OSError if the file cannot take it (then nothing is held)."""
+        """Hold ``record``; False if it is one already held (supervisord sends again the event a
+        killed listener had not answered). Raises OSError if the file cannot take it: then nothing changed.
+        """
         with self.lock:
-            if self._handle:
-                self._handle.write(json.dumps(record, sort_keys=True) + '\n')
-                self._handle.flush()
-                self._lines += 1
-            self.pending.append(record)
-            while len(self.pending) > self.max_events:
-                self.pending.popleft()
-                self.dropped += 1
-            if self._handle and self._lines >= 2 * self.max_events:
-                self._rewrite()
+            gap = self._gap(record)
+            if gap is None:
+                return False
+            start = 1 if self._in_flight() else 0
+            victims = list(self.pending)[start:start + max(0, len(self.pending) - start + 1 - self.max_events)]
+            line = dict(record)
+            if gap:
+                line['gap'] = gap
+            if victims:
+                line['drops'] = [self.key(entry[0]) for entry in victims]
+            self._append(line)
+            for entry in victims:
+                self._drop(entry)
+            self.pending.append([record, self.carry[0], self.carry[1] + gap])
+            self.carry = [0, 0]
+            self._saw(record)
+            if self._lines >= 2 * self.max_events:
+                self._compact()
             self.changed.notify_all()
+            return True
+
+    def count_unreadable(self, position=None):
+        """An event that cannot become a record: counted as dropped. Raises OSError like put().
+
+        ``position``: its boot, pool, serial and poolserial, when its header gave them.
+        """
+        with self.lock:
+            gap = 0 if position is None else self._gap(position)
+            if gap is None:
+                return
+            self._append({'carry': [1, gap], 'seen': position} if position else {'carry': [1, 0]})
+            self.carry = [self.carry[0] + 1, self.carry[1] + gap]
+            if position:
+                self._saw(position)
+
+    def _gap(self, record):
+        """How many events of the pool supervisord never handed before ``record``; None: seen already."""
+        seen, serial, poolserial = self.seen, record['serial'], record['poolserial']
+        if seen is None:
+            return poolserial if self.fresh else 0
+        if seen.get('boot') == record['boot'] and serial <= seen.get('serial', -1):
+            return None
+        if (seen.get('boot'), seen.get('pool')) == (record['boot'], record.get('pool')) \
+                and poolserial > seen.get('poolserial', -1):
+            return poolserial - seen['poolserial'] - 1
+        # Another run of supervisord, or the pool made anew: its poolserials start again at 0.
+        return poolserial
+
+    def _saw(self, record):
+        self.seen = {'boot': record['boot'], 'pool': record.get('pool'), 'serial': record['serial'],
+                     'poolserial': record['poolserial']}
+        self.fresh = False
+
+    # -- what the sender does
 
     def head(self, timeout=None):
-        """The oldest pending record with the drop count to report, or (None, 0)."""
+        """The oldest pending entry, or None."""
         with self.lock:
             if not self.pending:
                 self.changed.wait(timeout)
-            if not self.pending:
-                return None, 0
-            return self.pending[0], self.dropped
+            return self.pending[0] if self.pending else None
 
-    def delivered(self, record, reported):
-        """``record`` reached the receiver, which was told of ``reported`` drops."""
+    def sending(self, entry):
+        """``entry`` is about to reach the receiver: from now on it is never pushed out for room
+        (the receiver may have it, with its counts). False if it was pushed out already."""
         with self.lock:
-            if self.pending and self.pending[0] is record:
-                self.pending.popleft()
-            else:   # dropped by an overflow while it was being posted: it was not lost after all
-                self.dropped = max(0, self.dropped - 1)
-            self.dropped = max(0, self.dropped - reported)
-            if self.path:
-                temporary = self.path + '.ack.tmp'
-                with open(temporary, 'w') as handle:
-                    json.dump({'last': self.key(record), 'dropped': self.dropped}, handle)
-                os.replace(temporary, self.path + '.ack')
-                if not self.pending and self._lines > 1000:
-                    self._rewrite()
+            if self.pending and self.pending[0] is entry:
+                self.inflight = entry
+                return True
+            return False
 
-    def rejected(self, record):
-        """The receiver refused ``record`` for good: count it with the dropped ones."""
+    @staticmethod
+    def body(entry):
+        record, dropped, missing = entry
+        body = dict(record)
+        if dropped:
+            body['dropped'] = dropped
+        if missing:
+            body['missing'] = missing
+        return json.dumps(body, sort_keys=True).encode('utf-8')
+
+    def delivered(self, entry):
+        """``entry`` reached the receiver (with its counts)."""
         with self.lock:
-            if self.pending and self.pending[0] is record:
+            if self.pending and self.pending[0] is entry:
                 self.pending.popleft()
-                self.dropped += 1
+            self.inflight = None
+            if not self.path:
+                return
+            try:
+                self._write_ack(entry[0])
+            except OSError as exc:
+                # Not fatal: after a restart the records since the last ack are sent again,
+                # and the receiver drops them as duplicates.
+                if not self._ack_failed:
+                    log('cannot write %s.ack: %s', self.path, exc)
+                self._ack_failed = True
+                return
+            self._ack_failed = False
+            if not self.pending and self.carry == [0, 0] and self._size >= self.truncate_at:
+                self._truncate()
+            elif self._lines > 2 * max(len(self.pending), 500):
+                self._compact()
+
+    def rejected(self, entry):
+        """The receiver refused ``entry`` for good: dropped and counted. Raises OSError like put()."""
+        with self.lock:
+            self.inflight = None
+            if not any(e is entry for e in self.pending):
+                return
+            self._append({'drop': self.key(entry[0])})
+            self._drop(entry)
+
+    def _in_flight(self):
+        return bool(self.pending) and self.pending[0] is self.inflight
+
+    def _drop(self, entry):
+        """Forget ``entry``: its own loss and the losses before it go to the entry after it."""
+        index = next(i for i, e in enumerate(self.pending) if e is entry)
+        del self.pending[index]
+        dropped, missing = entry[1] + 1, entry[2]
+        if index < len(self.pending):
+            self.pending[index][1] += dropped
+            self.pending[index][2] += missing
+        else:
+            self.carry = [self.carry[0] + dropped, self.carry[1] + missing]
+
+    # -- the files
+
+    def _append(self, entry):
+        """One journal line, written where the last complete line ends (OSError: nothing written)."""
+        if not self.path:
+            return
+        data = (json.dumps(entry, sort_keys=True) + '\n').encode('utf-8')
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            if size < self._size:
+                # Cut or removed by someone else: go on at its end, on a line of its own.
+                self._size = size
+                data = b'\n' + data if size else data
+            written = 0
+            while written < len(data):
+                written += os.pwrite(fd, data[written:], self._size + written)
+        except OSError:
+            try:
+                os.ftruncate(fd, self._size)
+            except OSError:
+                pass        # the next line overwrites it; a reload ignores a partial line
+            raise
+        finally:
+            os.close(fd)
+        self._size += len(data)
+        self._lines += 1
+
+    def _write_ack(self, record):
+        data = json.dumps({'last': self.key(record), 'seen': self.seen}, sort_keys=True).encode('utf-8')
+        data = data.ljust(ACK_SIZE - 1) + b'\n'
+        fd = os.open(self.path + '.ack', os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.pwrite(fd, data, 0)
+        finally:
+            os.close(fd)
+
+    def _truncate(self):
+        """Nothing pending: the ack says all the file said."""
+        try:
+            fd = os.open(self.path, os.O_WRONLY)
+            try:
+                os.ftruncate(fd, 0)
+            finally:
+                os.close(fd)
+        except OSError:
+            return
+        self._size = self._lines = 0
+
+    def _compact(self):
+        """The file anew with only what is pending (atomically); on failure, the old one goes on."""
+        if time.monotonic() < self._retry_compaction:
+            return
+        lines = []
+        for record, dropped, missing in self.pending:
+            if dropped or missing:
+                lines.append({'carry': [dropped, missing]})
+            lines.append(record)
+        # Last: the event last handed may be after the last record (an unreadable one).
+        tail = {'seen': self.seen} if self.seen else {}
+        if self.carry != [0, 0]:
+            tail['carry'] = list(self.carry)
+        if tail:
+            lines.append(tail)
+        data = ''.join(json.dumps(line, sort_keys=True) + '\n' for line in lines).encode('utf-8')
+        temporary = self.path + '.tmp'
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                written = 0
+                while written < len(data):
+                    written += os.pwrite(fd, data[written:], written)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temporary, self.path)
+        except OSError as exc:
+            log('cannot compact %s (it goes on growing): %s', self.path, exc)
+            self._retry_compaction = time.monotonic() + 5
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            return
+        self._size, self._lines = len(data), len(lines)
+
+    def _read_ack(self):
+        try:
+            with open(self.path + '.ack', encoding='utf-8') as handle:
+                ack = json.JSONDecoder().raw_decode(handle.read().lstrip())[0]
+        except (OSError, ValueError):
+            return {}
+        return ack if isinstance(ack, dict) else {}
+
+    def _load(self):
+        """Replay the journal after the last record delivered."""
+        ack = self._read_ack()
+        try:
+            with open(self.path, 'rb') as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            data = b''
+        complete = data[:data.rfind(b'\n') + 1]
+        entries = []
+        for line in complete.splitlines():
+            try:
+                entry = json.loads(line.decode('utf-8'))
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and ('eventname' not in entry or all(
+                    isinstance(entry.get(key), int) for key in ('serial', 'poolserial'))):
+                entries.append(entry)
+        last = ack.get('last')
+        start = 0
+        for index, entry in enumerate(entries):
+            if 'eventname' in entry and self.key(entry) == last:
+                start = index + 1
+        # An ack of version 1 kept the count of dropped events itself.
+        self.carry = [int(ack.get('dropped') or 0), 0]
+        previous = None
+        for index, entry in enumerate(entries):
+            if 'eventname' in entry:
+                if previous and previous['boot'] == entry.get('boot') and entry['serial'] <= previous['serial']:
+                    continue            # written twice (by a version that could)
+                previous = entry
+                self._saw(entry)
+                if index < start:
+                    continue
+                for key in entry.get('drops', ()):
+                    self._drop_key(key)
+                record = dict((k, v) for k, v in entry.items() if k not in ('drops', 'gap'))
+                self.pending.append([record, self.carry[0], self.carry[1] + entry.get('gap', 0)])
+                self.carry = [0, 0]
+                continue
+            if isinstance(entry.get('seen'), dict):
+                self.seen = entry['seen']
+            if index < start:
+                continue
+            if 'drop' in entry:
+                self._drop_key(entry['drop'])
+            if 'carry' in entry:
+                self.carry = [self.carry[0] + entry['carry'][0], self.carry[1] + entry['carry'][1]]
+        if self.seen is None and isinstance(ack.get('seen'), dict):
+            self.seen = ack['seen']
+        # An ack of version 1 names a delivered record but no seen event: not a first start.
+        self.fresh = self.seen is None and not ack.get('last')
+        self._size, self._lines = len(complete), len(entries)
+        # The first may have been in flight when the listener stopped (it may have arrived,
+        # with its counts): it stays in flight, never pushed out.
+        while len(self.pending) > self.max_events + 1:
+            self._drop(self.pending[1])
+        if self.pending:
+            self.inflight = self.pending[0]
+        if len(data) > len(complete) or start or len(entries) > len(self.pending) + 1:
+            self._compact()
+
+    def _drop_key(self, key):
+        for entry in self.pending:
+            if self.key(entry[0]) == key:
+                self._drop(entry)
+                return
 
 
 # -- the sender ---------------------------------------------------------------
@@ -337,8 +646,11 @@ class Sender(object):
                                                context=self.context)
         return http.client.HTTPConnection(self.parsed.hostname, port, timeout=self.timeout)
 
-    def post(self, body):
-        """The HTTP status of one POST; raises OSError/HTTPException when there is no answer."""
+    def post(self, body_of):
+        """The HTTP status of one POST; raises OSError/HTTPException when there is no answer.
+
+        ``body_of()`` gives the body once a connection is up (None: nothing to send after all).
+        """
         headers = {'Content-Type': 'application/json', 'User-Agent': 'supervisor_control_push'}
         if self.token:
             bearer = self.token_header.lower() == 'authorization'
@@ -350,6 +662,11 @@ class Sender(object):
             if self.connection is None:
                 self.connection = self._connect()
             try:
+                if self.connection.sock is None:
+                    self.connection.connect()       # refused: nothing sent, the event may go for room
+                body = body_of()
+                if body is None:
+                    return None
                 self.connection.request('POST', self.path, body=body, headers=headers)
                 response = self.connection.getresponse()
                 response.read()
@@ -378,27 +695,33 @@ class Sender(object):
 
     def send_one(self, backoff):
         """Try to deliver the oldest pending event; the backoff to use next."""
-        record, dropped = self.spool.head(timeout=1.0)
-        if record is not None:
-            body = dict(record)
-            if dropped:
-                body['dropped'] = dropped
-            try:
-                status = self.post(json.dumps(body, sort_keys=True).encode('utf-8'))
-            except (OSError, http.client.HTTPException) as exc:
-                status, reason = None, str(exc) or exc.__class__.__name__
-            else:
-                reason = 'HTTP %d' % status
-            if status is not None and 200 <= status < 300:
-                self.spool.delivered(record, dropped)
-                return 0.0
-            if status in REJECTED:
-                log('event %s refused by the receiver (%s): dropped', record.get('serial'), reason)
-                self.spool.rejected(record)
+        entry = self.spool.head(timeout=1.0)
+        if entry is None:
+            return backoff
+        serial = entry[0].get('serial')
+        try:
+            status = self.post(lambda: self.spool.body(entry) if self.spool.sending(entry) else None)
+        except (OSError, http.client.HTTPException) as exc:
+            status, reason = None, str(exc) or exc.__class__.__name__
+        else:
+            if status is None:          # pushed out for room meanwhile: counted, the next one then
                 return backoff
-            backoff = min(self.backoff_max, max(0.2, backoff * 2))
-            log('cannot deliver event %s (%s): retrying in %.1fs', record.get('serial'), reason, backoff)
-            self.stopped.wait(backoff)
+            reason = 'HTTP %d' % status
+        if status is not None and 200 <= status < 300:
+            self.spool.delivered(entry)
+            return 0.0
+        if status in REJECTED:
+            try:
+                self.spool.rejected(entry)
+            except OSError as exc:
+                log('event %s refused by the receiver (%s), and cannot be counted as dropped (%s): '
+                    'sending it again', serial, reason, exc)
+            else:
+                log('event %s refused by the receiver (%s): dropped', serial, reason)
+                return backoff
+        backoff = min(self.backoff_max, max(0.2, backoff * 2))
+        log('cannot deliver event %s (%s): retrying in %.1fs', serial, reason, backoff)
+        self.stopped.wait(backoff)
         return backoff
 
 
@@ -428,10 +751,85 @@ def options(argv):
     return parser.parse_args(argv)
 
 
+def several_in_pool(environ):
+    """Why this listener must not run, when supervisord runs it as one of several in its pool."""
+    name, pool = environ.get('SUPERVISOR_PROCESS_NAME'), environ.get('SUPERVISOR_GROUP_NAME')
+    if name and pool and name != pool:
+        # numprocs > 1 needs a process_name with %(process_num)s: the names then differ from the pool's.
+        return ('this listener is process %s of pool %s; supervisord hands each event to one listener of a pool, '
+                'so several would each deliver part of the events, in no common order: set numprocs=1 and no '
+                'process_name' % (name, pool))
+    return None
+
+
+def lock(path):
+    """Hold PATH.lock for as long as this process lives: two listeners on one spool would mix it up.
+
+    The lock file is only read: a descriptor open for writing would stop the disk from being
+    remounted read-only. None when the file cannot even be made (a read-only disk): no lock then.
+    """
+    name = path + '.lock'
+    try:
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError:
+        pass
+    try:
+        fd = os.open(name, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise OSError('%s is in use by another listener (each listener needs a --spool of its own)' % path)
+    return fd
+
+
+def position(headers, boot):
+    """Where an event is in its pool's stream, from its header; None when the header does not say."""
+    try:
+        return {'boot': boot, 'pool': headers.get('pool'), 'serial': int(headers['serial']),
+                'poolserial': int(headers['poolserial'])}
+    except (KeyError, ValueError):
+        return None
+
+
+def handle(spool, protocol, event, host, boot, listener):
+    """Spool one event and answer it: OK once it is spooled or counted as dropped, FAIL otherwise."""
+    headers, payload = event
+    try:
+        record = make_record(headers, payload, host, boot, listener=listener)
+    except (KeyError, ValueError) as exc:
+        try:
+            spool.count_unreadable(position(headers, boot))
+        except OSError as error:
+            log('unreadable event %s (%s), and cannot be counted as dropped: %s', headers.get('serial'), exc, error)
+            protocol.result(False)
+            time.sleep(1)
+            return
+        # OK: FAIL would make supervisord send the same bytes again, for ever.
+        log('unreadable event %s: %s: dropped and counted', headers.get('serial'), exc)
+        protocol.result(True)
+        return
+    try:
+        spool.put(record)
+    except OSError as exc:
+        # Not held, so not acknowledged: supervisord keeps the event and sends it again.
+        log('cannot spool event %s: %s', headers.get('serial'), exc)
+        protocol.result(False)
+        time.sleep(1)
+        return
+    protocol.result(True)
+
+
 def main(argv=None, stdin=None, stdout=None):
     args = options(sys.argv[1:] if argv is None else argv)
     try:
+        refusal = several_in_pool(os.environ)
+        if refusal:
+            raise ValueError(refusal)
         token = read_token(args)
+        held = lock(args.spool) if args.spool else None
         spool = Spool(args.spool, args.max_events)
         sender = Sender(spool, args.url, token, args.timeout, args.cafile, args.backoff_max, args.token_header)
     except (OSError, ValueError) as exc:
@@ -441,33 +839,24 @@ def main(argv=None, stdin=None, stdout=None):
         log('%d undelivered events from the spool', len(spool.pending))
     thread = threading.Thread(target=sender.run, name='sender', daemon=True)
     thread.start()
-    protocol = Protocol(stdin or io.TextIOWrapper(sys.stdin.buffer, encoding='utf-8', errors='replace'),
-                        stdout or io.TextIOWrapper(sys.stdout.buffer, encoding='utf-8'))
+    protocol = Protocol(stdin or sys.stdin.buffer, stdout or sys.stdout.buffer, len_in_bytes())
     boot = boot_id()
-    while True:
-        protocol.ready()
-        try:
-            event = protocol.read_event()
-        except (KeyError, ValueError) as exc:
-            # Without a valid len the stream cannot be resynchronised: supervisord restarts us.
-            log('unreadable event header: %s', exc)
-            return 1
-        if event is None:
-            return 0
-        headers, payload = event
-        try:
-            spool.put(make_record(headers, payload, args.host, boot))
-        except (KeyError, ValueError) as exc:
-            log('unreadable event %s: %s', headers.get('serial'), exc)
-            protocol.result(True)    # FAIL would make supervisord send the same bytes again
-            continue
-        except OSError as exc:
-            # Not held, so not acknowledged: supervisord keeps the event and sends it again.
-            log('cannot spool event %s: %s', headers.get('serial'), exc)
-            protocol.result(False)
-            time.sleep(1)
-            continue
-        protocol.result(True)
+    listener = os.environ.get('SUPERVISOR_PROCESS_NAME')
+    try:
+        while True:
+            protocol.ready()
+            try:
+                event = protocol.read_event()
+            except (KeyError, ValueError) as exc:
+                # Without a valid len the stream cannot be resynchronised: supervisord restarts us.
+                log('unreadable event header: %s', exc)
+                return 1
+            if event is None:
+                return 0
+            handle(spool, protocol, event, args.host, boot, listener)
+    finally:
+        if held is not None:
+            os.close(held)
 
 
 if __name__ == '__main__':

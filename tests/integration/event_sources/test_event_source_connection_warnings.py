@@ -55,10 +55,10 @@ def test_supervisord_source_warns_once_per_server_at_start(auth_daemon, tmp_path
     assert last['supervisord']['data']['statename'] == 'RUNNING'   # the unverified https connection works
     logged = warnings_of(caplog, 'supervisor.control.supervisord')
     assert logged[:2] == [
-        'supervisor.control.supervisord: validate_certs=false: the certificate of %s/RPC2 is not checked'
-        % unverified,
-        'supervisor.control.supervisord: credentials are sent in clear text to %s/RPC2: use https:// or a unix '
-        'socket' % remote,
+        'supervisor.control.supervisord: servers[0]: validate_certs=false: the certificate of %s/RPC2 is not '
+        'checked' % unverified,
+        'supervisor.control.supervisord: servers[1]: credentials are sent in clear text to %s/RPC2: use https:// or '
+        'a unix socket' % remote,
     ], logged
     # The rest is the remote daemon being unreachable, said once too.
     assert len(logged) == 3 and logged[2].startswith(

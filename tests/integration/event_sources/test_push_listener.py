@@ -4,18 +4,21 @@ First its parts (protocol, payloads, spool), then the listener run by a real
 supervisord, posting to a bare HTTP receiver.
 """
 
+import errno
 import importlib.util
+import io
 import json
 import os
 import re
-import signal
 import subprocess
 import time
 
 import pytest
+from hypothesis import settings, strategies as st, given
 
-from tests.support.push import (LISTENER, SYSTEM_PYTHON, TOKEN, Receiver, listener_section, of_process,
-                                wait_until)
+from tests.support.faults import SpoolDisk
+from tests.support.push import (LISTENER, NO_TICKS, SYSTEM_PYTHON, TOKEN, Receiver, assert_accounted, kill_listener,
+                                last_spooled, listener_section, of_process, sentinel_accounted, wait_until)
 from tests.support.supervisord import SLEEPER, Supervisord
 
 spec = importlib.util.spec_from_file_location('supervisor_control_push', LISTENER)
@@ -86,6 +89,24 @@ def test_the_protocol_exactly(tmp_path):
         receiver.close()
 
 
+@pytest.mark.parametrize('counts_bytes', [False, True], ids=['characters (Python 3)', 'bytes (Python 2)'])
+def test_len_is_read_in_what_supervisord_counts(counts_bytes):
+    """A payload with CR, CRLF and characters of 2 to 4 bytes: read whole, and not one byte more."""
+    payload = 'processname:x groupname:x pid:1 channel:stdout\nnb\u00a0sp\r\n\u20ac \U0001F600 end\r'
+    length = len(payload.encode('utf-8')) if counts_bytes else len(payload)
+    after = b'ver:3.0 server:supervisor serial:2'
+    stream = io.BytesIO(('ver:3.0 server:supervisor serial:1 pool:push poolserial:1 eventname:PROCESS_LOG_STDOUT '
+                         'len:%d\n' % length).encode('utf-8') + payload.encode('utf-8') + after)
+    headers, read = listener.Protocol(stream, io.BytesIO(), lambda eventname: counts_bytes).read_event()
+    assert (headers['eventname'], read) == ('PROCESS_LOG_STDOUT', payload)
+    assert stream.read() == after
+
+
+def test_supervisord_on_python_3_counts_characters():
+    """len_in_bytes asks the parent's interpreter: this test's own Python stands for it."""
+    assert listener.len_in_bytes(os.getpid())('PROCESS_LOG_STDOUT') is False
+
+
 def test_the_token_in_a_header_of_its_own(tmp_path, receiver):
     """For an EDA controller token event stream that reads another header: the bare token."""
     token = tmp_path / 'token'
@@ -130,12 +151,35 @@ def test_the_spool_is_bounded_and_counts_what_it_dropped():
     spool = listener.Spool(None, max_events=3)
     for serial in range(5):
         spool.put(record(serial))
-    head, dropped = spool.head(timeout=0)
-    assert [r['serial'] for r in spool.pending] == [2, 3, 4]
-    assert (head['serial'], dropped) == (2, 2)
-    spool.delivered(head, dropped)
+    head = spool.head(timeout=0)
+    assert [e[0]['serial'] for e in spool.pending] == [2, 3, 4]
+    assert (head[0]['serial'], head[1]) == (2, 2)
+    spool.delivered(head)
     assert spool.head(timeout=0)[1] == 0     # reported once, then forgotten
-    assert [r['serial'] for r in spool.pending] == [3, 4]
+    assert [e[0]['serial'] for e in spool.pending] == [3, 4]
+
+
+def test_the_event_being_posted_is_not_pushed_out():
+    """The receiver may have it, with its counts: the next event goes to make room instead.
+
+    Before it is sent (nothing listens: the connection is refused), the oldest goes.
+    """
+    spool = listener.Spool(None, max_events=2)
+    spool.put(record(0))
+    assert spool.head(timeout=0) is spool.pending[0]
+    spool.put(record(1))
+    spool.put(record(2))
+    assert [e[0]['serial'] for e in spool.pending] == [1, 2]
+    spool = listener.Spool(None, max_events=2)
+    spool.put(record(0))
+    posted = spool.head(timeout=0)
+    assert spool.sending(posted)
+    for serial in range(1, 5):
+        spool.put(record(serial))
+    assert [e[0]['serial'] for e in spool.pending] == [0, 3, 4]
+    spool.delivered(posted)
+    assert [(e[0]['serial'], e[1]) for e in spool.pending] == [(3, 2), (4, 0)]
+    assert json.loads(spool.body(spool.head(timeout=0)))['dropped'] == 2
 
 
 def test_the_spool_file_keeps_what_was_not_delivered(tmp_path):
@@ -143,25 +187,28 @@ def test_the_spool_file_keeps_what_was_not_delivered(tmp_path):
     spool = listener.Spool(path, max_events=10)
     for serial in range(4):
         spool.put(record(serial))
-    spool.delivered(spool.head(timeout=0)[0], 0)
+    spool.delivered(spool.head(timeout=0))
     # A listener killed in the middle of a write leaves half a line.
     with open(path, 'a') as handle:
         handle.write('{"format": "supervisor.con')
     again = listener.Spool(path, max_events=10)
-    assert [r['serial'] for r in again.pending] == [1, 2, 3]
+    assert [e[0]['serial'] for e in again.pending] == [1, 2, 3]
     assert os.stat(path).st_mode & 0o777 == 0o600
     # After the reload the file holds only the pending records: a third start sees the same.
-    assert [r['serial'] for r in listener.Spool(path, max_events=10).pending] == [1, 2, 3]
+    assert [e[0]['serial'] for e in listener.Spool(path, max_events=10).pending] == [1, 2, 3]
 
 
 def test_a_reloaded_spool_over_its_bound_keeps_the_newest(tmp_path):
+    """And the first: it may have been in flight, and have arrived, when the listener stopped."""
     path = str(tmp_path / 'spool.jsonl')
     spool = listener.Spool(path, max_events=10)
     for serial in range(6):
         spool.put(record(serial))
     smaller = listener.Spool(path, max_events=4)
-    assert [r['serial'] for r in smaller.pending] == [2, 3, 4, 5]
-    assert smaller.head(timeout=0)[1] == 2
+    assert [(e[0]['serial'], e[1]) for e in smaller.pending] == [(0, 0), (2, 1), (3, 0), (4, 0), (5, 0)]
+    # Replayed from the file the reload wrote, the same again.
+    assert [(e[0]['serial'], e[1]) for e in listener.Spool(path, max_events=4).pending] == [
+        (0, 0), (2, 1), (3, 0), (4, 0), (5, 0)]
 
 
 def test_the_spool_file_stays_bounded(tmp_path):
@@ -171,7 +218,96 @@ def test_the_spool_file_stays_bounded(tmp_path):
         spool.put(record(serial))
     with open(path) as handle:
         assert len(handle.readlines()) < 10
-    assert [r['serial'] for r in listener.Spool(path, max_events=5).pending] == [18, 19, 20, 21, 22]
+    assert [e[0]['serial'] for e in listener.Spool(path, max_events=5).pending] == [18, 19, 20, 21, 22]
+
+
+OPERATIONS = st.lists(st.sampled_from(
+    ['event', 'event', 'event', 'skip', 'unreadable', 'deliver', 'deliver', 'reject', 'lose_answer', 'restart',
+     'disk']), max_size=60)
+
+
+class FullDisk(object):
+    """While ``full``, a write that would make a file longer writes half of what it was given, then fails."""
+
+    def __init__(self):
+        self.full = False
+        self.pwrite = os.pwrite
+
+    def __call__(self, fd, data, offset):
+        if self.full and offset + len(data) > os.fstat(fd).st_size:
+            self.pwrite(fd, data[:len(data) // 2], offset)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return self.pwrite(fd, data, offset)
+
+
+@settings(max_examples=300, deadline=None)
+@given(operations=OPERATIONS, max_events=st.integers(1, 4))
+def test_the_spool_delivers_each_event_once_or_counts_it_once(tmp_path_factory, operations, max_events):
+    """The spool's rule, against a model: whatever happens, each event is delivered once or counted once.
+
+    ``skip``: supervisord never hands the listener an event (its buffer overflowed); ``lose_answer``: the
+    receiver takes the event but its answer is lost; ``restart``: the listener is killed (whatever it did
+    not write is gone) and supervisord sends the event it was handling again; ``disk``: the disk becomes
+    full (or has room again): an event that cannot be spooled is sent again by supervisord. The receiver
+    drops records it has (by serial), as the source does, and with them what they say.
+    """
+    path = str(tmp_path_factory.mktemp('spool') / 'spool.jsonl')
+    disk = FullDisk()
+    listener.os.pwrite = disk
+    listener.Spool.truncate_at = 1          # the file emptied in place as soon as nothing is pending
+    try:
+        spool = listener.Spool(path, max_events=max_events)
+        state = {'next': 0, 'last': None}
+        received, counted = [], {'dropped': 0, 'missing': 0}
+
+        def receive(entry):
+            body = json.loads(spool.body(entry))
+            if received and body['serial'] <= received[-1]:
+                return
+            received.append(body['serial'])
+            for key in counted:
+                counted[key] += body.get(key, 0)
+
+        for operation in operations + ['room', 'event'] + ['deliver'] * (max_events + 3):
+            if operation in ('disk', 'room'):
+                disk.full = operation == 'disk' and not disk.full
+            elif operation in ('event', 'unreadable', 'skip'):
+                serial = state['next']
+                try:
+                    if operation == 'event':
+                        spool.put(record(serial))
+                    elif operation == 'unreadable':
+                        spool.count_unreadable({'boot': 'b1', 'pool': None, 'serial': serial, 'poolserial': serial})
+                except OSError:
+                    continue            # not acknowledged: supervisord sends it again
+                state['next'] += 1
+                if operation != 'skip':
+                    state['last'] = serial
+            elif operation == 'restart':
+                spool = listener.Spool(path, max_events=max_events)
+                if state['last'] is not None:
+                    assert spool.put(record(state['last'])) is False      # spooled or counted already: not twice
+            else:
+                entry = spool.head(timeout=0)
+                if entry is None:
+                    continue
+                assert spool.sending(entry)
+                if operation == 'reject' and entry[0]['serial'] not in received:    # not what it took before
+                    try:
+                        spool.rejected(entry)
+                    except OSError:
+                        pass            # it will be sent again
+                    continue
+                receive(entry)
+                if operation in ('deliver', 'reject'):
+                    spool.delivered(entry)
+    finally:
+        listener.os.pwrite = disk.pwrite
+        del listener.Spool.truncate_at
+    assert spool.head(timeout=0) is None
+    assert received == sorted(received)
+    assert len(received) + counted['dropped'] + counted['missing'] == state['next']
+    assert counted['missing'] == operations.count('skip')
 
 
 # ---------------------------------------------------------------------------
@@ -272,10 +408,7 @@ def test_a_listener_killed_with_sigkill_is_restarted_and_loses_nothing(receiver,
     daemon.stop_process('sleeper')
     spool = os.path.join(daemon.directory, 'push-spool.jsonl')
     wait_until(lambda: 'PROCESS_STATE_STOPPED' in open(spool).read(), what='the stop in the spool')
-    first = daemon.info('push')['pid']
-    os.kill(first, signal.SIGKILL)
-    wait_until(lambda: daemon.info('push')['pid'] not in (0, first) and daemon.info('push')['statename'] == 'RUNNING',
-               what='a new listener')
+    first = kill_listener(daemon)
     receiver.status = 200
     daemon.start_process('sleeper')
     records = receiver.wait_for(
@@ -343,3 +476,144 @@ def test_tick_carries_the_resident_memory_of_each_process(tmp_path):
             assert found[0]['rss'] == int(handle.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
     finally:
         daemon.cleanup()
+
+
+# ---------------------------------------------------------------------------
+# Nothing acknowledged is lost (issue 20): each event is delivered once, or counted
+# ---------------------------------------------------------------------------
+
+SENTINEL = {'sentinel': dict(command=SLEEPER, startsecs=0, autostart=False)}
+
+
+@pytest.fixture
+def spool_disk(tmp_path, receiver):
+    """Starts a supervisord whose listener spools to a small tmpfs of its own (tests/support/faults.py)."""
+    started = []
+
+    def start(programs, size='1m', **section):
+        directory = str(tmp_path / 'svd')
+        spool_dir = os.path.join(directory, 'spool')
+        os.makedirs(directory)
+        daemon = SpoolDisk(directory, spool_dir, size=size, programs=dict(programs, **SENTINEL),
+                           extra_sections=listener_section(receiver.url, directory, spool=spool_dir, **section))
+        started.append(daemon)
+        return daemon.start()
+
+    try:
+        yield start
+    finally:
+        for daemon in started:
+            daemon.cleanup()
+
+
+def listener_log(daemon, name='push'):
+    with open(os.path.join(daemon.directory, '%s.err' % name), encoding='utf-8', errors='replace') as handle:
+        return handle.read()
+
+
+def test_a_log_payload_with_cr_and_crlf_is_read_whole_and_the_next_events_follow(tmp_path, receiver, pushing):
+    """``len`` counts the characters of the payload, whatever they are: no newline translation."""
+    text = 'one\r\ntwo\rthree \u00e9\u20ac\U0001F600\r'
+    (tmp_path / 'text').write_bytes(text.encode('utf-8'))
+    daemon = pushing({'talker': dict(command="sh -c 'cat %s; exec %s'" % (tmp_path / 'text', SLEEPER), startsecs=0,
+                                     stdout_events_enabled=True),
+                      'sleeper': dict(command=SLEEPER, startsecs=0)},
+                     events=NO_TICKS + ',PROCESS_LOG')
+    receiver.wait_for(lambda rs: ''.join(r['payload'].get('data', '') for r in rs
+                                         if r['eventname'] == 'PROCESS_LOG_STDOUT') == text, what='the whole text')
+    daemon.stop_process('sleeper')
+    records = receiver.wait_for(lambda rs: [r['eventname'] for r in of_process(rs, 'sleeper')][-1:] == [
+        'PROCESS_STATE_STOPPED'], what='the events after the log event')
+    logged = [r for r in records if r['eventname'] == 'PROCESS_LOG_STDOUT']
+    assert {(r['payload']['processname'], r['payload']['channel']) for r in logged} == {('talker', 'stdout')}
+    assert_accounted(records)
+
+
+def test_process_names_with_unicode_spaces_are_not_split(receiver, pushing):
+    """supervisord separates tokens with ASCII spaces; a name may hold any other space."""
+    names = ['nb\u00a0sp', 'tab\tsep', 'ideo\u3000sp']
+    daemon = pushing(dict([(name, dict(command=SLEEPER, startsecs=0)) for name in names] + [
+        ('sleeper', dict(command=SLEEPER, startsecs=0))]))
+    for name in names:
+        wait_until(lambda: daemon.statenames()['%s:%s' % (name, name)] == 'RUNNING', what='%r running' % name)
+    daemon.stop_process('sleeper')          # and the events after theirs still come
+    records = receiver.wait_for(lambda rs: [r['eventname'] for r in of_process(rs, 'sleeper')][-1:] == [
+        'PROCESS_STATE_STOPPED'], what='the sleeper stopped')
+    for name in names:
+        assert [r['eventname'][len('PROCESS_STATE_'):] for r in of_process(records, name)] == ['STARTING', 'RUNNING']
+        assert {r['payload']['groupname'] for r in of_process(records, name)} == {name}
+    assert_accounted(records)
+
+
+def test_a_failed_compaction_loses_nothing_and_the_listener_recovers_with_the_disk(receiver, spool_disk):
+    """The disk is full when the spool is compacted (every 2 x --max-events lines): nothing acknowledged is lost."""
+    receiver.status = 503
+    daemon = spool_disk({'sleeper': dict(command=SLEEPER, startsecs=0)}, extra_args='--max-events 3')
+    wait_until(lambda: 'sleeper' in daemon.read('push-spool.jsonl'), what='the first events spooled')
+    daemon.fill()
+    for dummy in range(3):
+        daemon.stop_process('sleeper')
+        daemon.start_process('sleeper')
+    daemon.free()
+    receiver.status = 200
+    dropped, missing = sentinel_accounted(receiver, daemon)
+    assert (dropped > 0, missing) == (True, 0)
+
+
+def test_the_drop_count_survives_listener_restarts(receiver, pushing):
+    """Events dropped beyond --max-events while nobody listens are reported after two SIGKILLs of the listener."""
+    receiver.status = 503
+    daemon = pushing({'sleeper': dict(command=SLEEPER, startsecs=0), 'sentinel': SENTINEL['sentinel']},
+                     extra_args='--max-events 3')
+    daemon.wait_state('push', 'RUNNING')
+    for dummy in range(2):
+        daemon.stop_process('sleeper')
+        daemon.start_process('sleeper')
+    spool = os.path.join(daemon.directory, 'push-spool.jsonl')
+    for last in ('sleeper', 'push'):      # then the new listener's own RUNNING
+        wait_until(lambda: os.path.exists(spool) and last_spooled(open(spool).read(), daemon, last),
+                   what='the last event spooled')
+        kill_listener(daemon)
+    receiver.status = 200
+    dropped, missing = sentinel_accounted(receiver, daemon)
+    assert (dropped > 0, missing) == (True, 0)
+
+
+def test_a_full_disk_during_an_append_writes_the_event_once(receiver, spool_disk):
+    """An append that fails with ENOSPC leaves nothing behind to be written again when space returns."""
+    receiver.status = 503
+    daemon = spool_disk({'sleeper': dict(command=SLEEPER, startsecs=0)})
+    wait_until(lambda: 'sleeper' in daemon.read('push-spool.jsonl'), what='the first events spooled')
+    daemon.fill()
+    for dummy in range(40):
+        if 'cannot spool event' in listener_log(daemon):
+            break
+        daemon.stop_process('sleeper')
+        daemon.start_process('sleeper')
+    else:
+        raise AssertionError('the spool never filled the disk: %s' % listener_log(daemon))
+    time.sleep(3)          # supervisord sends the event again, and again
+    daemon.free()
+    wait_until(lambda: last_spooled(daemon.read('push-spool.jsonl'), daemon, 'sleeper'), what='the last event spooled')
+    kill_listener(daemon)       # the new listener reads the spool file back
+    receiver.status = 200
+    sentinel_accounted(receiver, daemon)
+
+
+def test_a_pool_of_several_listeners_is_refused_with_a_message(tmp_path, receiver):
+    """supervisord hands each event to one READY listener of a pool: several would split the stream."""
+    directory = str(tmp_path / 'svd')
+    os.makedirs(directory)
+    section = listener_section(receiver.url, directory, numprocs=2, process_name='%(program_name)s_%(process_num)s',
+                               startsecs=1, startretries=1,
+                               stderr_logfile=os.path.join(directory, 'push_%(process_num)s.err'))
+    section['eventlistener:push']['command'] = section['eventlistener:push']['command'].replace(
+        'push-spool.jsonl', 'push-spool-%(process_num)s.jsonl')
+    with Supervisord(directory, programs={'sleeper': dict(command=SLEEPER, startsecs=0)},
+                     extra_sections=section) as daemon:
+        for number in (0, 1):
+            daemon.wait_state('push:push_%d' % number, 'FATAL', timeout=30)
+            assert listener_log(daemon, 'push_%d' % number).strip().splitlines()[-1] == (
+                "supervisor_control_push: cannot start: this listener is process push_%d of pool push; supervisord "
+                "hands each event to one listener of a pool, so several would each deliver part of the events, in "
+                "no common order: set numprocs=1 and no process_name" % number)

@@ -6,12 +6,14 @@ import re
 import signal
 import sys
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 import yaml
 
 from tests.support.eda import RULEBOOKS, Rulebook
-from tests.support.push import EVENTS, NO_TICKS, TOKEN, listener_section, wait_until
+from tests.support.push import EVENTS, NO_TICKS, TOKEN, last_spooled, listener_section, record, spooled, wait_until
 from tests.support.supervisord import SLEEPER, Supervisord, free_port
 
 pytestmark = pytest.mark.slow
@@ -93,7 +95,7 @@ def test_memmon_rulebook_restarts_a_process_over_the_limit_with_a_cool_down(bed,
 
     def ticks_delivered():
         with open(spool) as handle:
-            ticks = [json.loads(line) for line in handle if line.endswith('\n') and '"TICK_5"' in line]
+            ticks = [r for r in spooled(handle.read()) if r['eventname'] == 'TICK_5']
         later = [t['serial'] for t in ticks if t['time'] > restarted]
         with open(spool + '.ack') as handle:
             return len(later) >= 2 and json.load(handle)['last'][1] >= later[1]
@@ -129,7 +131,7 @@ def test_a_rulebook_down_for_10_s_gets_every_change_once(bed, tmp_path):
         # Stopped while idle: every event the listener has spooled so far was printed. (What
         # ansible-rulebook took but had not yet processed when it stops is lost with it.)
         with open(spool) as handle:
-            return len(pushed([first])) == len(handle.readlines())
+            return len(pushed([first])) == len(spooled(handle.read()))
     wait_until(lambda: len(pushed([first])) >= 6 and idle(), what='the start-up events printed')
     before = len(pushed([first]))
     first.stop()
@@ -174,15 +176,49 @@ def test_crashmail_rulebook_reports_events_the_spool_dropped(bed):
         daemon.start_process('sleeper')
     spool = os.path.join(daemon.directory, 'push-spool.jsonl')
 
-    def last_spooled():
+    def text():
         with open(spool) as handle:
-            lines = [line for line in handle if line.endswith('\n')]
-        return json.loads(lines[-1]) if lines else {}
-    # The last event is the sleeper's RUNNING: once it is spooled, all are.
-    wait_until(lambda: os.path.exists(spool) and (
-        last_spooled().get('eventname'), last_spooled().get('payload', {}).get('processname'))
-        == ('PROCESS_STATE_RUNNING', 'sleeper'), what='the last event spooled')
-    dropped = last_spooled()['poolserial'] - 2          # poolserials 0 .. last-3
+            return handle.read()
+    # The last event is the sleeper's last RUNNING: once it is spooled, all are.
+    wait_until(lambda: os.path.exists(spool) and last_spooled(text(), daemon, 'sleeper'),
+               what='the last event spooled')
+    dropped = spooled(text())[-1]['poolserial'] - 2          # poolserials 0 .. last-3
     rulebook = bed.rulebook(os.path.join(RULEBOOKS, 'supervisord_push_crashmail.yml'))
     rulebook.wait_for("app1: %d events dropped by the listener's spool, 0 never arrived" % dropped)
     assert rulebook.count('events dropped') == 1
+
+
+def test_a_token_of_digits_in_the_rulebook_variables_is_the_token(tmp_path):
+    """ansible-rulebook renders ``"{{ push_token }}"`` natively: the string "12345" reaches the source as a number."""
+    port = free_port()
+    rulebook_file = tmp_path / 'digits.yml'
+    rulebook_file.write_text(yaml.safe_dump([{
+        'name': 'a token of digits', 'hosts': 'all',
+        'sources': [{'supervisor.control.supervisord': {'listen': {'port': port, 'token': '{{ push_token }}'}}}],
+        'rules': [{'name': 'pushed', 'condition': 'event.supervisord.pushed == true',
+                   'action': {'debug': {'msg': 'pushed by {{ event.supervisord.host }}'}}}],
+    }]))
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {'ansible_connection': 'local'}}}}))
+    rulebook = Rulebook(str(rulebook_file), str(inventory), str(tmp_path), variables={'push_token': '12345'})
+    try:
+        rulebook.wait_for('Waiting for events')
+        body = json.dumps(record(0, host='by-hand')).encode()
+        wait_until(lambda: post('http://127.0.0.1:%d/' % port, body, '12345') == 200, what='a 200 for the token 12345')
+        rulebook.wait_for('pushed by by-hand')
+        assert post('http://127.0.0.1:%d/' % port, body, '1234') == 401
+    finally:
+        rulebook.stop()
+
+
+def post(url, body, token):
+    """The status of one POST (None while nothing listens)."""
+    request = urllib.request.Request(url, data=body, method='POST', headers={
+        'Content-Type': 'application/json', 'Authorization': 'Bearer %s' % token})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None

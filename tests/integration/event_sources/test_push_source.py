@@ -5,7 +5,9 @@ part (records to events, de-duplication, options) is in tests/unit/test_supervis
 """
 
 import asyncio
+import http.client
 import json
+import logging
 import os
 import signal
 import socket
@@ -17,7 +19,9 @@ import urllib.request
 import pytest
 
 from tests.support.eda import SourceTask, load_source, run
-from tests.support.push import NO_TICKS, TOKEN, listener_section, record, wait_until
+from tests.support.faults import FaultProxy, SpoolDisk
+from tests.support.push import (NO_TICKS, TOKEN, assert_accounted, last_spooled, listener_section, record, spooled,
+                                wait_until)
 from tests.support.supervisord import SLEEPER, Supervisord, free_port
 
 source_module = load_source('supervisord')
@@ -27,6 +31,14 @@ source_module = load_source('supervisord')
 # The endpoint, fed by the real listener of a real supervisord
 # ---------------------------------------------------------------------------
 
+def answer_of(body):
+    """The JSON answer, or the text of one that is not JSON (aiohttp's own 500 page)."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode('utf-8', 'replace')
+
+
 def post(url, body, token=TOKEN, context=None):
     """(status, JSON answer) of one POST."""
     headers = {'Content-Type': 'application/json'}
@@ -35,9 +47,9 @@ def post(url, body, token=TOKEN, context=None):
     request = urllib.request.Request(url, data=body, headers=headers, method='POST')
     try:
         with urllib.request.urlopen(request, timeout=30, context=context) as answer:
-            return answer.status, json.loads(answer.read())
+            return answer.status, answer_of(answer.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        return error.code, answer_of(error.read())
 
 
 async def in_thread(function, *args):
@@ -138,6 +150,78 @@ def test_bad_pushes_are_refused_and_the_source_goes_on(pushing_daemon):
     run(test(), timeout=120)
 
 
+def raw_post(port, body, authorization):
+    """(status, JSON answer) of one POST whose Authorization header is sent as these exact bytes."""
+    connection = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+    try:
+        connection.putrequest('POST', '/')
+        connection.putheader('Content-Type', 'application/json')
+        connection.putheader('Content-Length', str(len(body)))
+        connection.putheader('Authorization', authorization)
+        connection.endheaders(body)
+        answer = connection.getresponse()
+        return answer.status, answer_of(answer.read())
+    finally:
+        connection.close()
+
+
+def refusals(caplog):
+    """What the source and aiohttp logged at WARNING or above, one line each."""
+    return [(r.name, r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_hostile_requests_get_401_or_400_and_one_line_and_the_source_goes_on(caplog):
+    """A header that is not UTF-8 (no token needed to send it), JSON nested beyond Python's recursion limit."""
+    port = free_port()
+    url = 'http://127.0.0.1:%d/' % port
+    nested = b'[' * 100000 + b']' * 100000
+
+    async def test():
+        task = source_task(port)
+        try:
+            await listening(task)
+            caplog.clear()
+            assert await in_thread(raw_post, port, b'{}', b'Bearer \xff\xfe\x80') == (
+                401, {'error': 'missing or wrong bearer token'})
+            assert refusals(caplog) == [('supervisor.control.supervisord', 'WARNING',
+                                         'supervisor.control.supervisord: refused a push from 127.0.0.1: '
+                                         'missing or wrong bearer token')]
+            caplog.clear()
+            assert await in_thread(post, url, nested) == (400, {
+                'error': 'body is not JSON: nested more deeply than Python can read'})
+            assert refusals(caplog) == [('supervisor.control.supervisord', 'WARNING',
+                                         'supervisor.control.supervisord: refused a push from 127.0.0.1: '
+                                         'body is not JSON: nested more deeply than Python can read')]
+            # Still running, and a good record after them is delivered.
+            assert not task.task.done()
+            assert await in_thread(post, url, json.dumps(record(0, host='after')).encode()) == (
+                200, {'accepted': True})
+            assert (await task.get())['supervisord']['host'] == 'after'
+        finally:
+            await task.stop()
+    with caplog.at_level(logging.INFO):
+        run(test(), timeout=120)
+
+
+def test_a_numeric_token_is_the_token(caplog):
+    """ansible-rulebook renders "{{ push_token }}" natively: a token of digits reaches the source as an int."""
+    port = free_port()
+    url = 'http://127.0.0.1:%d/' % port
+
+    async def test():
+        task = SourceTask(source_module, {'listen': {'port': port, 'token': 12345}}, maxsize=100)
+        task.port = port
+        try:
+            await listening(task)
+            assert await in_thread(post, url, json.dumps(record(0)).encode(), '1234') == (
+                401, {'error': 'missing or wrong bearer token'})
+            assert await in_thread(post, url, json.dumps(record(0)).encode(), '12345') == (200, {'accepted': True})
+            assert (await task.get())['supervisord']['serial'] == 0
+        finally:
+            await task.stop()
+    run(test(), timeout=60)
+
+
 def test_polling_and_listening_together(pushing_daemon):
     async def test():
         await in_thread(pushing_daemon.start)
@@ -203,21 +287,19 @@ def test_a_spool_overflow_is_reported_in_the_next_event(tmp_path):
                                                          extra_args='--max-events 3'))
     spool = os.path.join(directory, 'push-spool.jsonl')
 
-    def last_spooled():
+    def text():
         if not os.path.exists(spool):       # the listener may not have started yet
-            return {}
+            return ''
         with open(spool) as handle:
-            lines = handle.read().splitlines()
-        try:
-            return json.loads(lines[-1]) if lines else {}
-        except ValueError:                  # a line being written
-            return {}
+            return handle.read()
 
     async def test():
         task = source_task(port)
         try:
             await listening(task)
-            events = [await task.get() for dummy in range(3)]
+            events = [await task.get()]
+            while events[-1]['supervisord']['poolserial'] < last:
+                events.append(await task.get())
         finally:
             await task.stop()
         return events
@@ -227,10 +309,9 @@ def test_a_spool_overflow_is_reported_in_the_next_event(tmp_path):
         for dummy in range(2):
             daemon.stop_process('sleeper')
             daemon.start_process('sleeper')
-        # The last event is the sleeper's RUNNING: once it is spooled, all are.
-        wait_until(lambda: (last_spooled().get('eventname'), last_spooled().get('payload', {}).get('processname'))
-                   == ('PROCESS_STATE_RUNNING', 'sleeper'), what='the last event spooled')
-        last = last_spooled()['poolserial']
+        # The last event is the sleeper's last RUNNING: once it is spooled, all are.
+        wait_until(lambda: last_spooled(text(), daemon, 'sleeper'), what='the last event spooled')
+        last = spooled(text())[-1]['poolserial']
         events = run(test(), timeout=60)
     finally:
         daemon.cleanup()
@@ -238,4 +319,128 @@ def test_a_spool_overflow_is_reported_in_the_next_event(tmp_path):
     assert [b['poolserial'] for b in bodies] == [last - 2, last - 1, last]
     assert bodies[0]['dropped'] == last - 2           # poolserials 0 .. last-3 never left the listener
     assert ['dropped' in b for b in bodies[1:]] == [False, False]
+    assert ['missing' in b for b in bodies] == [False, False, False]     # they are dropped, not missing too
     assert (bodies[-1]['data']['fullname'], bodies[-1]['data']['statename']) == ('sleeper', 'RUNNING')
+
+
+def as_records(events):
+    """The source's process events as the records assert_accounted reads."""
+    return [dict(e['supervisord'], payload={}) for e in events]
+
+
+def test_two_listener_pools_for_one_host_each_deliver_every_event(tmp_path):
+    """Each pool is a stream of its own: neither drops the other's events as duplicates."""
+    port = free_port()
+    url = 'http://127.0.0.1:%d/' % port
+    directory = str(tmp_path / 'svd')
+    os.makedirs(directory)
+    sections = listener_section(url, directory, events=NO_TICKS, name='push_a')
+    sections.update(listener_section(url, directory, events=NO_TICKS, name='push_b'))
+    daemon = Supervisord(directory, programs={'sleeper': dict(command=SLEEPER, startsecs=0)}, extra_sections=sections)
+
+    def runs(events, pool):
+        return sum(1 for e in events if is_process('sleeper', 'RUNNING')(e) and e['supervisord'].get('pool') == pool)
+
+    async def test():
+        task = source_task(port)
+        try:
+            await listening(task)
+            await in_thread(daemon.start)
+            for dummy in range(3):
+                await in_thread(daemon.stop_process, 'sleeper')
+                await in_thread(daemon.start_process, 'sleeper')
+            seen = []
+            while runs(seen, 'push_a') < 4 or runs(seen, 'push_b') < 4:     # the first start, and 3 more
+                seen.append(await task.get())
+            return seen
+        finally:
+            await task.stop()
+    try:
+        events = run(test(), timeout=120)
+    finally:
+        daemon.cleanup()
+    by_pool = dict((pool, [e for e in events if e['supervisord'].get('pool') == pool]) for pool in ('push_a', 'push_b'))
+    for pool, pooled in by_pool.items():
+        assert_accounted(as_records(pooled))
+        assert {e['supervisord']['listener'] for e in pooled} == {pool}
+    # Both pools subscribe to the same events: each delivered all of the sleeper's, with supervisord's serials.
+    sleeper = dict((pool, [e['supervisord']['serial'] for e in pooled if e['supervisord']['type'] == 'process'
+                           and e['supervisord']['data']['fullname'] == 'sleeper']) for pool, pooled in by_pool.items())
+    assert len(sleeper['push_a']) == 2 + 3 * 4
+    assert sleeper['push_a'] == sleeper['push_b']
+
+
+def test_events_supervisord_discarded_are_missing_once_also_across_a_source_restart(tmp_path):
+    """The listener cannot spool (read-only disk) and supervisord's buffer of 3 overflows; the source restarts."""
+    port = free_port()
+    directory = str(tmp_path / 'svd')
+    spool_dir = os.path.join(directory, 'spool')
+    os.makedirs(directory)
+    daemon = SpoolDisk(directory, spool_dir, programs={
+        'sleeper': dict(command=SLEEPER, startsecs=0), 'sentinel': dict(command=SLEEPER, startsecs=0, autostart=False)},
+        extra_sections=listener_section('http://127.0.0.1:%d/' % port, directory, spool=spool_dir, events=NO_TICKS,
+                                        buffer_size=3))
+
+    async def test():
+        delivered = []
+        task = source_task(port)
+        try:
+            await listening(task)
+            await in_thread(daemon.start)
+            delivered += await task.get_until(is_process('sleeper', 'RUNNING'))
+            await in_thread(daemon.readonly, True)
+            for dummy in range(3):
+                await in_thread(daemon.stop_process, 'sleeper')
+                await in_thread(daemon.start_process, 'sleeper')
+        finally:
+            await task.stop()
+        await in_thread(daemon.readonly, False)
+        task = source_task(port)
+        try:
+            await listening(task)
+            await in_thread(daemon.start_process, 'sentinel')
+            delivered += await task.get_until(is_process('sentinel', 'RUNNING'))
+        finally:
+            await task.stop()
+        return delivered
+    try:
+        events = run(test(), timeout=120)
+        discarded = daemon.rpc('supervisor.readLog', 0, 0).count('pool push event buffer overflowed, discarding event')
+    finally:
+        daemon.cleanup()
+    dropped, missing = assert_accounted(as_records(events))
+    assert (dropped, missing, discarded > 0) == (0, discarded, True)
+
+
+def test_an_event_the_spool_dropped_is_dropped_not_missing_too(tmp_path):
+    """The source answers 500 (through a proxy) while the listener keeps 3 events: each lost event counts once."""
+    port, proxy_port = free_port(), free_port()
+    proxy = FaultProxy(('127.0.0.1', port), proxy_port)
+    directory = str(tmp_path / 'svd')
+    os.makedirs(directory)
+    daemon = Supervisord(directory, programs={
+        'sleeper': dict(command=SLEEPER, startsecs=0), 'sentinel': dict(command=SLEEPER, startsecs=0, autostart=False)},
+        extra_sections=listener_section(proxy.url, directory, events=NO_TICKS, extra_args='--max-events 3'))
+
+    async def test():
+        task = source_task(port)
+        try:
+            await listening(task)
+            await in_thread(daemon.start)
+            delivered = await task.get_until(is_process('sleeper', 'RUNNING'))
+            proxy.set('error')
+            for dummy in range(2):
+                await in_thread(daemon.stop_process, 'sleeper')
+                await in_thread(daemon.start_process, 'sleeper')
+            proxy.set('pass')
+            await in_thread(daemon.start_process, 'sentinel')
+            return delivered + await task.get_until(is_process('sentinel', 'RUNNING'))
+        finally:
+            await task.stop()
+    try:
+        events = run(test(), timeout=120)
+    finally:
+        daemon.cleanup()
+        proxy.close()
+    dropped, missing = assert_accounted(as_records(events))
+    assert (dropped > 0, missing) == (True, 0)

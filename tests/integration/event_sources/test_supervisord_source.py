@@ -399,3 +399,30 @@ def test_ansible_rulebook_shutdown_cancels_the_source_cleanly(supervisord, tmp_p
         rulebook.stop()
     assert 'seen the daemon' in rulebook.output
     assert 'Traceback' not in rulebook.output and ' - ERROR - ' not in rulebook.output, rulebook.output[-4000:]
+
+
+@pytest.mark.parametrize('source, args, message', [
+    ('supervisor.control.supvisors', {'port': 60002, 'heartbeet': 5},
+     'supervisor.control.supvisors: unknown option heartbeet (did you mean heartbeat?)'),
+    ('supervisor.control.supervisord', {'server_url': 'unix:///nonexistent.sock', 'initial': '{{ initial }}'},
+     "supervisor.control.supervisord: initial must be a boolean (true or false), got 'maybe'"),
+])
+def test_ansible_rulebook_stops_at_a_wrong_option_with_one_line(source, args, message, tmp_path):
+    """What a user sees: ansible-rulebook's own error, with the source's one line, and no event source running."""
+    rulebook_file = tmp_path / 'typo.yml'
+    rulebook_file.write_text(yaml.safe_dump([{
+        'name': 'a typo', 'hosts': 'all', 'sources': [{source: args}],
+        'rules': [{'name': 'never', 'condition': 'event.i == 1', 'action': {'print_event': None}}],
+    }]))
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {'ansible_connection': 'local'}}}}))
+    rulebook = Rulebook(str(rulebook_file), str(inventory), str(tmp_path), variables={'initial': 'maybe'})
+    try:
+        assert rulebook.proc.wait(timeout=120) != 0, rulebook.output[-4000:]
+    finally:
+        rulebook.stop()
+    # ansible-rulebook's own words around the source's line (and its class name, printed as "<class '...").
+    errors = [line.split(' - ERROR - ', 1)[1] for line in rulebook.lines if ' - ERROR - ' in line]
+    assert errors[0].startswith('Source error: ') and errors[0].endswith(
+        "ValueError: Source plugin failed with error message: '%s'" % message), rulebook.output[-4000:]
+    assert 'ValueError: %s' % message in errors, rulebook.output[-4000:]

@@ -7,6 +7,7 @@ and the example rulebook runs in a real ansible-rulebook on the Supvisors host.
 """
 
 import asyncio
+import logging
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import yaml
 from tests.support.eda import RULEBOOKS, Rulebook, SourceTask, load_source, run
 from tests.support.paths import SUPVISORS_VENV_BIN as DEFAULT_SUPVISORS_VENV_BIN
 from tests.support.supvisors import running_cluster
+from tests.support.tls_proxy import TLSProxy, make_self_signed
 
 supvisors = load_source('supvisors')
 
@@ -96,6 +98,43 @@ def test_snapshot_and_live_events_from_a_real_supvisors(cluster):
             lambda e: e['supvisors']['type'] == 'process' and e['supvisors']['data']['statename'] == 'RUNNING')
         await source.stop()
     run(test(), timeout=120)
+
+
+def first_snapshot(cluster, **args):
+    """The first snapshot ``instance`` event of a source with these connection options."""
+    async def test():
+        source = SourceTask(supvisors, dict({'host': cluster.address(HOST), 'port': cluster.event_port,
+                                             'heartbeat': 0, 'snapshot': True}, **args))
+        try:
+            seen = await source.get_until(lambda e: e['supvisors'].get('snapshot')
+                                          and e['supvisors']['type'] == 'instance')
+            return seen[-1]
+        finally:
+            await source.stop()
+    return run(test(), timeout=60)
+
+
+def test_the_snapshot_checks_certificates_with_the_options_of_the_modules(cluster, tmp_path, caplog):
+    """validate_certs and ca_path, for Supvisors behind a TLS proxy with a certificate of its own."""
+    cert, key = make_self_signed(str(tmp_path))
+    with TLSProxy(cluster.http_port, cert, key, backend_host=cluster.address(HOST)) as proxy:
+        url = 'https://127.0.0.1:%d' % proxy.port
+        verified = first_snapshot(cluster, server_url=url, ca_path=cert)
+        assert (verified['supvisors']['data']['node_name'], verified['meta']) == (HOST, {'hosts': [HOST]})
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            unverified = first_snapshot(cluster, server_url=url, validate_certs='no')
+    assert unverified['supvisors']['data']['node_name'] == HOST
+    assert [r.getMessage() for r in caplog.records if r.name == 'supervisor.control.supvisors'] == [
+        'supervisor.control.supvisors: snapshot: validate_certs=false: the certificate of %s/RPC2 is not checked'
+        % url]
+
+
+def test_the_snapshot_finds_supvisors_as_the_modules_do(cluster, monkeypatch):
+    """No server_url nor config: SUPERVISOR_SERVER_URL, as for a module (not http://HOST:9001)."""
+    monkeypatch.setenv('SUPERVISOR_SERVER_URL', cluster.server_url(HOST))
+    event = first_snapshot(cluster)
+    assert event['supvisors']['data']['node_name'] == HOST
 
 
 def _crash_to_fatal(cluster):

@@ -415,13 +415,13 @@ def test_a_slow_consumer_gets_messages_in_order_and_no_false_link_lost():
 def test_source_loads_by_file_without_the_collection_on_sys_path(name, tmp_path):
     code = ('import runpy, sys; assert not any("collections" in p for p in sys.path), sys.path; '
             'module = runpy.run_path(sys.argv[1]); '
-            'print(module["main"].__name__, module["SupervisorClient"].__module__)')
+            'print(module["main"].__name__, module["started"].__module__)')
     path = os.path.join(SOURCE_DIR, '%s.py' % name)
     proc = subprocess.run([os.path.join(VENV_BIN, 'python'), '-c', code, path], cwd=str(tmp_path),
                           capture_output=True, text=True, timeout=60, check=False,
                           env={'PATH': os.environ.get('PATH', ''), 'HOME': str(tmp_path)})
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ['main', 'ansible_collections.supervisor.control.plugins.module_utils.client']
+    assert proc.stdout.split() == ['main', 'ansible_collections.supervisor.control.plugins.plugin_utils.event_source']
 
 
 def test_main_block_prints_events(tmp_path):

@@ -238,6 +238,8 @@ def bad_run(log_daemon, tmp_path_factory):
         failing('unreachable', STATE % "server_url='http://127.0.0.1:1'"),
         failing('malformed url', LOG % "'talker', server_url='ftp://example.com'"),
         failing('missing config', STATE % "config='/nonexistent/supervisord.conf'"),
+        failing('loose validate_certs', STATE % "'talker', validate_certs='maybe'"),
+        failing('loose main', LOG % "main='sometimes'"),
     ]
     run = run_playbook(tasks, tmp_path_factory.mktemp('bad'),
                        extra_env={'SUPERVISOR_SERVER_URL': log_daemon.server_url})
@@ -285,6 +287,12 @@ def test_state_and_connection_errors(bad_run):
     assert_fails(bad_run, 'malformed url', "malformed server_url 'ftp://example.com': expected "
                                            "unix:///path/to/supervisor.sock, http://host:port or https://host:port")
     assert_fails(bad_run, 'missing config', 'supervisord config file /nonexistent/supervisord.conf does not exist')
+
+
+def test_a_boolean_that_is_none_is_refused(bad_run):
+    """Not read as false, as Ansible reads a plugin option: validate_certs='maybe' would not check the certificate."""
+    assert_fails(bad_run, 'loose validate_certs', "validate_certs must be a boolean (true or false), got 'maybe'")
+    assert_fails(bad_run, 'loose main', "main must be a boolean (true or false), got 'sometimes'")
 
 
 # --------------------------------------------------------------------------

@@ -137,8 +137,10 @@ def test_a_daemon_shutting_down_is_no_error_for_stopped_and_a_clear_one_for_the_
         for title in ('running', 'reloaded', 'restarted', 'clear'):
             result = run.task(title)
             assert (result['status'], result['result']['changed'], result['result']['msg']) == (
-                'failed', False, 'supervisord at %s is shutting down or restarting, not RUNNING: it answers every '
-                                 'call with SHUTDOWN_STATE until it has stopped its processes' % url), (title, run)
+                'failed', False, 'supervisord at %s is shutting down or restarting (it answers every call with '
+                                 'SHUTDOWN_STATE until it has stopped its processes, each within its stopwaitsecs): '
+                                 'try again once it is back after a restart, or start it again after a shutdown' % url), (
+                title, run)
         again = run.task('stop again')
         assert (again['status'], again['result']['changed'], again['result']['msg']) == (
             'failed', False, 'supervisord at %s was already shutting down or restarting, and still is 1 seconds '

@@ -123,10 +123,12 @@ def test_daemon_in_shutdown_state_gives_a_clear_message(tmp_path):
             sv_task('process', 'start', daemon, name='steady', state='started'),
             sv_task('daemon', 'running', daemon),
         ], tmp_path)
-        shutting_down = 'SHUTDOWN_STATE: supervisord is shutting down and answers no call until it has stopped'
-        assert run.result('start')['msg'] == 'supervisor.getState failed with ' + shutting_down, run
-        assert run.result('running')['msg'] == (
-            'supervisord at %s is shutting down or restarting, not RUNNING: it answers every call with SHUTDOWN_STATE '
-            'until it has stopped its processes' % daemon.server_url), run
+        # One line for every module: what it means (it may be restarting as well) and what to do.
+        shutting_down = (
+            'supervisord at %s is shutting down or restarting (it answers every call with SHUTDOWN_STATE until it has '
+            'stopped its processes, each within its stopwaitsecs): try again once it is back after a restart, or '
+            'start it again after a shutdown' % daemon.server_url)
+        assert run.result('start')['msg'] == shutting_down, run
+        assert run.result('running')['msg'] == shutting_down, run
     finally:
         daemon.cleanup()

@@ -117,10 +117,10 @@ def test_start_with_the_rules_strategy_then_idempotent(cluster, tmp_path):
     assert again['result']['applications'][0]['strategy'] is None
 
 
-def inventory(path, args=()):
+def inventory(path, args=(), ansible_bin=VENV_BIN, extra_env=None):
     """``ansible-inventory --list`` of one inventory file: (returncode, the JSON inventory or None, stderr)."""
-    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-inventory'), '-i', str(path), '--list'] + list(args),
-                          capture_output=True, text=True, timeout=120, check=False, env=ansible_env())
+    proc = subprocess.run([os.path.join(ansible_bin, 'ansible-inventory'), '-i', str(path), '--list'] + list(args),
+                          capture_output=True, text=True, timeout=120, check=False, env=ansible_env(extra_env))
     try:
         # Variables that come from a daemon are marked unsafe (never templated): the JSON wraps them.
         listed = json.loads(proc.stdout, object_hook=lambda d: d['__ansible_unsafe'] if set(d) == {

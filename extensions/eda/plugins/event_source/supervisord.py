@@ -4,9 +4,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """supervisord.py: an ansible-rulebook event source that polls plain supervisord daemons."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 ---
 short_description: Poll supervisord daemons and emit an event for every process state change.
@@ -56,28 +53,44 @@ options:
       - The daemons to poll, each with the connection options of the modules (C(server_url), C(username),
         C(password), C(config), C(timeout), C(validate_certs), C(ca_path)) and an optional C(host), the
         inventory name put in C(meta.hosts) (and in the event's C(host)).
+      - The connection options given at the top level apply to every entry that does not give its own,
+        except O(server_url), O(config) and O(host), which name one daemon and are refused beside O(servers).
       - Without O(servers), one daemon is polled with the connection options given at the top level.
       - What the modules warn about is logged as a warning at start, once per daemon, namely credentials sent in
         clear text (C(http://) to a host that is not loopback) and C(validate_certs=false).
     type: list
     elements: dict
   server_url:
-    description: The daemon to poll when O(servers) is not given. Same forms as the modules accept.
+    description:
+      - The daemon to poll when O(servers) is not given. Same forms as the modules accept.
+      - As for the modules, without O(server_url) nor O(config) the daemon is the one that the environment
+        variable E(SUPERVISOR_SERVER_URL) names, else E(SUPERVISOR_CONFIG), else the configuration file
+        discovered as C(supervisorctl) does, else C(unix:///var/run/supervisor.sock) if it exists, else
+        C(http://localhost:9001). The environment is the one of ansible-rulebook.
     type: str
   username:
-    description: User name, when O(servers) is not given.
+    description: User name, as for the modules (falls back to E(SUPERVISOR_USERNAME)).
     type: str
   password:
-    description: Password, when O(servers) is not given.
+    description: Password, as for the modules (falls back to E(SUPERVISOR_PASSWORD)). Never logged.
     type: str
   config:
-    description: A supervisord.conf to read the URL and credentials from, when O(servers) is not given.
+    description: A supervisord.conf to read the URL and credentials from, as C(supervisorctl -c) does.
+    type: path
+  validate_certs:
+    description: Verify the certificate of an C(https://) daemon. Disabling it logs a warning at start.
+    type: bool
+    default: true
+  ca_path:
+    description: A PEM file of CA certificates to verify an C(https://) daemon with.
     type: path
   host:
     description: Inventory name of the daemon's host for C(meta.hosts), when O(servers) is not given.
     type: str
   timeout:
-    description: Seconds to wait for a daemon's answer; a daemon that does not answer in time is unreachable.
+    description:
+      - Seconds to wait for a daemon's answer; a daemon that does not answer in time is unreachable.
+      - More than 0 and at most 86400, as for the modules (whose default is 30).
     type: float
     default: 10
   interval:
@@ -118,9 +131,13 @@ options:
         description: Private key of O(listen.certfile), when it is not in the same file.
         type: path
       max_body:
-        description: Largest body accepted, in bytes.
+        description: Largest body accepted, in bytes (more than 0).
         type: int
         default: 1048576
+notes:
+  - An option that the source does not have is refused at start, with the closest valid name; so is a
+    value of the wrong type (a boolean is V(true)/V(false), V(yes)/V(no), V(on)/V(off) or V(1)/V(0), as for the
+    modules). The message names the option and the value given (never a password or token).
 '''
 
 EXAMPLES = r'''
@@ -184,48 +201,53 @@ EXAMPLES = r'''
 
 import asyncio
 import copy
-import hmac
 import json
 import logging
 import os
-import ssl
 import sys
 import time
+from typing import Any, Dict, List, Tuple
 
 try:
-    from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
+    from ansible_collections.supervisor.control.plugins.module_utils.connection import CONNECTION_OPTIONS, mask_url
 except ImportError:  # loaded by file path (ansible-rulebook): the collection's parent is on the path above
     sys.path.insert(0, os.path.abspath(__file__).rsplit(os.sep + 'ansible_collections' + os.sep, 1)[0])
-    from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
-from ansible_collections.supervisor.control.plugins.module_utils.connection import CONNECTION_OPTIONS, mask_url
+    from ansible_collections.supervisor.control.plugins.module_utils.connection import CONNECTION_OPTIONS, mask_url
+from ansible_collections.supervisor.control.plugins.module_utils.client import raise_first_fault
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
-    SupervisorConnectionError, SupervisorError, SupervisorFault)
+    SupervisorConnectionError, SupervisorError)
 from ansible_collections.supervisor.control.plugins.module_utils.main_log import last_exit
+from ansible_collections.supervisor.control.plugins.plugin_utils import push_endpoint
 from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_events as events
-from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_push as push
 from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import (
-    boolean, log_connection_warnings, number)
-
-LOGGER = logging.getLogger('supervisor.control.supervisord')
+    Refused, checked_timeout, connect, connection_spec, read_options, started)
 
 WHO = 'supervisor.control.supervisord'
+LOGGER = logging.getLogger(WHO)
 LOG_TAIL = 65536
 PROCESS_FIELDS = ('name', 'group', 'statename', 'state')
+
+# One daemon: the modules' connection options (a shorter timeout: a daemon that does not
+# answer a poll in time is unreachable) and its inventory name. Without servers, the
+# top-level options are that one daemon; with servers, the top-level connection options
+# are what each entry does not say, except those that name one daemon.
+SERVER_SPEC = dict(connection_spec(timeout=10.0), host=dict(type='str'))
+SPEC = dict(
+    SERVER_SPEC,
+    servers=dict(type='list', elements='dict'),
+    interval=dict(type='float', default=1.0, check=(lambda seconds: seconds > 0, 'more than 0')),
+    initial=dict(type='bool', default=False),
+    listen=dict(type='dict'),
+)
+ONE_DAEMON = ('server_url', 'config', 'host')
 
 
 class Daemon(object):
     """One polled supervisord: its client and what the last poll saw."""
 
-    def __init__(self, options, default_timeout):
-        options = dict(options)
-        unknown = sorted(set(options) - set(CONNECTION_OPTIONS) - set(('host',)))
-        if unknown:
-            raise ValueError('supervisor.control.supervisord: unknown server options %s' % ', '.join(unknown))
-        self.host = options.pop('host', None)
-        if self.host is not None and not isinstance(self.host, str):
-            raise ValueError('supervisor.control.supervisord: host must be a string, got %r' % (self.host,))
-        options.setdefault('timeout', default_timeout)
-        self.client = SupervisorClient.from_options(**options)   # ConfigurationError for a bad URL/config
+    def __init__(self, options: Dict[str, Any], logger: logging.Logger, where: str = ''):
+        self.host = options['host']
+        self.client = connect(options, WHO, logger, where)
         self.url = mask_url(self.client.url)
         self.reachable = None        # None before the first poll
         self.daemon_state = None     # {'statename', 'state'}
@@ -235,149 +257,56 @@ class Daemon(object):
 
     def poll(self):
         """One round trip: the daemon's state and every process (runs in a thread)."""
-        state, infos = self.client.multicall([('supervisor.getState', []),
-                                              ('supervisor.getAllProcessInfo', [])])
-        for value in (state, infos):
-            if isinstance(value, SupervisorFault):
-                raise value
+        state, infos = raise_first_fault(self.client.multicall([('supervisor.getState', []),
+                                                                ('supervisor.getAllProcessInfo', [])]))
         if not isinstance(state, dict) or not isinstance(infos, list) or not all(
                 isinstance(i, dict) and all(k in i for k in PROCESS_FIELDS) for i in infos):
             raise SupervisorConnectionError('unexpected answer from %s to getState/getAllProcessInfo' % self.url)
         return state, infos
 
 
-class PushEndpoint(object):
-    """The ``listen`` side: an HTTP(S) endpoint for what supervisor_control_push POSTs.
-
-    A bad token (401) or a bad body (400) is answered and logged; the source goes on.
-    """
-
-    KEYS = ('host', 'port', 'token', 'certfile', 'keyfile', 'max_body')
-
-    def __init__(self, source, options):
-        prefix = 'supervisor.control.supervisord: listen'
-        if not isinstance(options, dict):
-            raise ValueError('%s must be a dict with port and token' % prefix)
-        unknown = sorted(set(options) - set(self.KEYS))
-        if unknown:
-            raise ValueError('%s: unknown options %s' % (prefix, ', '.join(unknown)))
-        self.source = source
-        self.host = options.get('host') or '127.0.0.1'
-        try:
-            self.port = int(options.get('port'))
-            self.max_body = int(options.get('max_body') or 1048576)
-        except (TypeError, ValueError):
-            raise ValueError('%s: port (and max_body) must be integers, got %r' % (prefix, options.get('port')))
-        if not 0 < self.port < 65536 or self.max_body <= 0:
-            raise ValueError('%s: port must be 1-65535 and max_body more than 0' % prefix)
-        token = options.get('token')
-        if not isinstance(token, str) or not token:
-            raise ValueError('%s: token is required (the bearer token the listener sends)' % prefix)
-        self.expected = ('Bearer %s' % token).encode('utf-8')
-        self.ssl = None
-        if options.get('certfile'):
-            self.ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            try:
-                self.ssl.load_cert_chain(options['certfile'], options.get('keyfile') or None)
-            except (OSError, ssl.SSLError) as exc:
-                raise ValueError('%s: cannot load certfile/keyfile: %s' % (prefix, exc))
-        elif options.get('keyfile'):
-            raise ValueError('%s: keyfile needs certfile' % prefix)
-        self.dedup = push.Deduplicator()
-        self.url = '%s://%s:%d/' % ('https' if self.ssl else 'http', self.host, self.port)
-
-    def _refuse(self, request, status, reason):
-        from aiohttp import web
-        self.source.logger.warning('supervisor.control.supervisord: refused a push from %s: %s',
-                                   request.remote, reason)
-        return web.json_response({'error': reason}, status=status)
-
-    async def handle(self, request):
-        from aiohttp import web
-        if request.method != 'POST':
-            return self._refuse(request, 405, 'only POST is accepted')
-        if not hmac.compare_digest(request.headers.get('Authorization', '').encode('utf-8'), self.expected):
-            return self._refuse(request, 401, 'missing or wrong bearer token')
-        if (request.content_length or 0) > self.max_body:
-            return self._refuse(request, 400, 'body larger than %d bytes' % self.max_body)
-        body = bytearray()
-        while True:
-            chunk = await request.content.read(65536)
-            if not chunk:
-                break
-            body += chunk
-            if len(body) > self.max_body:
-                return self._refuse(request, 400, 'body larger than %d bytes' % self.max_body)
-        try:
-            record = push.parse_record(bytes(body))
-        except push.BadRecord as exc:
-            return self._refuse(request, 400, str(exc))
-        new, missing = self.dedup.check(record)
-        if missing:
-            self.source.logger.warning('supervisor.control.supervisord: %d events of %s never arrived',
-                                       missing, record['host'])
-        if new:
-            for event in push.events(record, missing):
-                await self.source.queue.put(event)
-            await self._drained()
-        return web.json_response({'accepted': new})
-
-    async def _drained(self, bound=2.0):
-        """Wait (a while) until the rule engine took the events from the queue.
-
-        The listener forgets an event once it is answered: an event still in the
-        queue when ansible-rulebook stops would be lost.
-        """
-        waited = 0.0
-        for dummy in range(10):
-            if self.source.queue.empty():
-                return
-            await asyncio.sleep(0)
-        while not self.source.queue.empty() and waited < bound:
-            await asyncio.sleep(0.005)
-            waited += 0.005
-
-    async def serve(self):
-        from aiohttp import web   # ansible-rulebook's own dependency; imported only when listening
-        app = web.Application(client_max_size=self.max_body + 1)
-        app.router.add_route('*', '/{tail:.*}', self.handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.host, self.port, ssl_context=self.ssl).start()
-            self.source.logger.info('supervisor.control.supervisord: listening on %s', self.url)
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
+def servers_of(options: Dict[str, Any], args: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any]]]:
+    """The options of each daemon to poll, with where they were given (for messages)."""
+    servers = options['servers']
+    if servers is None:
+        given = [name for name in SERVER_SPEC if args.get(name) is not None]
+        return [('', options)] if given or options['listen'] is None else []    # listen only
+    for name in ONE_DAEMON:
+        if args.get(name) is not None:
+            raise Refused('%s names one daemon: with servers, give it in the entry of servers it belongs to' % name)
+    if not servers and options['listen'] is None:
+        raise Refused('servers must be a non-empty list of mappings, got []')
+    shared = dict((name, args[name]) for name in CONNECTION_OPTIONS if args.get(name) is not None)
+    found = []
+    for index, server in enumerate(servers):
+        where = 'servers[%d]' % index
+        entry = dict(shared)
+        entry.update(server)
+        found.append((where, read_options(SERVER_SPEC, entry, where)))
+    return found
 
 
 class SupervisordSource(object):
+    """The daemons to poll, each on its own schedule, and the push endpoint, all feeding ``queue``."""
+
     def __init__(self, queue, args, logger=LOGGER):
-        args = dict(args or {})
         self.queue = queue
         self.logger = logger
-        self.interval = number(args, 'interval', 1, float, WHO)
-        timeout = number(args, 'timeout', 10, float, WHO) or 10
-        if self.interval <= 0:
-            raise ValueError('supervisor.control.supervisord: interval must be more than 0')
-        self.initial = boolean(args.get('initial', False))
-        self.endpoint = None if args.get('listen') is None else PushEndpoint(self, args['listen'])
-        servers = args.get('servers')
-        if servers is None:
-            servers = [dict((k, args[k]) for k in CONNECTION_OPTIONS + ('host',) if args.get(k) is not None)]
-            if self.endpoint and servers == [{}]:
-                servers = []     # listen only
-        if not isinstance(servers, list) or not (servers or self.endpoint) or \
-                not all(isinstance(s, dict) for s in servers):
-            raise ValueError('supervisor.control.supervisord: servers must be a non-empty list of dicts')
-        try:
-            self.daemons = [Daemon(server, timeout) for server in servers]
-        except SupervisorError as exc:
-            raise ValueError('supervisor.control.supervisord: %s' % exc)
-        for daemon in self.daemons:
-            log_connection_warnings(self.logger, WHO, daemon.client)
+        started(WHO, lambda: self._configure(args))
 
-    # -- events -----------------------------------------------------------
+    def _configure(self, args):
+        args = args or {}
+        options = read_options(SPEC, args)
+        checked_timeout(options['timeout'])
+        self.interval = options['interval']
+        self.initial = options['initial']
+        self.endpoint = None
+        if options['listen'] is not None:
+            self.endpoint = push_endpoint.PushEndpoint(
+                read_options(push_endpoint.SPEC, options['listen'], 'listen'), self.queue, self.logger, WHO)
+        self.daemons = [Daemon(server, self.logger, where) for where, server in servers_of(options, args)]
+
+    # -- polling ----------------------------------------------------------
     def _envelope(self, daemon, kind, data, previous, **extra):
         return events.envelope(daemon.host, daemon.url, kind, data, previous, **extra)
 
@@ -395,7 +324,7 @@ class SupervisordSource(object):
             daemon.reachable = False
             daemon.daemon_state = None
             if was_reachable is not False:
-                self.logger.warning('supervisor.control.supervisord: %s unreachable: %s', daemon.url, exc)
+                self.logger.warning('%s: %s unreachable: %s', WHO, daemon.url, exc)
                 return [self._envelope(daemon, 'daemon', self._daemon_data(daemon), before)]
             return []
         daemon.error = None
@@ -407,10 +336,10 @@ class SupervisordSource(object):
                 found.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), None, initial=True))
         elif was_reachable is False or before.get('statename') != daemon.daemon_state['statename']:
             if was_reachable is False:
-                self.logger.info('supervisor.control.supervisord: %s reachable again', daemon.url)
+                self.logger.info('%s: %s reachable again', WHO, daemon.url)
             found.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), before))
         changes, daemon.processes = events.process_changes(
-            daemon.host, daemon.url, daemon.processes, infos if isinstance(infos, list) else [],
+            daemon.host, daemon.url, daemon.processes, infos,
             inferable=was_reachable is True, initial=self.initial and daemon.first)
         found.extend(changes)
         inferred = [e for e in found if e['supervisord'].get('inferred')]
@@ -418,7 +347,7 @@ class SupervisordSource(object):
             await self.explain_exits(daemon, inferred)
         return found
 
-    async def explain_exits(self, daemon, events):
+    async def explain_exits(self, daemon, inferred):
         """Add what supervisord's main log says of inferred exits (``exit_message``).
 
         A respawn clears the exit status that getProcessInfo reports, so the log line
@@ -428,11 +357,10 @@ class SupervisordSource(object):
             text = await asyncio.get_running_loop().run_in_executor(
                 None, daemon.client.call, 'supervisor.readLog', -LOG_TAIL, 0)
         except SupervisorError as exc:
-            self.logger.debug('supervisor.control.supervisord: cannot read the main log of %s: %s',
-                              daemon.url, exc)
+            self.logger.debug('%s: cannot read the main log of %s: %s', WHO, daemon.url, exc)
             return
         text = text if isinstance(text, str) else ''
-        for event in events:
+        for event in inferred:
             data = event['supervisord']['data']
             message, status = last_exit(text, data['name'])
             if message is not None:
@@ -449,22 +377,21 @@ class SupervisordSource(object):
     async def poll_all(self):
         """Poll every daemon concurrently; put their events on the queue, daemon by daemon."""
         results = await asyncio.gather(*(self._poll_once(d) for d in self.daemons))
-        for events in results:
-            for event in events:
+        for found in results:
+            for event in found:
                 await self.queue.put(event)
 
     async def poll_forever(self, daemon):
         """One daemon's loop: a daemon that hangs (up to its timeout) holds up no other."""
         while True:
-            started = time.monotonic()
+            started_at = time.monotonic()
             for event in await self._poll_once(daemon):
                 await self.queue.put(event)
-            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started_at)))
 
     async def run(self):
         if self.daemons:
-            self.logger.info('supervisor.control.supervisord: polling %s every %ss',
-                             ', '.join(d.url for d in self.daemons), self.interval)
+            self.logger.info('%s: polling %s every %ss', WHO, ', '.join(d.url for d in self.daemons), self.interval)
         loops = [asyncio.ensure_future(self.poll_forever(daemon)) for daemon in self.daemons]
         if self.endpoint:
             loops.append(asyncio.ensure_future(self.endpoint.serve()))
@@ -476,8 +403,8 @@ class SupervisordSource(object):
             await asyncio.wait(loops)
 
 
-async def main(queue, args):
-    """ansible-rulebook entry point: poll until cancelled."""
+async def main(queue: asyncio.Queue, args: Dict[str, Any]) -> None:
+    """ansible-rulebook entry point: poll and listen until cancelled."""
     await SupervisordSource(queue, args).run()
 
 

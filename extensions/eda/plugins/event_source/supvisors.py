@@ -4,9 +4,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """supvisors.py: an ansible-rulebook event source for the Supvisors event publisher."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 ---
 short_description: Receive the state changes that a Supvisors cluster publishes.
@@ -76,27 +73,42 @@ options:
         C(get_all_applications_info), C(get_all_process_info)) at start and after every C(restored) event,
         and emit it as ordinary events of types V(instance), V(application) and V(process) whose envelope
         carries C(snapshot=true).
-      - Uses O(server_url) (default C(http://HOST:9001)), O(username), O(password), O(config), O(timeout).
-        A password sent in clear text (C(http://) to a host that is not loopback) is logged as a warning at start,
-        as the modules warn about it.
+      - Uses the connection options of the modules, O(server_url), O(username), O(password), O(config),
+        O(timeout), O(validate_certs) and O(ca_path), with their fallbacks. What the modules warn about
+        (a password sent in clear text, C(http://) to a host that is not loopback; C(validate_certs=false))
+        is logged as a warning at start.
     type: bool
     default: false
   server_url:
-    description: The XML-RPC URL of the Supvisors instance, for O(snapshot). Same forms as the modules accept.
+    description:
+      - The XML-RPC URL of the Supvisors instance, for O(snapshot). Same forms as the modules accept.
+      - As for the modules, without O(server_url) nor O(config) the daemon is the one that the environment
+        variable E(SUPERVISOR_SERVER_URL) names, else E(SUPERVISOR_CONFIG), else the configuration file
+        discovered as C(supervisorctl) does, else C(unix:///var/run/supervisor.sock) if it exists, else
+        C(http://localhost:9001). The environment is the one of ansible-rulebook.
     type: str
   username:
-    description: User name for O(server_url).
+    description: User name for O(server_url) (falls back to E(SUPERVISOR_USERNAME)).
     type: str
   password:
-    description: Password for O(server_url).
+    description: Password for O(server_url) (falls back to E(SUPERVISOR_PASSWORD)). Never logged.
     type: str
   config:
     description: A supervisord.conf to read the XML-RPC URL and credentials from, for O(snapshot).
     type: path
   timeout:
-    description: Seconds to wait for the XML-RPC answers of O(snapshot).
+    description:
+      - Seconds to wait for the XML-RPC answers of O(snapshot).
+      - More than 0 and at most 86400, as for the modules (whose default is 30).
     type: float
     default: 10
+  validate_certs:
+    description: Verify the certificate of an C(https://) O(server_url). Disabling it logs a warning at start.
+    type: bool
+    default: true
+  ca_path:
+    description: A PEM file of CA certificates to verify an C(https://) O(server_url) with.
+    type: path
   high_water_mark:
     description:
       - Messages that the source keeps for the rulebook while it is busy (O(link=zmq)). The source reads the
@@ -108,6 +120,10 @@ options:
         mark, a reconnection) cannot be counted by a subscriber.
     type: int
     default: 1000
+notes:
+  - An option that the source does not have is refused at start, with the closest valid name; so is a
+    value of the wrong type (a boolean is V(true)/V(false), V(yes)/V(no), V(on)/V(off) or V(1)/V(0), as for the
+    modules). The message names the option and the value given (never a password).
 '''
 
 EXAMPLES = r'''
@@ -152,14 +168,14 @@ import logging
 import os
 import sys
 import time
+from typing import Any, Dict
 
 try:
-    from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
+    from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 except ImportError:  # loaded by file path (ansible-rulebook): the collection's parent is on the path above
     sys.path.insert(0, os.path.abspath(__file__).rsplit(os.sep + 'ansible_collections' + os.sep, 1)[0])
-    from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient
-from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
-from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import log_connection_warnings
+    from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
+from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import connect, started
 from ansible_collections.supervisor.control.plugins.plugin_utils.supvisors_events import (
     BAD_OTHER,
     SNAPSHOT_CALLS,
@@ -172,7 +188,8 @@ from ansible_collections.supervisor.control.plugins.plugin_utils.supvisors_event
     power_of_ten,
 )
 
-LOGGER = logging.getLogger('supervisor.control.supvisors')
+WHO = 'supervisor.control.supvisors'
+LOGGER = logging.getLogger(WHO)
 RECONNECT_DELAY = (0.2, 5.0)
 YIELD_EVERY = 32  # messages read in a row before the ZeroMQ reader lets the event loop run
 
@@ -182,7 +199,7 @@ class SupvisorsSource(object):
 
     def __init__(self, queue, args, logger=LOGGER):
         self.queue = queue
-        self.options = Options(args)
+        self.options = started(WHO, lambda: Options(args))
         self.logger = logger
         self.translator = Translator(self.options.accepted)
         self.counter = Counter(logger)
@@ -192,11 +209,7 @@ class SupvisorsSource(object):
         self.backlog = None             # ZeroMQ only, created in the running loop
         self.client = None
         if self.options.snapshot:
-            try:   # a wrong URL or config file fails at start, not at every retry
-                self.client = SupervisorClient.from_options(**self.options.connection)
-            except SupervisorError as exc:
-                raise ValueError('supervisor.control.supvisors: snapshot: %s' % exc)
-            log_connection_warnings(logger, 'supervisor.control.supvisors: snapshot', self.client)
+            self.client = started(WHO, lambda: connect(self.options.connection, WHO, logger, where='snapshot'))
 
     # -- what both transports do --------------------------------------------
     async def link_event(self, data):
@@ -422,7 +435,7 @@ class SupvisorsSource(object):
                                     'rulebook could not take in time', self.backlog.dropped, self.options.url)
 
 
-async def main(queue, args):
+async def main(queue: asyncio.Queue, args: Dict[str, Any]) -> None:
     """ansible-rulebook entry point: run until cancelled."""
     await SupvisorsSource(queue, args).run()
 
