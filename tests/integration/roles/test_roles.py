@@ -102,6 +102,12 @@ INVALID = 'Validation of arguments failed:\n'
 PUSH_REFUSED = ('supervisord_event_push_url must be an http:// or https:// URL, and needs '
                 'supervisord_event_push_token and supervisord_event_push_host.')
 
+PUSH = {'supervisord_event_push_url': 'http://127.0.0.1:5080/', 'supervisord_event_push_token': 't'}
+PUSH_PYTHON = ('supervisord_event_push_python %s does not run a Python 3 on this host: the event listener needs '
+               'Python 3, whatever Python supervisord runs on (supervisor 3.x runs on Python 2). Install python3, or '
+               'set supervisord_event_push_python to one.')
+PYTHON2 = os.path.join(REPO, '.venv-supervisor-3.4.0', 'bin', 'python')
+
 SUPERVISORD_CASES = {
     'install_method': ({'supervisord_install_method': 'conda'},
                        INVALID + 'value of supervisord_install_method must be one of: pip, package, got: conda'),
@@ -129,6 +135,14 @@ SUPERVISORD_CASES = {
     'push_max_events': ({'supervisord_event_push_max_events': 'many'},
                         INVALID + "argument 'supervisord_event_push_max_events' is of type str and we were unable "
                                   "to convert to int: \"'many'\" cannot be converted to an int"),
+    'pip_python2_release': ({'supervisord_version': '3.4.0'},
+                            'supervisord_version 3.4.0: Supervisor before 4.0 runs on Python 2 only, and the pip method '
+                            'installs into a Python 3 virtual environment. Install 4.0 or later, or the distribution\'s '
+                            'package (supervisord_install_method: package).'),
+    'push_python_missing': (dict(PUSH, supervisord_event_push_python='/nonexistent/python3'),
+                            PUSH_PYTHON % '/nonexistent/python3'),
+    # supervisord 3.x's own Python (bootstrap's --with-supervisor-releases)
+    'push_python_2': (dict(PUSH, supervisord_event_push_python=PYTHON2), PUSH_PYTHON % PYTHON2),
     'supvisors_link': ({'supervisord_supvisors': {'event_link': 'UDP'}},
                        INVALID + 'value of event_link must be one of: NONE, ZMQ, WS, got: UDP found in '
                                  'supervisord_supvisors'),
@@ -278,6 +292,42 @@ def test_site_playbook(workdir):
     assert '\n[inet_http_server]\nport=127.0.0.1:%d\nusername=admin\npassword=%s\n\n' % (port, password) in conf
     assert oct(os.stat(os.path.join(prefix, 'etc', 'supervisord.conf')).st_mode & 0o777) == '0o600'
     assert oct(os.stat(os.path.join(prefix, 'run', 'supervisor.sock')).st_mode & 0o777) == '0o700'
+
+
+@pytest.mark.slow
+def test_a_pinned_release_is_installed_and_a_new_pin_replaces_it(workdir, tmp_path):
+    """supervisord_version 4.2.5 (Debian 12's and Ubuntu 24.04's release), then 4.3.0: what runs is what is pinned."""
+    prefix = os.path.join(workdir, 'p')
+    tasks = [{'name': 'apply', 'ansible.builtin.include_role': {'name': 'supervisor.control.supervisord'}},
+             {'name': 'facts', 'supervisor.control.info': {'server_url': '{{ supervisord_server_url }}'}}]
+    pids = []
+    for version in ('4.2.5', '4.3.0'):
+        run = run_playbook(tasks, tmp_path, vars={'supervisord_prefix': prefix, 'supervisord_version': version,
+                                                  'supervisord_service_manager': 'none'})
+        assert run.returncode == 0, run.output[-5000:]
+        assert run.task('Install Supervisor into the virtual environment')['status'] == 'changed', version
+        facts = run.result('facts')['supervisord']
+        assert (facts['version'], facts['state']) == (version, 'RUNNING')
+        pids.append(facts['pid'])
+    assert pids[0] != pids[1]  # the new release runs: the role restarted supervisord
+
+
+def test_a_pinned_package_version_is_what_the_package_manager_is_asked_for(tmp_path):
+    """With the package method, supervisord_package_version joins the name as this family's manager spells it
+    (check mode: nothing is installed, and apt's answer depends on its lists, not on the role)."""
+    if not os.path.exists('/usr/bin/apt-get'):
+        pytest.skip('not a Debian-family host: its package manager is not apt')
+    prefix = tempfile.mkdtemp(prefix='pkg-')
+    os.rmdir(prefix)
+    tasks = [{'name': 'apply', 'ansible.builtin.include_role': {'name': 'supervisor.control.supervisord'}}]
+    try:
+        run = run_playbook(tasks, tmp_path, check=True, vars={
+            'supervisord_prefix': prefix, 'supervisord_install_method': 'package',
+            'supervisord_package_version': '4.2.5-1', 'supervisord_service_manager': 'none'})
+    finally:
+        shutil.rmtree(prefix, ignore_errors=True)
+    asked = run.result('Install the Supervisor package')['invocation']['module_args']['name']
+    assert asked == 'supervisor=4.2.5-1'
 
 
 def test_supvisors_configuration_in_check_mode(tmp_path):
