@@ -73,6 +73,9 @@ ADDED_IN = {
 # sent one by one are answered at once.
 ONE_CALL_PER_TICK_BEFORE = V3_2_0
 
+# signalProcess of a STOPPING process: from 4.2.2 on (SIGNALLABLE_STATES); before, it faults NOT_RUNNING.
+SIGNALS_STOPPING_SINCE = (4, 2, 2)
+
 _RELEASE = re.compile(r'\s*(\d+)\.(\d+)(?:\.(\d+))?')
 
 
@@ -129,3 +132,9 @@ def one_call_per_tick(release):
     """Whether supervisord ``release`` serves a multicall one call per main-loop tick (before 3.2.0)."""
     release = _known(release)
     return bool(release and release < ONE_CALL_PER_TICK_BEFORE)
+
+
+def signals_stopping(release):
+    """Whether supervisord ``release`` can signal a process that is STOPPING (4.2.2 and later; unknown: yes)."""
+    release = _known(release)
+    return not release or release >= SIGNALS_STOPPING_SINCE

@@ -14,6 +14,7 @@ processes that were STOPPED stay so, without running their program
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.supervisor.control.plugins.module_utils import api_versions
 from ansible_collections.supervisor.control.plugins.module_utils import exec_check
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
@@ -140,6 +141,11 @@ def stop_frozen(client, controller, specs, answers, look=exec_check.frozen_child
     resumed (it gets its stop signal at once, as on any stop); not seen
     (supervisord elsewhere), killed, as most children are still before
     their exec. A process whose group was not added is left out.
+
+    Before 4.2.2 supervisord refuses to signal a STOPPING process (NOT_RUNNING):
+    there the signal goes first, in the same request. supervisord reaps its
+    children in its main loop, after the request, so the stop still finds the
+    process STARTING, and its end is still a stop (no respawn).
     """
     supervisord_pid = answers[-1]
     how = {}
@@ -161,19 +167,23 @@ def stop_frozen(client, controller, specs, answers, look=exec_check.frozen_child
     # The freeze was sent: the kernel stops each child as soon as it runs, so this waits only on a busy host.
     seen = controller.poll(views, lambda seen: exec_check.NOT_FROZEN not in seen.values(),
                            controller.clock() + controller.timeout)
+    signal_first = not api_versions.signals_stopping(client.release())
     calls = []
     for spec in specs:
         if spec not in how and spec not in pids:
             continue
-        calls.append(('supervisor.stopProcess', [spec, False]))
-        if spec in pids:
-            view = seen.get(spec)
-            if view == exec_check.AFTER_EXEC:
-                how[spec] = STOPPED_AT_ONCE
-                calls.append(('supervisor.signalProcess', [spec, 'CONT']))
-            else:
-                how[spec] = NEVER_RAN if view == exec_check.BEFORE_EXEC else UNVERIFIED
-                calls.append(('supervisor.signalProcess', [spec, 'KILL']))
+        stop = ('supervisor.stopProcess', [spec, False])
+        if spec not in pids:
+            calls.append(stop)
+            continue
+        view = seen.get(spec)
+        if view == exec_check.AFTER_EXEC:
+            how[spec] = STOPPED_AT_ONCE
+            signal = ('supervisor.signalProcess', [spec, 'CONT'])
+        else:
+            how[spec] = NEVER_RAN if view == exec_check.BEFORE_EXEC else UNVERIFIED
+            signal = ('supervisor.signalProcess', [spec, 'KILL'])
+        calls += [signal, stop] if signal_first else [stop, signal]
     # A fault here (a process that exited meanwhile) leaves the final stop below to judge the process.
     controller.send_acting(calls, 'stop %s' % ', '.join(specs))
     return how

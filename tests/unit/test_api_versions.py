@@ -125,3 +125,10 @@ def test_some_release_lacks_a_method_the_collection_calls():
     later = sorted(m for m in called if A.came_later(m))
     assert later == ['supervisor.signalProcess']
     assert [A.lacks('3.1.4', m) for m in later] == [True]
+
+
+def test_a_stopping_process_can_be_signalled_from_4_2_2_on():
+    # supervisor/states.py SIGNALLABLE_STATES (with STOPPING) came in 4.2.2; before, signalProcess used RUNNING_STATES.
+    assert [A.signals_stopping(r) for r in ('3.2.0', '3.4.0', '4.1.0', '4.2.1', '4.2.2', '4.2.5', '4.3.0')] == [
+        False, False, False, False, True, True, True]
+    assert A.signals_stopping('') and A.signals_stopping(None)

@@ -322,9 +322,10 @@ def test_a_start_whose_process_already_exited_is_judged_by_the_wait():
 class RecordingClient(object):
     url = 'unix:///recording.sock'
 
-    def __init__(self, answers=None):
+    def __init__(self, answers=None, release='4.3.0'):
         self.calls = []
         self.answers = answers or {}
+        self.release = lambda: release
 
     def multicall(self, calls):
         self.calls.append([(method,) + tuple(params) for method, params in calls])
@@ -339,9 +340,11 @@ def frozen_answers(*infos, **kwargs):
     return answers + [100]
 
 
-def test_stop_frozen_kills_before_the_exec_resumes_after_it_and_kills_what_it_cannot_see():
+@pytest.mark.parametrize('release, signal_first', [('4.3.0', False), ('4.2.2', False), ('4.1.0', True),
+                                                    ('3.4.0', True)])
+def test_stop_frozen_kills_before_the_exec_resumes_after_it_and_kills_what_it_cannot_see(release, signal_first):
     clock = Clock()
-    client = RecordingClient()
+    client = RecordingClient(release=release)
     views = {11: exec_check.BEFORE_EXEC, 12: exec_check.AFTER_EXEC, 13: exec_check.UNSEEN}
     looked = []
 
@@ -353,11 +356,11 @@ def test_stop_frozen_kills_before_the_exec_resumes_after_it_and_kills_what_it_ca
     how = G.stop_frozen(client, controller(client, clock), specs, answers, look=look)
     assert how == {'g:a': G.NEVER_RAN, 'g:b': G.STOPPED_AT_ONCE, 'g:c': G.UNVERIFIED}
     assert sorted(looked) == [(11, 100), (12, 100), (13, 100)] and clock.sleeps == 0
-    # Stopped first (STOPPING: the stop signal waits while frozen), then killed, or resumed to act on it.
-    assert client.calls == [[
-        ('supervisor.stopProcess', 'g:a', False), ('supervisor.signalProcess', 'g:a', 'KILL'),
-        ('supervisor.stopProcess', 'g:b', False), ('supervisor.signalProcess', 'g:b', 'CONT'),
-        ('supervisor.stopProcess', 'g:c', False), ('supervisor.signalProcess', 'g:c', 'KILL')]]
+    # Stopped first (STOPPING: the stop signal waits while frozen), then killed, or resumed to act on it. Before
+    # 4.2.2 a STOPPING process cannot be signalled: the signal goes first, in the same request.
+    pairs = [[('supervisor.stopProcess', spec, False), ('supervisor.signalProcess', spec, signal)]
+             for spec, signal in (('g:a', 'KILL'), ('g:b', 'CONT'), ('g:c', 'KILL'))]
+    assert client.calls == [[call for pair in pairs for call in (pair[::-1] if signal_first else pair)]]
 
 
 def test_stop_frozen_waits_for_the_freeze_on_a_busy_host_until_the_deadline():
