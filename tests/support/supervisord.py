@@ -69,6 +69,19 @@ def supervisor_version():
     return _VERSION[0]
 
 
+_PYTHON = []
+
+
+def supervisor_python():
+    """The Python the daemon the tests start runs on, as a tuple: (2, 7)."""
+    if not _PYTHON:
+        proc = subprocess.run([os.path.join(SUPERVISOR_BIN, 'python'), '-c',
+                               'import sys; print("%d.%d" % sys.version_info[:2])'],
+                              stdout=subprocess.PIPE, universal_newlines=True, timeout=60, check=True)
+        _PYTHON.append(tuple(int(part) for part in proc.stdout.strip().split('.')))
+    return _PYTHON[0]
+
+
 # The keys of a getAllConfigInfo entry, by the release that added them (checked on real daemons).
 CONFIG_FIELDS = [
     ((3, 0, 0), ('name', 'group', 'inuse', 'autostart', 'group_prio', 'process_prio')),
