@@ -22,7 +22,8 @@ from tests.support.paths import REPO, VENV_BIN
 NESTED = bool(os.environ.get('SUPERVISOR_CONTROL_TEST_SUPERVISOR_BIN'))
 skip_when_nested = pytest.mark.skipif(NESTED, reason='already inside the run against another supervisord release')
 
-# The module integration tests (both paths), the lookups, the polling source and the push listener.
+# The module integration tests (both paths), the lookups, the polling source and the push listener: those of
+# their tests that check supervisord behaviour that differs between releases (marked ``releases``).
 MATRIX = ('tests/integration/modules', 'tests/integration/lookups',
           'tests/integration/event_sources/test_supervisord_source.py',
           'tests/integration/event_sources/test_push_listener.py')
@@ -51,7 +52,7 @@ def run_release(release, paths=MATRIX):
     base = tempfile.mkdtemp(prefix='sv-%s-' % release, dir='/tmp')
     env = dict(os.environ, SUPERVISOR_CONTROL_TEST_SUPERVISOR_BIN=bin_dir,
                PATH=VENV_BIN + os.pathsep + os.environ.get('PATH', ''))
-    cmd = [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-q', '-rfEs',
+    cmd = [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-q', '-rfEs', '-m', 'releases',
            '--basetemp', os.path.join(base, 'run')] + list(paths)
     started = time.monotonic()
     try:

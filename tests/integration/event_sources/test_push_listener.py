@@ -21,6 +21,9 @@ from tests.support.push import (LISTENER, NO_TICKS, SYSTEM_PYTHON, TOKEN, Receiv
                                 last_spooled, listener_section, of_process, sentinel_accounted, wait_until)
 from tests.support.supervisord import SLEEPER, Supervisord
 
+# Runs against every tested supervisord release too (tests/compat/releases.py): the behaviour it checks differs.
+pytestmark = pytest.mark.releases
+
 spec = importlib.util.spec_from_file_location('supervisor_control_push', LISTENER)
 listener = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(listener)

@@ -16,6 +16,9 @@ import yaml
 from tests.support.eda import RULEBOOKS, Rulebook, SourceTask, load_source, run
 from tests.support.supervisord import SLEEPER, Supervisord
 
+# Runs against every tested supervisord release too (tests/compat/releases.py): the behaviour it checks differs.
+pytestmark = pytest.mark.releases
+
 source_module = load_source('supervisord')
 
 PROGRAMS = {

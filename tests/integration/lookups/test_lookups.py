@@ -16,6 +16,9 @@ from tests.support.ansible import ansible_core_version, ansible_env, assert_look
 from tests.support.paths import VENV_BIN
 from tests.support.supervisord import config_fields, supervisor_version
 
+# Runs against every tested supervisord release too (tests/compat/releases.py): the behaviour it checks differs.
+pytestmark = pytest.mark.releases
+
 LOG = "lookup('supervisor.control.log', %s)"
 QLOG = "query('supervisor.control.log', %s)"
 STATE = "lookup('supervisor.control.state', %s)"

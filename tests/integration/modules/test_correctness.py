@@ -120,6 +120,7 @@ def test_an_empty_name_list_does_nothing(daemon, tmp_path):
 
 # --- false success and wrong waits ------------------------------------------
 
+@pytest.mark.releases  # what supervisord answers differs between releases
 def test_a_process_removed_during_the_wait_fails_at_once_naming_it(daemon, tmp_path):
     daemon.stop_process('slow:slow')
     remover_done = threading.Event()
@@ -182,6 +183,7 @@ def test_the_environment_ranks_the_same_in_modules_and_lookups(daemon, tmp_path)
     assert run.result('lookup')['ansible_facts']['url_seen'] == daemon.server_url
 
 
+@pytest.mark.releases  # what supervisord answers differs between releases
 def test_clear_logs_keeps_the_main_log_and_a_program_called_main_apart(daemon, tmp_path):
     daemon.start_process('main:main')
     daemon.rpc('supervisor.clearProcessLogs', 'main:main')
@@ -250,6 +252,7 @@ def test_an_unknown_signal_is_refused_before_anything_is_sent(daemon, tmp_path, 
     assert daemon.info('sleeper:sleeper')['pid'] == pid
 
 
+@pytest.mark.releases  # what supervisord answers differs between releases
 def test_rpc_bad_parameters_get_supervisords_own_answer(daemon, tmp_path):
     run = run_playbook([
         task('rpc', 'wrong type', daemon, method='supervisor.startProcess', params=[123]),

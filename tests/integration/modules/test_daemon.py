@@ -2,8 +2,13 @@
 
 import os
 
+import pytest
+
 from tests.support.ansible import run_playbook, sv_task
 from tests.support.supervisord import Supervisord, wait_for_text
+
+# Runs against every tested supervisord release too (tests/compat/releases.py): the behaviour it checks differs.
+pytestmark = pytest.mark.releases
 
 
 def task(title, daemon, **args):

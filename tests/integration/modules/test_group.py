@@ -1,7 +1,12 @@
 """supervisor.control.group against a real supervisord: supervisorctl update NAME semantics."""
 
+import pytest
+
 from tests.support.ansible import run_playbook, sv_task
 from tests.support.supervisord import supervisor_version
+
+# Runs against every tested supervisord release too (tests/compat/releases.py): the behaviour it checks differs.
+pytestmark = pytest.mark.releases
 
 
 # the groups of the standard programs (tests/support/supervisord.py)

@@ -1,10 +1,15 @@
 """supervisor.control.info, stdin and rpc against a real supervisord."""
 
+import pytest
+
 from tests.support.ansible import run_playbook, sv_task
 from tests.support.recording import RecordingClient, RecordingTask
 from tests.support.supervisord import config_fields, supervisor_version
 
 from ansible_collections.supervisor.control.plugins.modules import info
+
+# Runs against every tested supervisord release too (tests/compat/releases.py): the behaviour it checks differs.
+pytestmark = pytest.mark.releases
 
 
 def test_info(daemon, tmp_path):

@@ -3,6 +3,8 @@
 import os
 import re
 
+import pytest
+
 from tests.support.ansible import run_playbook, sv_task
 from tests.support.netns import require_root
 from tests.support.supervisord import SLEEPER, Supervisord
@@ -10,6 +12,9 @@ from tests.support.supervisord import SLEEPER, Supervisord
 from ansible_collections.supervisor.control.plugins.module_utils.group_controller import (  # noqa: E402
     UNVERIFIED_WARNING,
 )
+
+# Runs against every tested supervisord release too (tests/compat/releases.py): the behaviour it checks differs.
+pytestmark = pytest.mark.releases
 
 
 def change_on_disk(daemon, program):

@@ -4,7 +4,12 @@ import os
 import threading
 import time
 
+import pytest
+
 from tests.support.ansible import run_playbook, sv_task
+
+# Runs against every tested supervisord release too (tests/compat/releases.py): the behaviour it checks differs.
+pytestmark = pytest.mark.releases
 
 
 def task(title, daemon, **args):

@@ -28,6 +28,9 @@ from ansible_collections.supervisor.control.plugins.module_utils.process_control
 )
 from ansible_collections.supervisor.control.plugins.modules import group, process  # noqa: E402
 
+# Runs against every tested supervisord release too (tests/compat/releases.py): the behaviour it checks differs.
+pytestmark = pytest.mark.releases
+
 
 def defaults(module):
     return dict((name, spec.get('default')) for name, spec in

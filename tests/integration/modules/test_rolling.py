@@ -201,6 +201,7 @@ def test_uptime_catches_a_crash_after_startsecs(pool, tmp_path):
     assert failed['result']['restarted'] == [] and failed['result']['not_restarted'] == ['crashy']
 
 
+@pytest.mark.releases  # log bytes: sent as they are before 4.0
 def test_a_ready_line_is_found_across_a_rotation_bad_bytes_and_colours(pool, tmp_path):
     """noisy writes 700 bytes then its ready line: the restart rotates its 1 KB log below the mark."""
     run = run_playbook([task('noisy', pool, name='noisy', state='restarted', timeout=8,
@@ -267,6 +268,7 @@ def test_options_that_cannot_be_used_are_refused_in_one_line_before_anything_is_
     assert pool.pids() == before and pool.daemon.info('silent')['pid'] == silent_pid
 
 
+@pytest.mark.releases  # the requests depend on the release
 def test_one_poll_of_a_roll_is_one_request_with_the_log_reads(pool):
     """The exact requests of a roll of two named workers, one at a time, ready by their log."""
     client = RecordingClient(pool.daemon.client().settings)

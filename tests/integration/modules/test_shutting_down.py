@@ -14,6 +14,9 @@ import pytest
 from tests.support.ansible import assert_lookup_failed, run_playbook, sv_task
 from tests.support.supervisord import SLEEPER, Supervisord, wait_for_text
 
+# Runs against every tested supervisord release too (tests/compat/releases.py): the behaviour it checks differs.
+pytestmark = pytest.mark.releases
+
 STUBBORN = dict(command="sh -c \"trap '' TERM; echo ready; exec sleep 100000\"", startsecs=0, stopwaitsecs=60)
 
 

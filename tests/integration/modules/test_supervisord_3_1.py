@@ -15,8 +15,8 @@ from tests.support.ansible import run_playbook, sv_task
 from tests.support.supervisord import SLEEPER, Supervisord, supervisor_version, wait_for_text
 
 RELEASE = '.'.join(map(str, supervisor_version()))
-pytestmark = pytest.mark.skipif(supervisor_version() >= (3, 2, 0), reason=(
-    'supervisord %s has every method the collection calls: this file is for releases before 3.2.0' % RELEASE))
+pytestmark = [pytest.mark.releases, pytest.mark.skipif(supervisor_version() >= (3, 2, 0), reason=(
+    'supervisord %s has every method the collection calls: this file is for releases before 3.2.0' % RELEASE))]
 
 CANNOT_SIGNAL = 'supervisord %s cannot signal processes: signalProcess came in 3.2.0' % RELEASE
 MANY = 40
