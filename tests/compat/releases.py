@@ -31,8 +31,6 @@ MATRIX = ('tests/integration/modules', 'tests/integration/lookups',
 EXPECTED_SKIPS = (
     # tests/support/odd_names.py: names that the config parser of a Python before 3.10 cuts
     re.compile(r'supervisord \d+\.\d+\.\d+ runs on Python (2\.7|3\.[6-9]), whose config parser cuts'),
-    # tests/integration/modules/test_supervisord_3_1.py, on a release that has every method
-    re.compile(r'supervisord \d+\.\d+\.\d+ has every method the collection calls'),
 )
 _SKIPPED = re.compile(r'^SKIPPED \[\d+\] [^:]+:\d+: (.*)$', re.M)
 _SUMMARY = re.compile(r'=* ?(\d+) passed(, \d+ skipped)?(, \d+ deselected)?(, \d+ warnings?)? in .*')
