@@ -14,8 +14,6 @@ can do. The table was read from each release's ``rpcinterface.py`` and
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
-
 # The first 3.x release, whose API (3.0) every later one keeps.
 V3_0 = (3, 0)
 # signalProcess & co.; and the end of the deferred answers (next constant).
@@ -76,15 +74,29 @@ ONE_CALL_PER_TICK_BEFORE = V3_2_0
 # signalProcess of a STOPPING process: from 4.2.2 on (SIGNALLABLE_STATES); before, it faults NOT_RUNNING.
 SIGNALS_STOPPING_SINCE = (4, 2, 2)
 
-_RELEASE = re.compile(r'\s*(\d+)\.(\d+)(?:\.(\d+))?')
+def _leading_number(text):
+    digits = ''
+    for char in text:
+        if not char.isdigit():
+            break
+        digits += char
+    return int(digits) if digits else None
 
 
 def parse_release(text):
-    """``(3, 1, 4)`` from ``'3.1.4'`` (``'4.0.0b1'`` gives ``(4, 0, 0)``); None when it is not a release."""
-    found = _RELEASE.match(text) if isinstance(text, str) else None
-    if not found:
+    """``(3, 1, 4)`` from ``'3.1.4'`` (``'4.0.0b1'`` gives ``(4, 0, 0)``); None when it is not a release.
+
+    Without a regular expression: a shipped module compiles what it imports, at every task.
+    """
+    if not isinstance(text, str):
         return None
-    return tuple(int(part or 0) for part in found.groups())
+    parts = [_leading_number(part) for part in text.strip().split('.')[:3]]
+    if len(parts) < 2 or parts[0] is None or parts[1] is None:
+        return None
+    release = [parts[0], parts[1]]
+    # a third part counts when it starts with a digit ('4.0.0b1'); '3.0a12' has none
+    release.append(parts[2] if len(parts) > 2 and parts[2] is not None else 0)
+    return tuple(release)
 
 
 def _short(release):

@@ -47,7 +47,7 @@ _DOCTYPE = re.compile(br'<!DOCTYPE|<!ENTITY', re.IGNORECASE)
 _NOT_XML = re.compile(u'[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
 _LOG_LINE = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d')
 UNEXPECTED = 'raised an unexpected exception'
-_BARE_TRACEBACK = re.compile(r' CRIT Traceback \(most recent call last\):$')
+BARE_TRACEBACK = ' CRIT Traceback (most recent call last):'
 # Every release answers a multicall of this many calls at once. A supervisord before 3.2.0 hands out
 # one result per pass of its main loop after these (api_versions.one_call_per_tick): a second each on
 # an idle daemon, so it is sent more calls this many at a time.
@@ -128,7 +128,7 @@ def last_exception(main_log, method):
         if UNEXPECTED in line:
             if marker not in line:
                 continue
-        elif not (_BARE_TRACEBACK.search(line) and _raised_by(_trace(lines, start), function)):
+        elif not (line.endswith(BARE_TRACEBACK) and _raised_by(_trace(lines, start), function)):
             continue
         found = ''
         for line in _trace(lines, start):

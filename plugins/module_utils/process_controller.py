@@ -20,7 +20,6 @@ import time
 
 from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils import plans
-from ansible_collections.supervisor.control.plugins.module_utils import log_reader
 from ansible_collections.supervisor.control.plugins.module_utils.controller import Controller
 from ansible_collections.supervisor.control.plugins.module_utils.client import raise_first_fault
 from ansible_collections.supervisor.control.plugins.module_utils.main_log import last_exit, lines_about
@@ -448,8 +447,13 @@ class ProcessController(Controller):
         from ansible_collections.supervisor.control.plugins.module_utils.rolling import Roll
         return Roll(self, plan, checks, pause, probes).run()
 
-    def _stderr_tail(self, namespec):
-        """The last STDERR_TAIL_BYTES of a stderr log, bytes that are not UTF-8 as U+FFFD; '' when unreadable."""
+    def _stderr_tail(self, namespec, fault):
+        """The last STDERR_TAIL_BYTES of a stderr log, bytes that are not UTF-8 as U+FFFD, after ``fault``
+        refused the tail; '' when it was refused for another reason, or cannot be read."""
+        # Imported here: a failure with bytes that are not UTF-8 is rare, and a shipped module pays its imports.
+        from ansible_collections.supervisor.control.plugins.module_utils import log_reader
+        if not log_reader.decode_failure(fault):
+            return ''
         try:
             return log_reader.read_slice(log_reader.ProcessLog(self.client, namespec, 'stderr'), -STDERR_TAIL_BYTES, 0)
         except SupervisorError:
@@ -468,8 +472,8 @@ class ProcessController(Controller):
         for failure, tail in zip(failures, results[1:]):
             if isinstance(tail, list) and tail and isinstance(tail[0], str):
                 failure.stderr_tail = tail[0]
-            elif log_reader.decode_failure(tail):
+            elif isinstance(tail, SupervisorFault) and tail.is_('FAILED'):
                 # supervisord 4.x faults on bytes that are not UTF-8: read around them (a few more calls).
-                failure.stderr_tail = self._stderr_tail(failure.namespec)
+                failure.stderr_tail = self._stderr_tail(failure.namespec, tail)
             failure.log_lines = lines_about(main_log, failure.info['name'])[-5:]
             failure.exitstatus = last_exit(main_log, failure.info['name'])[1]
