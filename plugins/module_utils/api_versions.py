@@ -74,6 +74,7 @@ ONE_CALL_PER_TICK_BEFORE = V3_2_0
 # signalProcess of a STOPPING process: from 4.2.2 on (SIGNALLABLE_STATES); before, it faults NOT_RUNNING.
 SIGNALS_STOPPING_SINCE = (4, 2, 2)
 
+
 def _leading_number(text):
     digits = ''
     for char in text:

@@ -340,8 +340,8 @@ def frozen_answers(*infos, **kwargs):
     return answers + [100]
 
 
-@pytest.mark.parametrize('release, signal_first', [('4.3.0', False), ('4.2.2', False), ('4.1.0', True),
-                                                    ('3.4.0', True)])
+@pytest.mark.parametrize('release, signal_first', [
+    ('4.3.0', False), ('4.2.2', False), ('4.1.0', True), ('3.4.0', True)])
 def test_stop_frozen_kills_before_the_exec_resumes_after_it_and_kills_what_it_cannot_see(release, signal_first):
     clock = Clock()
     client = RecordingClient(release=release)
