@@ -63,7 +63,9 @@ options:
         a process in BACKOFF is stopped and started once.
       - V(stopped) stops running processes; others are left alone.
       - V(restarted) stops running processes and starts them all again. Always changes.
-      - V(signalled) sends O(signal) to running processes. Always changes, unless none of them runs.
+      - V(signalled) sends O(signal) to running processes. Always changes, unless none of them runs. It needs
+        supervisord 3.2.0 or later (C(signalProcess)); an older one fails the task before anything is done, in check
+        mode too.
     type: str
     choices: [started, stopped, restarted, signalled]
     default: started

@@ -51,6 +51,9 @@ notes:
   - C(changed) is false for methods that only read, true for the others.
   - "A fault fails the task with its name, such as C(BAD_NAME: foo); the answer of a
     C(system.multicall) holds faults as C(faultCode)/C(faultString) dicts instead."
+  - A method that the daemon's release lacks (C(signalProcess), C(signalProcessGroup) and C(signalAllProcesses)
+    came in supervisord 3.2.0), alone or inside C(system.multicall), fails before anything is sent, in check mode
+    too, with one line that names both releases.
 seealso:
   - module: supervisor.control.info
 '''
