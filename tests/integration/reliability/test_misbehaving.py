@@ -80,8 +80,9 @@ def test_garbage_on_stderr_and_missing_binary(misbehaving, tmp_path):
         sv_task('process', 'missing binary', misbehaving, name='nosuchbinary', state='started'),
     ], tmp_path)
     garbler = run.result('garbler')
+    # The stderr tail that supervisord refuses to decode is read around its bad bytes (U+FFFD), colours kept.
     assert garbler['msg'] == ('garbler: failed to start (FATAL); Exited too quickly (process log may have details); '
-                              'exit status 4 (from the main log)'), garbler
+                              'exit status 4 (from the main log); stderr: \ufffd\ufffd bad utf8 \x1b[31m'), garbler
     # supervisord checks the command before it forks: the fault comes straight from startProcess
     assert run.result('missing binary')['msg'] == (
         "nosuchbinary: supervisor.startProcess failed with NO_FILE: can't find command '/nonexistent/program'")
