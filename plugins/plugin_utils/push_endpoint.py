@@ -15,6 +15,7 @@ when the source listens.
 
 import asyncio
 import hmac
+import itertools
 import logging
 import ssl
 from typing import Any, Dict
@@ -32,6 +33,22 @@ SPEC = dict(
     max_body=dict(type='int', default=1048576, check=(lambda size: size > 0, 'more than 0')),
 )
 TOO_DEEP = 'body is not JSON: nested more deeply than Python can read'
+# Listener streams whose last record the endpoint remembers the queue position of.
+STREAMS_WATCHED = 1024
+
+
+def engine_queue(queue):
+    """The asyncio.Queue that the rule engine takes this source's events from, or None when it cannot be seen.
+
+    ansible-rulebook hands a source a ``FilteredQueue`` (ansible_rulebook/engine.py), which has
+    only ``put`` and ``put_nowait``; the queue the engine reads is its ``queue`` attribute. That
+    is not an API: tests/integration/event_sources/test_push_rulebooks.py fails when a release
+    of ansible-rulebook changes it.
+    """
+    for candidate in (queue, getattr(queue, 'queue', None)):
+        if callable(getattr(candidate, 'qsize', None)):
+            return candidate
+    return None
 
 
 def server_context(options: Dict[str, Any]):
@@ -63,6 +80,12 @@ class PushEndpoint(object):
     def __init__(self, options: Dict[str, Any], queue: asyncio.Queue, logger: logging.Logger, who: str):
         self.options = options
         self.queue = queue
+        self.engine = engine_queue(queue)
+        if self.engine is None:
+            logger.warning('%s: cannot see when the rule engine takes events (a queue without qsize): a pushed '
+                           'record is acknowledged once its events are queued, and an event still queued when '
+                           'ansible-rulebook stops is lost', who)
+        self.putting = {}           # stream -> whether the events of its last record are still being put
         self.logger = logger
         self.who = who
         self.ssl = server_context(options)
@@ -111,26 +134,39 @@ class PushEndpoint(object):
         new, missing = self.dedup.check(record)
         if missing:
             self.logger.warning('%s: %d events of %s never arrived', self.who, missing, record['host'])
+        stream = push.stream_of(record)
         if new:
+            self.putting[stream] = True     # a resent copy must not be answered before these are queued
             for event in push.events(record, missing):
                 await self.queue.put(event)
-            await self._drained()
+            self.putting[stream] = False
+            while len(self.putting) > STREAMS_WATCHED:
+                del self.putting[next(iter(self.putting))]
+        if not await self._taken(stream):
+            # Not acknowledged, so the listener keeps the record and sends it again: the copy is a
+            # duplicate, answered once the rule engine has taken the events of the first.
+            return self._refuse(request, 503, 'the rule engine has not taken the events of this record yet: '
+                                              'send it again')
         return web.json_response({'accepted': new})
 
-    async def _drained(self, bound: float = 2.0) -> None:
-        """Wait (a while) until the rule engine took the events from the queue.
+    async def _taken(self, stream, bound: float = 2.0) -> bool:
+        """Whether the rule engine took the events of the last record of ``stream``, waiting up to ``bound`` s.
 
-        The listener forgets an event once it is answered: an event still in the
-        queue when ansible-rulebook stops would be lost.
+        The listener forgets a record once it is answered 2xx, so an event still in the
+        queue when ansible-rulebook stops would be lost: the answer waits until the queue
+        has been empty since the record's events were put (first in, first out: then
+        the engine has them). A queue that stays busy for ``bound`` seconds gets 503 and the
+        listener backs off: back-pressure from a rule engine that lags.
         """
-        waited = 0.0
-        for dummy in range(10):
-            if self.queue.empty():
-                return
-            await asyncio.sleep(0)
-        while not self.queue.empty() and waited < bound:
-            await asyncio.sleep(0.005)
-            waited += 0.005
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + bound
+        for attempt in itertools.count():
+            if not self.putting.get(stream) and (self.engine is None or self.engine.qsize() == 0):
+                return True
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0 if attempt < 10 else 0.005)
+        return False  # pragma: no cover
 
     async def serve(self) -> None:
         """Answer until cancelled."""

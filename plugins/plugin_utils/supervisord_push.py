@@ -70,6 +70,11 @@ def parse_record(body):
     return record
 
 
+def stream_of(record):
+    """What one listener delivers in order: its host, the run of supervisord, its pool, its process."""
+    return record['host'], record['boot'], record.get('pool'), record.get('listener')
+
+
 class Deduplicator(object):
     """Per listener stream: drops what was seen, counts what is missing.
 
@@ -97,7 +102,7 @@ class Deduplicator(object):
     def check(self, record):
         """(is_new, missing): missing is how many events of this stream never arrived before it."""
         streams = self.hosts.setdefault(record['host'], {})
-        stream = (record['boot'], record.get('pool'), record.get('listener'))
+        stream = stream_of(record)[1:]
         serial, poolserial = record['serial'], record['poolserial']
         last = streams.get(stream)
         if last is not None and serial <= last[0]:

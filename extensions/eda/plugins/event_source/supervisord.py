@@ -398,8 +398,12 @@ class SupervisordSource(object):
         try:
             await asyncio.gather(*loops)
         finally:
+            # A cancelled source: gather has cancelled every loop once. A loop that failed: the others
+            # still run. Each loop is cancelled once only: a second cancel would cut short the
+            # endpoint's graceful stop, and a push in flight would get no answer.
             for task in loops:
-                task.cancel()
+                if not task.done() and not (hasattr(task, 'cancelling') and task.cancelling()):
+                    task.cancel()
             await asyncio.wait(loops)
 
 
