@@ -289,8 +289,10 @@ class Spool(object):
     ``drops``, the keys of the entries it pushed out), ``{"drop": KEY}`` (refused),
     ``{"carry": [dropped, missing]}`` (counts kept by a compaction, or an unreadable
     event) and ``{"seen": ...}`` (the last event handed to the listener). ``PATH.ack``
-    names the last record delivered (written in place). Replaying the journal after
-    a restart gives the same entries with the same counts. A line is written at the
+    names the last record delivered (written in place), and no record is sent before
+    the ack of the one before it is written: after a restart, the first pending entry
+    is the only one the receiver may have. Replaying the journal after a restart
+    gives the same entries with the same counts. A line is written at the
     end of the last complete one: a kill in the middle of a write, or a full disk,
     leaves at most a partial line, which the next write overwrites and a reload
     ignores. Files are opened only for the time of a write, so that an administrator
@@ -314,7 +316,7 @@ class Spool(object):
         self._size = 0               # bytes of complete lines in the file
         self._lines = 0
         self._retry_compaction = 0.0
-        self._ack_failed = False
+        self._unacked = None         # the record delivered last, while its ack is not written
         if path:
             self._load()
 
@@ -385,8 +387,19 @@ class Spool(object):
     # -- what the sender does
 
     def head(self, timeout=None):
-        """The oldest pending entry, or None."""
+        """The oldest pending entry, or None; None too while the ack of the last delivery cannot be written.
+
+        A restarted listener takes only the first pending entry for one that may have reached
+        the receiver (with its counts) and pushes the others out for room: one it had sent on
+        would then be counted as dropped, with what it reported, although the receiver has it.
+        So nothing is sent before the ack says what was delivered: the ack is tried again here,
+        after up to ``timeout`` seconds, or at once when an event is spooled (the disk writable).
+        """
         with self.lock:
+            if not self._acked():
+                self.changed.wait(timeout)
+                if not self._acked():
+                    return None
             if not self.pending:
                 self.changed.wait(timeout)
             return self.pending[0] if self.pending else None
@@ -418,20 +431,32 @@ class Spool(object):
             self.inflight = None
             if not self.path:
                 return
+            self._unacked = entry[0]
             try:
-                self._write_ack(entry[0])
+                self._ack()
             except OSError as exc:
-                # Not fatal: after a restart the records since the last ack are sent again,
-                # and the receiver drops them as duplicates.
-                if not self._ack_failed:
-                    log('cannot write %s.ack: %s', self.path, exc)
-                self._ack_failed = True
-                return
-            self._ack_failed = False
-            if not self.pending and self.carry == [0, 0] and self._size >= self.truncate_at:
-                self._truncate()
-            elif self._lines > 2 * max(len(self.pending), 500):
-                self._compact()
+                # Killed now, the listener sends this record again (a duplicate for the receiver).
+                log('cannot write %s.ack: %s: nothing more is sent until it can be', self.path, exc)
+
+    def _acked(self):
+        """Whether the ack names the last record delivered, written now if it was not yet."""
+        if self._unacked is None:
+            return True
+        try:
+            self._ack()
+        except OSError:
+            return False
+        log('%s.ack written: sending again', self.path)
+        return True
+
+    def _ack(self):
+        """Write the ack of the last record delivered (OSError: not written), then tidy the file up."""
+        self._write_ack(self._unacked)
+        self._unacked = None
+        if not self.pending and self.carry == [0, 0] and self._size >= self.truncate_at:
+            self._truncate()
+        elif self._lines > 2 * max(len(self.pending), 500):
+            self._compact()
 
     def rejected(self, entry):
         """The receiver refused ``entry`` for good: dropped and counted. Raises OSError like put()."""
@@ -604,7 +629,8 @@ class Spool(object):
         self.fresh = self.seen is None and not ack.get('last')
         self._size, self._lines = len(complete), len(entries)
         # The first may have been in flight when the listener stopped (it may have arrived,
-        # with its counts): it stays in flight, never pushed out.
+        # with its counts): it stays in flight, never pushed out. It is the only one: nothing
+        # is sent before the ack of the record before it is written.
         while len(self.pending) > self.max_events + 1:
             self._drop(self.pending[1])
         if self.pending:
