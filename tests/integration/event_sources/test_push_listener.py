@@ -536,15 +536,20 @@ SENTINEL = {'sentinel': dict(command=SLEEPER, startsecs=0, autostart=False)}
 
 @pytest.fixture
 def spool_disk(tmp_path, receiver):
-    """Starts a supervisord whose listener spools to a small tmpfs of its own (tests/support/faults.py)."""
+    """Starts a supervisord whose listener spools to a small tmpfs of its own (tests/support/faults.py).
+
+    Without TICK_60 unless asked: a tick spooled after the event a test waits for (last_spooled)
+    would make it wait for ever, whenever a minute turns at that moment.
+    """
     started = []
 
-    def start(programs, size='1m', **section):
+    def start(programs, size='1m', events=NO_TICKS, **section):
         directory = str(tmp_path / 'svd')
         spool_dir = os.path.join(directory, 'spool')
         os.makedirs(directory)
         daemon = SpoolDisk(directory, spool_dir, size=size, programs=dict(programs, **SENTINEL),
-                           extra_sections=listener_section(receiver.url, directory, spool=spool_dir, **section))
+                           extra_sections=listener_section(receiver.url, directory, spool=spool_dir, events=events,
+                                                           **section))
         started.append(daemon)
         return daemon.start()
 
@@ -613,7 +618,7 @@ def test_the_drop_count_survives_listener_restarts(receiver, pushing):
     """Events dropped beyond --max-events while nobody listens are reported after two SIGKILLs of the listener."""
     receiver.status = 503
     daemon = pushing({'sleeper': dict(command=SLEEPER, startsecs=0), 'sentinel': SENTINEL['sentinel']},
-                     extra_args='--max-events 3')
+                     extra_args='--max-events 3', events=NO_TICKS)     # a tick would come after the last awaited
     daemon.wait_state('push', 'RUNNING')
     for dummy in range(2):
         daemon.stop_process('sleeper')
