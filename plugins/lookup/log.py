@@ -112,7 +112,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.client import t
 from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, process_specs, set_options
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 from ansible_collections.supervisor.control.plugins.module_utils import log_reader as logs
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 
 DEFAULT_LINES = 100
 
@@ -164,17 +164,17 @@ class LookupModule(LookupBase):
         infos = to_builtin(client.call('supervisor.getAllProcessInfo'))
         sources = []
         for spec in specs:
-            hits = P.match([spec], infos, suggest_groups=False)
+            hits = process_names.match([spec], infos, suggest_groups=False)
             if len(hits) > 1:
                 raise logs.LogError('%r matches %d processes (%s): the log lookup reads one process per term'
-                                    % (spec, len(hits), ', '.join(P.fullname(i) for i in hits)))
+                                    % (spec, len(hits), ', '.join(process_names.fullname(i) for i in hits)))
             info = hits[0]
-            name = P.fullname(info)
+            name = process_names.fullname(info)
             if not info.get('%s_logfile' % stream):
                 if stream == 'stderr':
                     why = 'stderr_logfile=NONE, or redirect_stderr=true sends stderr to the stdout log'
                 else:
                     why = 'stdout_logfile=NONE'
                 raise logs.LogError('%s has no %s log to read (%s)' % (name, stream, why))
-            sources.append(logs.ProcessLog(client, P.namespec(info), stream, label=name))
+            sources.append(logs.ProcessLog(client, process_names.namespec(info), stream, label=name))
         return sources
