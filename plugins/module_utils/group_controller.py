@@ -17,6 +17,7 @@ __metaclass__ = type
 from ansible_collections.supervisor.control.plugins.module_utils import exec_check
 from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.diff import Diff
 from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault, TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.states import ProcessStates
 
@@ -52,6 +53,14 @@ class GroupChanges(object):
             result['kept_stopped'] = self.kept_stopped
             result['kept_stopped_detail'] = self.kept_stopped_detail
         return result
+
+    def diff(self, loaded, names=None):
+        """Ansible's diff of the update: the loaded groups (those of ``names`` when given) before and after it,
+        and the groups it replaced."""
+        def shown(groups):
+            return sorted(g for g in groups if names is None or g in names)
+        after = (set(loaded) | set(self.added)) - set(self.removed)
+        return Diff().add('groups', shown(loaded), shown(after)).add('updated', after=self.updated).as_dict()
 
     def warnings(self, url):
         unverified = [name for name in self.kept_stopped or () if self.kept_stopped_detail.get(name) == UNVERIFIED]

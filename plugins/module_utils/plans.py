@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.supervisor.control.plugins.module_utils import process_names
+from ansible_collections.supervisor.control.plugins.module_utils.diff import Diff
 from ansible_collections.supervisor.control.plugins.module_utils.states import (
     RUNNING_STATES,
     SIGNALLABLE_STATES,
@@ -95,10 +96,7 @@ def plan_processes(infos, state):
 
 def process_diff(infos_before, infos_after):
     """Ansible's before/after diff: ``{fullname: statename}`` on each side."""
-    return {
-        'before': dict((process_names.fullname(i), i['statename']) for i in infos_before),
-        'after': dict((process_names.fullname(i), i['statename']) for i in infos_after),
-    }
+    return Diff().add_items(infos_before, infos_after, process_names.fullname, lambda i: i['statename']).as_dict()
 
 
 # Group plans: what ``supervisorctl update`` does, per group.

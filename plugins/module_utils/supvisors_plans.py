@@ -23,6 +23,7 @@ __metaclass__ = type
 
 import fnmatch
 
+from ansible_collections.supervisor.control.plugins.module_utils.diff import Diff
 from ansible_collections.supervisor.control.plugins.module_utils.process_names import is_glob
 from ansible_collections.supervisor.control.plugins.module_utils.states import (
     RUNNING_STATES,
@@ -325,13 +326,11 @@ def plan_applications(infos, state, strategy=None, rules=None):
 
 def application_diff(before, after, predicted=()):
     """Ansible's diff; in check mode ``predicted`` processes add where Supvisors would start them."""
-    diff = {
-        'before': dict((i['application_name'], i.get('statename')) for i in before),
-        'after': dict((i['application_name'], i.get('statename')) for i in after),
-    }
+    diff = Diff().add_items(before, after, lambda i: i['application_name'], lambda i: i.get('statename'))
     for process in predicted:
-        diff['after'][process['namespec']] = '%s on %s' % (process['statename'], ', '.join(process['hosts']) or 'no host')
-    return diff
+        where = ', '.join(process['hosts']) or 'no host'
+        diff.add(process['namespec'], after='%s on %s' % (process['statename'], where))
+    return diff.as_dict()
 
 
 def apply_prediction(processes, prediction):

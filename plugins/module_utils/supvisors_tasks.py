@@ -18,6 +18,7 @@ from ansible_collections.supervisor.control.plugins.module_utils import supvisor
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import SupvisorsStates
 from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.diff import Diff
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     Failure,
     SupervisorFault,
@@ -215,7 +216,7 @@ def update_numprocs(task, program, numprocs):
     counts = {'before': len(before), 'after': numprocs}
     result = {'changed': len(before) != numprocs, 'numprocs': counts}
     if task.diff:
-        result['diff'] = {'before': {'numprocs': len(before)}, 'after': {'numprocs': numprocs}}
+        result['diff'] = Diff().add('numprocs', len(before), numprocs).as_dict()
     if task.check_mode:
         after = supvisors_plans.numprocs_prediction(before, numprocs)
     elif result['changed']:
@@ -261,6 +262,8 @@ def set_disabled(task, programs, disabled):
               'processes': group_processes([e for e in after if e['program_name'] in programs], with_disabled=True)}
     if task.diff:
         word = {True: 'disabled', False: 'enabled'}
-        result['diff'] = {'before': dict((p, word[state_of[p]]) for p in programs),
-                          'after': dict((p, word[disabled if p in todo else state_of[p]]) for p in programs)}
+        diff = Diff()
+        for program in programs:
+            diff.add(program, word[state_of[program]], word[disabled if program in todo else state_of[program]])
+        result['diff'] = diff.as_dict()
     return result

@@ -279,9 +279,7 @@ def reload_all(task, client):
     changes = planned_changes(client, plan, before, configured, keep_stopped)
     result = {'changed': changes.changed}
     if task.diff:
-        loaded = sorted(set(i['group'] for i in before))
-        after = sorted((set(loaded) | set(changes.added)) - set(changes.removed))
-        result['diff'] = {'before': {'groups': loaded}, 'after': {'groups': after, 'updated': changes.updated}}
+        result['diff'] = changes.diff(set(i['group'] for i in before))
     if changes.changed and not task.check_mode:
         changes, failures = apply_group_plan(client, controller, plan, configured, wait=task.params['wait'],
                                              keep_stopped=keep_stopped)

@@ -313,14 +313,7 @@ def run(task):
         after = before
     result['processes'] = _group_processes(after, names)
     if task.diff:
-        after_groups = set(loaded)
-        after_groups.update(changes.added)
-        after_groups.difference_update(changes.removed)
-        result['diff'] = {
-            'before': {'groups': sorted(g for g in loaded if g in names)},
-            'after': {'groups': sorted(g for g in after_groups if g in names),
-                      'updated': changes.updated},
-        }
+        result['diff'] = changes.diff(loaded, names)
     return result
 
 
