@@ -47,11 +47,11 @@ def serial_count(value, total):
     return int(float(value[:-1]) / 100.0 * total) or 1
 
 
-def serial_sizes(values, total):
-    """The batch sizes of ``total`` items, as Ansible's ``serial`` cuts hosts: the last value repeats,
-    the last batch holds the remainder."""
+def serial_sizes(values, total, count=None):
+    """The batch sizes of ``count`` items (``total`` when None), as Ansible's ``serial`` cuts ``total`` hosts:
+    a percentage is of ``total``, the last value repeats, the last batch holds the remainder."""
     sizes = []
-    left = total
+    left = total if count is None else count
     while left > 0:
         size = min(serial_count(values[min(len(sizes), len(values) - 1)], total), left)
         sizes.append(size)
@@ -98,9 +98,7 @@ def plan_roll(actions, values, total, window=False, down_first=True):
     down = [a for a in moving if down_first and a.info['statename'] != ProcessStates.RUNNING]
     rest = [a for a in moving if a not in down]
     batches = [Batch(down)] if down else []
-    while rest:
-        index = min(len(batches) - bool(down), len(values) - 1)
-        size = serial_count(values[index], total)
+    for index, size in enumerate(serial_sizes(values, total, len(rest))):
         batches.append(Batch(rest[:size], barrier=not window or index < len(values) - 1))
         rest = rest[size:]
     return RollPlan(batches, serial_count(values[-1], total) if window else None)
