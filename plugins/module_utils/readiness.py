@@ -149,12 +149,8 @@ def http_probe(url, status_codes):
     http.client rather than urllib: no proxy from the environment, no redirect followed, so the
     answer is the process's own.
     """
-    try:
-        from http import client as http_client
-        from urllib.parse import urlsplit
-    except ImportError:  # pragma: no cover (Python 2)
-        import httplib as http_client
-        from urlparse import urlsplit
+    from http import client as http_client
+    from urllib.parse import urlsplit
     parts = urlsplit(url)
     if parts.scheme == 'https':
         import ssl

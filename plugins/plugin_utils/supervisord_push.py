@@ -8,9 +8,6 @@ A record is what roles/supervisord/files/supervisor_control_push.py POSTs for
 one supervisord event. Pure functions and one small class: no I/O.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 
 from ansible_collections.supervisor.control.plugins.module_utils.process_names import fullname
