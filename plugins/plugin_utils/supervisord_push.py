@@ -99,8 +99,16 @@ class Deduplicator(object):
     again within the same run: no jump is counted across that.
     """
 
-    def __init__(self):
+    def __init__(self, rows=()):
         self.hosts = {}     # host -> {(boot, pool, listener): (serial, poolserial)}, oldest first
+        for host, boot, pool, listener, serial, poolserial in rows:
+            self.hosts.setdefault(host, {})[(boot, pool, listener)] = (serial, poolserial)
+
+    def rows(self):
+        """What it remembers, as JSON can carry it: ``Deduplicator(rows)`` remembers the same."""
+        return [[host, boot, pool, listener, serial, poolserial]
+                for host, streams in self.hosts.items()
+                for (boot, pool, listener), (serial, poolserial) in streams.items()]
 
     def check(self, record):
         """(is_new, missing): missing is how many events of this stream never arrived before it."""

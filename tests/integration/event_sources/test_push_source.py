@@ -266,6 +266,66 @@ def test_a_push_in_flight_when_the_source_stops_gets_an_answer():
     run(test(), timeout=60)
 
 
+@pytest.mark.parametrize('state_file', [True, False], ids=['state_file', 'memory'])
+def test_a_record_resent_to_the_next_run_is_emitted_once_with_a_state_file(tmp_path, state_file):
+    """A record taken and answered, whose answer the listener did not get (lost, or cut by a stop), comes again."""
+    port = free_port()
+    url = 'http://127.0.0.1:%d/' % port
+    body = json.dumps(record(7)).encode()
+    extra = {'state_file': str(tmp_path / 'push-state.json')} if state_file else {}
+
+    async def test():
+        first = source_task(port, listen=dict({'port': port, 'token': TOKEN}, **extra))
+        try:
+            await listening(first)
+            assert await in_thread(post, url, body) == (200, {'accepted': True})
+            assert (await first.get())['supervisord']['serial'] == 7
+        finally:
+            await first.stop()
+        second = source_task(port, listen=dict({'port': port, 'token': TOKEN}, **extra))
+        try:
+            await listening(second)
+            if state_file:
+                assert await in_thread(post, url, body) == (200, {'accepted': False})
+                await second.no_event(0.5)
+            else:       # the documented limit without a state file: emitted again
+                assert await in_thread(post, url, body) == (200, {'accepted': True})
+                assert (await second.get())['supervisord']['serial'] == 7
+        finally:
+            await second.stop()
+    run(test(), timeout=60)
+
+
+def test_a_record_acknowledged_only_when_resent_is_remembered_in_the_state_file(tmp_path):
+    """First answered 503 (not taken yet), then 200 as a duplicate: the next run must know it, or it counts it missing."""
+    port = free_port()
+    url = 'http://127.0.0.1:%d/' % port
+    listen = {'port': port, 'token': TOKEN, 'state_file': str(tmp_path / 'push-state.json')}
+
+    async def test():
+        first = source_task(port, engine=False, maxsize=1, listen=listen)
+        try:
+            await listening(first)
+            taken = asyncio.ensure_future(first.get())      # the engine takes record 0 at once
+            assert await in_thread(post, url, json.dumps(record(0, poolserial=0)).encode()) == (
+                200, {'accepted': True})
+            assert (await taken)['supervisord']['serial'] == 0
+            body = json.dumps(record(1, poolserial=1)).encode()
+            assert await in_thread(post, url, body) == (503, NOT_TAKEN)
+            assert (await first.get())['supervisord']['serial'] == 1
+            assert await in_thread(post, url, body) == (200, {'accepted': False})
+        finally:
+            await first.stop()
+        second = source_task(port, listen=listen)
+        try:
+            await listening(second)
+            assert await in_thread(post, url, json.dumps(record(2, poolserial=2)).encode()) == (200, {'accepted': True})
+            assert 'missing' not in (await second.get())['supervisord']
+        finally:
+            await second.stop()
+    run(test(), timeout=60)
+
+
 def test_polling_and_listening_together(pushing_daemon):
     async def test():
         await in_thread(pushing_daemon.start)
