@@ -13,10 +13,11 @@ description:
   - The log is read from its end in growing windows until O(lines) lines are collected or its start is
     reached, so the cost depends on O(lines), not on the size of the log.
   - Text is decoded as UTF-8; invalid bytes become U+FFFD, as with Python's C(errors='replace').
-    supervisord refuses to send invalid UTF-8, so each invalid sequence costs one or two more calls.
+    supervisord 4 refuses to send invalid UTF-8, so each invalid sequence costs one or two more calls;
+    supervisord 3 sends the bytes as they are, and they are replaced in the same call.
   - Control characters such as ANSI colour escapes come back as they are, although they make
-    supervisord's XML answer invalid (such an answer is asked for again and parsed leniently).
-    Carriage returns arrive as newlines (XML normalizes them).
+    supervisord's XML answer invalid (the answer is parsed leniently, in the same call).
+    Carriage returns come back as they are (C(\r), C(\r\n)).
   - Runs on the controller, so the daemon must be reachable from there (C(http://), C(https://), or a
     unix socket that the controller can open).
 author:
