@@ -60,8 +60,10 @@ def log(message, *args):
 
 
 # -- supervisord's event listener protocol ----------------------------------
+# Named as supervisor/childutils.py names its steps (EventListenerProtocol's wait, ready, ok, fail; get_headers,
+# eventdata), which this file cannot import: it runs under any Python 3 with the standard library alone.
 
-def parse_tokens(text):
+def tokens(text):
     """``key:value key:value`` (supervisord's header and payload lines) to a dict.
 
     supervisord joins the tokens with ASCII spaces, and forbids them (not other spaces)
@@ -79,22 +81,24 @@ def parse_tokens(text):
     return fields
 
 
-def parse_header(line):
+def get_headers(line):
+    """The envelope's header line, as a dict."""
     match = HEADER.match(line)
-    return match.groupdict() if match else parse_tokens(line)
+    return match.groupdict() if match else tokens(line)
 
 
-def parse_payload(eventname, payload):
-    """The payload of the events this listener subscribes to, as a dict (ints where numeric)."""
+def eventdata(eventname, payload):
+    """The payload of the events this listener subscribes to, as a dict (ints where numeric; the data after the
+    first line, for the events that carry some, in ``data``)."""
     if eventname.startswith('REMOTE_COMMUNICATION'):
         head, dummy, data = payload.partition('\n')
         fields = {'type': head[len('type:'):] if head.startswith('type:') else head, 'data': data}
     elif eventname.startswith('PROCESS_COMMUNICATION') or eventname.startswith('PROCESS_LOG'):
         head, dummy, data = payload.partition('\n')
-        fields = parse_tokens(head)
+        fields = tokens(head)
         fields['data'] = data
     else:
-        fields = parse_tokens(payload)
+        fields = tokens(payload)
     for key in INT_FIELDS:
         if key in fields:
             try:
@@ -104,7 +108,7 @@ def parse_payload(eventname, payload):
     return fields
 
 
-class Protocol(object):
+class EventListenerProtocol(object):
     """READY, a header line, ``len`` units of payload, then RESULT; on binary streams.
 
     supervisord 4 on Python 3 formats the envelope as text, puts ``len(payload)`` in it
@@ -120,16 +124,13 @@ class Protocol(object):
         self.stdout = stdout
         self.counts_bytes = counts_bytes
 
-    def ready(self):
-        self.stdout.write(b'READY\n')
-        self.stdout.flush()
-
-    def read_event(self):
-        """(headers, payload), or None at end of input."""
+    def wait(self):
+        """READY, then the next event: (headers, payload), or None at end of input."""
+        self.ready()
         line = self.stdin.readline()
         if not line.endswith(b'\n'):
             return None
-        headers = parse_header(line[:-1].decode('utf-8', 'replace'))
+        headers = get_headers(line[:-1].decode('utf-8', 'replace'))
         length = int(headers['len'])
         if self.counts_bytes(headers.get('eventname', '')):
             payload = self.read_bytes(length)
@@ -156,8 +157,18 @@ class Protocol(object):
             count -= len(text)
         return ''.join(parts)
 
-    def result(self, ok):
-        self.stdout.write(b'RESULT 2\nOK' if ok else b'RESULT 4\nFAIL')
+    def ready(self):
+        self.stdout.write(b'READY\n')
+        self.stdout.flush()
+
+    def ok(self):
+        self.send(b'OK')
+
+    def fail(self):
+        self.send(b'FAIL')
+
+    def send(self, data):
+        self.stdout.write(b'RESULT %d\n%s' % (len(data), data))
         self.stdout.flush()
 
 
@@ -260,7 +271,7 @@ def make_record(headers, payload, host, boot, now=None, processes=None, listener
         'pool': headers.get('pool'),
         'poolserial': int(headers['poolserial']),
         'eventname': eventname,
-        'payload': parse_payload(eventname, payload),
+        'payload': eventdata(eventname, payload),
         'time': time.time() if now is None else now,
     }
     if listener:
@@ -830,22 +841,22 @@ def handle(spool, protocol, event, host, boot, listener):
             spool.count_unreadable(position(headers, boot))
         except OSError as error:
             log('unreadable event %s (%s), and cannot be counted as dropped: %s', headers.get('serial'), exc, error)
-            protocol.result(False)
+            protocol.fail()
             time.sleep(1)
             return
         # OK: FAIL would make supervisord send the same bytes again, for ever.
         log('unreadable event %s: %s: dropped and counted', headers.get('serial'), exc)
-        protocol.result(True)
+        protocol.ok()
         return
     try:
         spool.put(record)
     except OSError as exc:
         # Not held, so not acknowledged: supervisord keeps the event and sends it again.
         log('cannot spool event %s: %s', headers.get('serial'), exc)
-        protocol.result(False)
+        protocol.fail()
         time.sleep(1)
         return
-    protocol.result(True)
+    protocol.ok()
 
 
 def main(argv=None, stdin=None, stdout=None):
@@ -865,14 +876,13 @@ def main(argv=None, stdin=None, stdout=None):
         log('%d undelivered events from the spool', len(spool.pending))
     thread = threading.Thread(target=sender.run, name='sender', daemon=True)
     thread.start()
-    protocol = Protocol(stdin or sys.stdin.buffer, stdout or sys.stdout.buffer, len_in_bytes())
+    protocol = EventListenerProtocol(stdin or sys.stdin.buffer, stdout or sys.stdout.buffer, len_in_bytes())
     boot = boot_id()
     listener = os.environ.get('SUPERVISOR_PROCESS_NAME')
     try:
         while True:
-            protocol.ready()
             try:
-                event = protocol.read_event()
+                event = protocol.wait()
             except (KeyError, ValueError) as exc:
                 # Without a valid len the stream cannot be resynchronised: supervisord restarts us.
                 log('unreadable event header: %s', exc)

@@ -53,12 +53,12 @@ def record(serial, boot='b1'):
      {'processname': 'cat', 'groupname': 'cat', 'pid': 7, 'data': 'hello\nworld'}),
 ])
 def test_payloads(eventname, payload, expected):
-    assert listener.parse_payload(eventname, payload) == expected
+    assert listener.eventdata(eventname, payload) == expected
 
 
 def test_a_payload_that_is_not_key_value_tokens_is_refused():
     with pytest.raises(ValueError, match="not a key:value token: 'garbage'"):
-        listener.parse_payload('PROCESS_STATE_RUNNING', 'processname:x garbage')
+        listener.eventdata('PROCESS_STATE_RUNNING', 'processname:x garbage')
 
 
 def test_the_protocol_exactly(tmp_path):
@@ -98,7 +98,7 @@ def test_len_is_read_in_what_supervisord_counts(counts_bytes):
     after = b'ver:3.0 server:supervisor serial:2'
     stream = io.BytesIO(('ver:3.0 server:supervisor serial:1 pool:push poolserial:1 eventname:PROCESS_LOG_STDOUT '
                          'len:%d\n' % length).encode('utf-8') + payload.encode('utf-8') + after)
-    headers, read = listener.Protocol(stream, io.BytesIO(), lambda eventname: counts_bytes).read_event()
+    headers, read = listener.EventListenerProtocol(stream, io.BytesIO(), lambda eventname: counts_bytes).wait()
     assert (headers['eventname'], read) == ('PROCESS_LOG_STDOUT', payload)
     assert stream.read() == after
 
