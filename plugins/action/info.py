@@ -4,9 +4,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """supervisor.control.info in the controller's worker when the task runs there; shipped otherwise."""
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 from ansible_collections.supervisor.control.plugins.plugin_utils.action import SupervisorAction
 
 

@@ -75,14 +75,14 @@ from ansible_collections.supervisor.control.plugins.module_utils.client import t
 from ansible_collections.supervisor.control.plugins.module_utils.connection import CONNECTION_OPTIONS
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import read_status
-from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import host_of
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import SupvisorsStates, host_of
 from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import unknown_options
 from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, refuse_loose_booleans
 
 display = Display()
 
 # Supvisors answers process queries in these states only.
-PROCESS_STATES = ('OPERATION', 'CONCILIATION')
+PROCESS_STATES = (SupvisorsStates.OPERATION, SupvisorsStates.CONCILIATION)
 
 
 def instance_url(scheme, instance):

@@ -3,9 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 name: log
 short_description: Read the end, or a byte slice, of a supervisord process log or of the main log
@@ -16,10 +13,11 @@ description:
   - The log is read from its end in growing windows until O(lines) lines are collected or its start is
     reached, so the cost depends on O(lines), not on the size of the log.
   - Text is decoded as UTF-8; invalid bytes become U+FFFD, as with Python's C(errors='replace').
-    supervisord refuses to send invalid UTF-8, so each invalid sequence costs one or two more calls.
+    supervisord 4 refuses to send invalid UTF-8, so each invalid sequence costs one or two more calls;
+    supervisord 3 sends the bytes as they are, and they are replaced in the same call.
   - Control characters such as ANSI colour escapes come back as they are, although they make
-    supervisord's XML answer invalid (such an answer is asked for again and parsed leniently).
-    Carriage returns arrive as newlines (XML normalizes them).
+    supervisord's XML answer invalid (the answer is parsed leniently, in the same call).
+    Carriage returns come back as they are (C(\r), C(\r\n)).
   - Runs on the controller, so the daemon must be reachable from there (C(http://), C(https://), or a
     unix socket that the controller can open).
 author:
@@ -112,7 +110,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.client import t
 from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, process_specs, set_options
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
 from ansible_collections.supervisor.control.plugins.module_utils import log_reader as logs
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 
 DEFAULT_LINES = 100
 
@@ -164,17 +162,17 @@ class LookupModule(LookupBase):
         infos = to_builtin(client.call('supervisor.getAllProcessInfo'))
         sources = []
         for spec in specs:
-            hits = P.match([spec], infos, suggest_groups=False)
+            hits = process_names.match([spec], infos, suggest_groups=False)
             if len(hits) > 1:
                 raise logs.LogError('%r matches %d processes (%s): the log lookup reads one process per term'
-                                    % (spec, len(hits), ', '.join(P.fullname(i) for i in hits)))
+                                    % (spec, len(hits), ', '.join(process_names.fullname(i) for i in hits)))
             info = hits[0]
-            name = P.fullname(info)
+            name = process_names.fullname(info)
             if not info.get('%s_logfile' % stream):
                 if stream == 'stderr':
                     why = 'stderr_logfile=NONE, or redirect_stderr=true sends stderr to the stdout log'
                 else:
                     why = 'stdout_logfile=NONE'
                 raise logs.LogError('%s has no %s log to read (%s)' % (name, stream, why))
-            sources.append(logs.ProcessLog(client, P.namespec(info), stream, label=name))
+            sources.append(logs.ProcessLog(client, process_names.namespec(info), stream, label=name))
         return sources

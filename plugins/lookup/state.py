@@ -3,9 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 DOCUMENTATION = r'''
 name: state
 short_description: Read the state of supervisord processes, of the daemon, or its configuration
@@ -128,8 +125,8 @@ from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts im
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import read_processes
 from ansible_collections.supervisor.control.plugins.plugin_utils.lookup import connect, process_specs, set_options
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans
 from ansible_collections.supervisor.control.plugins.module_utils import supvisors_controller
 
 
@@ -149,12 +146,12 @@ class LookupModule(LookupBase):
                 return [self._daemon(client)]
             if what == 'config':
                 entries = to_builtin(client.call('supervisor.getAllConfigInfo'))
-                selected = P.match(specs or ['*'], entries)
-                return [dict(entry, fullname=P.fullname(entry)) for entry in selected]
+                selected = process_names.match(specs or ['*'], entries)
+                return [dict(entry, fullname=process_names.fullname(entry)) for entry in selected]
             if what in ('applications', 'instances'):
                 return self._supvisors(client, what, specs)
             # Exact names read those processes alone: an until loop on a large daemon polls a few.
-            return [P.normalize(info) for info in to_builtin(read_processes(client, specs or ['*']))]
+            return [process_names.normalize(info) for info in to_builtin(read_processes(client, specs or ['*']))]
         except SupervisorError as exc:
             raise AnsibleLookupError(str(exc))
 
@@ -164,14 +161,15 @@ class LookupModule(LookupBase):
         supvisors_controller.read_status(client, 'what=%s' % what)
         if what == 'applications':
             infos = to_builtin(client.call('supvisors.get_all_applications_info'))
-            selected, unknown, dummy = S.select_applications(specs or ['*'], infos)
+            selected, unknown, dummy = supvisors_plans.select_applications(specs or ['*'], infos)
             if unknown:
-                raise AnsibleLookupError(S.unknown_message(unknown, infos))
-            return [S.normalize_application(info) for info in selected]
-        instances = [S.normalize_instance(i) for i in to_builtin(client.call('supvisors.get_all_instances_info'))]
-        selected, unknown = S.select_instances(specs, instances)
+                raise AnsibleLookupError(supvisors_plans.unknown_message(unknown, infos))
+            return [supvisors_plans.normalize_application(info) for info in selected]
+        answer = to_builtin(client.call('supvisors.get_all_instances_info'))
+        instances = [supvisors_plans.normalize_instance(i) for i in answer]
+        selected, unknown = supvisors_plans.select_instances(specs, instances)
         if unknown:
-            raise AnsibleLookupError(S.unknown_instances_message(unknown, instances))
+            raise AnsibleLookupError(supvisors_plans.unknown_instances_message(unknown, instances))
         return selected
 
     @staticmethod

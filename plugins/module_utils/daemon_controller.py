@@ -15,6 +15,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorConnectionError,
     SupervisorFault,
 )
+from ansible_collections.supervisor.control.plugins.module_utils.states import SupervisorStates
 
 # A soft restart keeps the pid; it goes through RESTARTING and refuses
 # connections for a moment while it reopens its sockets: asking at once
@@ -103,7 +104,7 @@ class DaemonController(Controller):
         self.sleep(RESTART_SETTLE)
 
         def running(facts):
-            return bool(facts) and facts['state'] == 'RUNNING'
+            return bool(facts) and facts['state'] == SupervisorStates.RUNNING
         facts = self.poll(self.facts_or_none, running, self.clock() + self.timeout)
         return facts if running(facts) else None
 

@@ -16,9 +16,11 @@ __metaclass__ = type
 
 from ansible_collections.supervisor.control.plugins.module_utils import api_versions
 from ansible_collections.supervisor.control.plugins.module_utils import exec_check
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.diff import Diff
 from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault
+from ansible_collections.supervisor.control.plugins.module_utils.states import ProcessStates
 
 # How each process of kept_stopped was kept from running (kept_stopped_detail; doc_fragments/keep_stopped.py).
 NOT_STARTED = 'not_started'          # autostart=false in its new configuration: supervisord did not spawn it
@@ -53,6 +55,14 @@ class GroupChanges(object):
             result['kept_stopped_detail'] = self.kept_stopped_detail
         return result
 
+    def diff(self, loaded, names=None):
+        """Ansible's diff of the update: the loaded groups (those of ``names`` when given) before and after it,
+        and the groups it replaced."""
+        def shown(groups):
+            return sorted(g for g in groups if names is None or g in names)
+        after = (set(loaded) | set(self.added)) - set(self.removed)
+        return Diff().add('groups', shown(loaded), shown(after)).add('updated', after=self.updated).as_dict()
+
     def warnings(self, url):
         unverified = [name for name in self.kept_stopped or () if self.kept_stopped_detail.get(name) == UNVERIFIED]
         return [UNVERIFIED_WARNING % (', '.join(unverified), url)] if unverified else []
@@ -73,7 +83,7 @@ def _keep(changes, infos, configured):
     """Record in ``changes`` which processes of its replaced groups stay STOPPED; return ``[(namespec, autostart)]``."""
     keep = plans.stopped_to_keep(infos, set(changes.updated), configured)
     kept = set(spec for spec, dummy in keep)
-    changes.kept_stopped = [P.fullname(info) for info in infos if P.namespec(info) in kept]
+    changes.kept_stopped = [process_names.fullname(info) for info in infos if process_names.namespec(info) in kept]
     return keep
 
 
@@ -127,7 +137,7 @@ def how_spawn_ended(info):
     too quickly", or EXITED) may have run its program.
     """
     spawnerr = info.get('spawnerr') or ''
-    if info['statename'] == P.BACKOFF and spawnerr and not spawnerr.startswith('Exited too quickly'):
+    if info['statename'] == ProcessStates.BACKOFF and spawnerr and not spawnerr.startswith('Exited too quickly'):
         return NEVER_RAN
     return UNVERIFIED
 
@@ -229,7 +239,7 @@ def _apply_group_plan(client, controller, plan, configured, wait, keep_stopped):
         if keep_stopped:
             keep = _keep(changes, current, configured)
             require_freezing(client, keep)
-            fullnames = dict((P.namespec(i), P.fullname(i)) for i in current)
+            fullnames = dict((process_names.namespec(i), process_names.fullname(i)) for i in current)
         running = [i for i in current if i['group'] in leaving]
         failures += controller.apply(plans.plan_processes(running, 'stopped'), wait=True)
         results = _group_calls(controller, 'supervisor.removeProcessGroup', sorted(leaving))
@@ -251,7 +261,7 @@ def _apply_group_plan(client, controller, plan, configured, wait, keep_stopped):
             how = stop_frozen(client, controller, respawned, results[len(entering):])
             # Whatever happened above, they must end stopped, waited for: the point is that they do not run.
             respawned = set(respawned)
-            kept = [i for i in controller.all_infos() if P.namespec(i) in respawned]
+            kept = [i for i in controller.all_infos() if process_names.namespec(i) in respawned]
             failures += controller.apply(plans.plan_processes(kept, 'stopped'), wait=True)
         if wait:
             autostart = set()
@@ -260,7 +270,7 @@ def _apply_group_plan(client, controller, plan, configured, wait, keep_stopped):
                     if config.get('autostart'):
                         autostart.add('%s:%s' % (group, config['name']))
             autostart.difference_update(spec for spec, dummy in keep)
-            infos = [i for i in controller.all_infos() if P.namespec(i) in autostart]
+            infos = [i for i in controller.all_infos() if process_names.namespec(i) in autostart]
             if infos:
                 failures += controller.wait_started(infos, not_yet_spawned=True)
     if keep:

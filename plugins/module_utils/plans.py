@@ -11,7 +11,14 @@ Nothing here does I/O, so every decision is unit-tested.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
+from ansible_collections.supervisor.control.plugins.module_utils.diff import Diff
+from ansible_collections.supervisor.control.plugins.module_utils.states import (
+    RUNNING_STATES,
+    SIGNALLABLE_STATES,
+    STOPPED_STATES,
+    ProcessStates,
+)
 
 # Steps of a process plan, carried out in this order for all processes at once.
 WAIT_STOPPED = 'wait_stopped'
@@ -47,7 +54,7 @@ class ProcessAction(object):
 
     @property
     def namespec(self):
-        return P.namespec(self.info)
+        return process_names.namespec(self.info)
 
     def __repr__(self):
         return '<ProcessAction %s %s -> %s>' % (self.namespec, '+'.join(self.steps) or 'none', self.expected)
@@ -56,36 +63,36 @@ class ProcessAction(object):
 def process_steps(statename, state):
     """The steps that take one process from ``statename`` to ``state``."""
     if state == 'started':
-        if statename in (P.RUNNING, P.STARTING):
+        if statename in (ProcessStates.RUNNING, ProcessStates.STARTING):
             return ()
-        if statename == P.BACKOFF:
+        if statename == ProcessStates.BACKOFF:
             # startProcess faults ALREADY_STARTED in BACKOFF: stop, then start once.
             return (STOP, START)
-        if statename == P.STOPPING:
+        if statename == ProcessStates.STOPPING:
             return (WAIT_STOPPED, START)
         return (START,)
     if state == 'stopped':
-        if statename in P.STOPPABLE:
+        if statename in RUNNING_STATES:
             return (STOP,)
-        if statename == P.STOPPING:
+        if statename == ProcessStates.STOPPING:
             return (WAIT_STOPPED,)
         return ()
     if state == 'restarted':
-        if statename in P.STOPPABLE:
+        if statename in RUNNING_STATES:
             return (STOP, START)
-        if statename == P.STOPPING:
+        if statename == ProcessStates.STOPPING:
             return (WAIT_STOPPED, START)
         return (START,)
     if state == 'signalled':
-        return (SIGNAL,) if statename in P.SIGNALLABLE else ()
+        return (SIGNAL,) if statename in SIGNALLABLE_STATES else ()
     raise ValueError('unknown process state %r' % state)
 
 
 def expected_statename(statename, state):
     if state in ('started', 'restarted'):
-        return P.RUNNING
+        return ProcessStates.RUNNING
     if state == 'stopped':
-        return statename if statename in P.NOT_RUNNING else P.STOPPED
+        return statename if statename in STOPPED_STATES else ProcessStates.STOPPED
     return statename
 
 
@@ -97,10 +104,7 @@ def plan_processes(infos, state):
 
 def process_diff(infos_before, infos_after):
     """Ansible's before/after diff: ``{fullname: statename}`` on each side."""
-    return {
-        'before': dict((P.fullname(i), i['statename']) for i in infos_before),
-        'after': dict((P.fullname(i), i['statename']) for i in infos_after),
-    }
+    return Diff().add_items(infos_before, infos_after, process_names.fullname, lambda i: i['statename']).as_dict()
 
 
 # Group plans: what ``supervisorctl update`` does, per group.
@@ -165,11 +169,11 @@ def stopped_to_keep(infos, replaced, configured):
     """
     kept = []
     for info in infos:
-        if info['group'] not in replaced or info['statename'] != P.STOPPED:
+        if info['group'] not in replaced or info['statename'] != ProcessStates.STOPPED:
             continue
         for config in configured.get(info['group'], []):
             if config.get('name') == info['name']:
-                kept.append((P.namespec(info), bool(config.get('autostart'))))
+                kept.append((process_names.namespec(info), bool(config.get('autostart'))))
     return kept
 
 

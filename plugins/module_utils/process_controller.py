@@ -18,16 +18,22 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.controller import Controller
 from ansible_collections.supervisor.control.plugins.module_utils.client import raise_first_fault
 from ansible_collections.supervisor.control.plugins.module_utils.main_log import last_exit, lines_about
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
+    FAULT_CODES,
     Failure,
     SupervisorConnectionError,
     SupervisorError,
     SupervisorFault,
+)
+from ansible_collections.supervisor.control.plugins.module_utils.states import (
+    STOPPED_STATES,
+    ProcessStates,
+    SupervisorStates,
 )
 
 # Faults that mean the desired state already holds (a race with another client).
@@ -52,7 +58,7 @@ STDERR_TAIL_BYTES = 2048
 
 def in_supervisord_order(infos):
     """``infos`` once each, in ``getAllProcessInfo``'s order (group, then name)."""
-    unique = dict((P.namespec(info), info) for info in infos)
+    unique = dict((process_names.namespec(info), info) for info in infos)
     return sorted(unique.values(), key=lambda info: (info['group'], info['name']))
 
 
@@ -64,7 +70,7 @@ def info_calls(namespecs):
 def only(infos, namespecs):
     """The infos of ``namespecs`` among ``infos`` (the table), in its order."""
     wanted = set(namespecs)
-    return [info for info in infos if P.namespec(info) in wanted]
+    return [info for info in infos if process_names.namespec(info) in wanted]
 
 
 def present_infos(answers):
@@ -84,7 +90,7 @@ def named_infos(client, specs, before=()):
     table. None too when a name is not a process (a group's, or a typo): the caller reads
     the table and matches, which explains it. Any other fault is raised.
     """
-    names = P.single_namespecs(specs)
+    names = process_names.single_namespecs(specs)
     if not names:
         return None
     results = client.multicall(list(before) + [('supervisor.getProcessInfo', [name]) for name in names])
@@ -99,14 +105,14 @@ def read_processes(client, specs):
     named = named_infos(client, specs)
     if named is not None:
         return named[1]
-    return P.match(specs, client.call('supervisor.getAllProcessInfo'))
+    return process_names.match(specs, client.call('supervisor.getAllProcessInfo'))
 
 
 class ProcessFailure(Failure):
     """Why one supervisord process did not reach the wanted state, with what explains it."""
 
     def __init__(self, info, reason):
-        super(ProcessFailure, self).__init__(P.fullname(info), reason)
+        super(ProcessFailure, self).__init__(process_names.fullname(info), reason)
         self.info = info
         self.exitstatus = None
         self.stderr_tail = ''
@@ -114,7 +120,7 @@ class ProcessFailure(Failure):
 
     @property
     def namespec(self):
-        return P.namespec(self.info)
+        return process_names.namespec(self.info)
 
     def as_dict(self):
         entry = super(ProcessFailure, self).as_dict()
@@ -171,7 +177,7 @@ class Settling(object):
         """Judge ``current`` (the infos of the pending processes that are still loaded) by ``condition``."""
         present = set()
         for info in current:
-            spec = P.namespec(info)
+            spec = process_names.namespec(info)
             present.add(spec)
             self.infos[spec] = info
             if condition.done(info):
@@ -208,7 +214,7 @@ class Stopped(Condition):
 
     def done(self, info):
         pid = info.get('pid')
-        return info['statename'] in P.NOT_RUNNING or bool(pid and pid != self.pids[P.namespec(info)])
+        return info['statename'] in STOPPED_STATES or bool(pid and pid != self.pids[process_names.namespec(info)])
 
     def failed(self, info):
         return False  # only the deadline fails a stop
@@ -232,20 +238,20 @@ class Started(Condition):
         self.stopped_since = {}
 
     def done(self, info):
-        return info['statename'] in (P.RUNNING, P.EXITED)
+        return info['statename'] in (ProcessStates.RUNNING, ProcessStates.EXITED)
 
     def failed(self, info):
         state = info['statename']
-        if state != P.STOPPED:
-            self.stopped_since.pop(P.namespec(info), None)
-            return state in (P.FATAL, P.UNKNOWN)
+        if state != ProcessStates.STOPPED:
+            self.stopped_since.pop(process_names.namespec(info), None)
+            return state in (ProcessStates.FATAL, ProcessStates.UNKNOWN)
         if self.not_yet_spawned and not info.get('start'):
             return False
-        first = self.stopped_since.setdefault(P.namespec(info), self.clock())
+        first = self.stopped_since.setdefault(process_names.namespec(info), self.clock())
         return self.clock() - first >= STOPPED_GRACE
 
     def failure(self, info):
-        if info['statename'] == P.STOPPED:
+        if info['statename'] == ProcessStates.STOPPED:
             return 'was stopped by someone else while starting'
         return 'failed to start (%s)' % info['statename']
 
@@ -307,7 +313,7 @@ class ProcessController(Controller):
             self.reads_by_name = True
             return infos
         table = self.running_infos()
-        return self.narrowed(P.match(specs, table), table)
+        return self.narrowed(process_names.match(specs, table), table)
 
     def narrowed(self, selected, table):
         """``selected``, taken from ``table``: the waits and the final read ask for those alone,
@@ -316,9 +322,9 @@ class ProcessController(Controller):
         return selected
 
     def _check_running(self, state):
-        if state['statename'] != 'RUNNING':
-            raise SupervisorFault(6, 'SHUTDOWN_STATE: supervisord at %s is %s, not RUNNING: nothing can be '
-                                     'started or stopped now' % (self.client.url, state['statename']))
+        if state['statename'] != SupervisorStates.RUNNING:
+            raise SupervisorFault(FAULT_CODES['SHUTDOWN_STATE'], 'SHUTDOWN_STATE: supervisord at %s is %s, not RUNNING: '
+                                  'nothing can be started or stopped now' % (self.client.url, state['statename']))
 
     def _batch(self, method, actions, extra=(), settles=()):
         """Call ``method(namespec, *extra)`` for every action in one multicall; return the failures.
@@ -329,7 +335,7 @@ class ProcessController(Controller):
         """
         if not actions:
             return []
-        what = '%s %s' % (VERBS[method], ', '.join(P.fullname(a.info) for a in actions))
+        what = '%s %s' % (VERBS[method], ', '.join(process_names.fullname(a.info) for a in actions))
         results = self.send_acting([(method, [a.namespec] + list(extra)) for a in actions], what)
         return self.judge(method, actions, results, settles)
 
@@ -427,10 +433,10 @@ class ProcessController(Controller):
         if deadline is None:
             deadline = self.clock() + self.timeout
         started = Started(self.clock, not_yet_spawned)
-        settling = self.settle([P.namespec(info) for info in infos], started, deadline)
+        settling = self.settle([process_names.namespec(info) for info in infos], started, deadline)
         failures = []
         for info in infos:
-            spec = P.namespec(info)
+            spec = process_names.namespec(info)
             info = settling.infos.get(spec, info)
             if spec in settling.pending:
                 failures.append(ProcessFailure(info, started.pending_reason(info, self.timeout)))

@@ -14,15 +14,6 @@ import fnmatch
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import NameNotFoundError
 
-# supervisor/states.py ProcessStates
-STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL, UNKNOWN = (
-    'STOPPED', 'STARTING', 'RUNNING', 'BACKOFF', 'STOPPING', 'EXITED', 'FATAL', 'UNKNOWN')
-# States in which supervisord's stopProcess works (its RUNNING_STATES).
-STOPPABLE = (RUNNING, BACKOFF, STARTING)
-# States in which signalProcess works.
-SIGNALLABLE = (RUNNING, STARTING, STOPPING)
-NOT_RUNNING = (STOPPED, EXITED, FATAL, UNKNOWN)
-
 PROCESS_KEYS = ('name', 'group', 'fullname', 'statename', 'state', 'pid', 'description', 'start',
                 'stop', 'exitstatus', 'spawnerr', 'stdout_logfile', 'stderr_logfile')
 

@@ -12,7 +12,7 @@ module selected the processes.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
 
@@ -45,16 +45,16 @@ def bring_to_state(task, controller, targets, state, signal=None, **extra):
                 failures = roll.run(controller)
             else:
                 failures = controller.apply(actions, wait=task.params['wait'], signal=signal)
-            after = controller.current_infos([P.namespec(info) for info in targets])
+            after = controller.current_infos([process_names.namespec(info) for info in targets])
         if failures:
             extra.update(roll.result() if roll else {})
-            processes = [P.normalize(i) for i in after]
+            processes = [process_names.normalize(i) for i in after]
             message = roll and roll.message(failures)
             if message:
                 raise TaskFailed(message, failures, controller.acted, processes=processes, **extra)
             raise TaskFailed.of(failures, controller.acted, processes=processes, **extra)
     extra.update(roll.result() if roll else {})
-    result = dict(extra, changed=any(a.changed for a in actions), processes=[P.normalize(i) for i in after])
+    result = dict(extra, changed=any(a.changed for a in actions), processes=[process_names.normalize(i) for i in after])
     if task.diff:
         result['diff'] = plans.process_diff(targets, after)
     return result

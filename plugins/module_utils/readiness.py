@@ -18,7 +18,6 @@ __metaclass__ = type
 import re
 import socket
 
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault
 from ansible_collections.supervisor.control.plugins.module_utils.log_reader import (
     ProcessLog,
@@ -27,6 +26,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.log_reader impo
     decode_failure,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import Started
+from ansible_collections.supervisor.control.plugins.module_utils.states import ProcessStates
 
 # What one poll reads of a log at most: a process that writes faster than this, five times a second,
 # during its warm-up, is read behind its writes.
@@ -149,12 +149,8 @@ def http_probe(url, status_codes):
     http.client rather than urllib: no proxy from the environment, no redirect followed, so the
     answer is the process's own.
     """
-    try:
-        from http import client as http_client
-        from urllib.parse import urlsplit
-    except ImportError:  # pragma: no cover (Python 2)
-        import httplib as http_client
-        from urlparse import urlsplit
+    from http import client as http_client
+    from urllib.parse import urlsplit
     parts = urlsplit(url)
     if parts.scheme == 'https':
         import ssl
@@ -252,7 +248,7 @@ class Ready(Started):
         if info.get('pid') and info.get('pid') != self.pid:
             self.pid, self.pid_seen = info['pid'], self.clock()
             self.pids += 1
-        if info['statename'] != P.RUNNING:
+        if info['statename'] != ProcessStates.RUNNING:
             return False
         self.unmet = self._first_unmet(info)
         return self.unmet is None
@@ -279,14 +275,14 @@ class Ready(Started):
         return None
 
     def failed(self, info):
-        return info['statename'] == P.EXITED or super(Ready, self).failed(info)
+        return info['statename'] == ProcessStates.EXITED or super(Ready, self).failed(info)
 
     def failure(self, info):
-        if info['statename'] == P.EXITED:
+        if info['statename'] == ProcessStates.EXITED:
             # its exit status follows in the failure's summary (spawnerr, main log)
             return 'exited before it was ready%s' % (': %s' % self.unmet if self.unmet else '')
         return super(Ready, self).failure(info)
 
     def pending_reason(self, info, timeout):
-        running = info['statename'] == P.RUNNING and self.unmet
+        running = info['statename'] == ProcessStates.RUNNING and self.unmet
         return 'not ready after %g s: %s' % (timeout, self.unmet if running else 'still %s' % info['statename'])

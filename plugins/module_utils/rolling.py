@@ -19,7 +19,7 @@ is done, then the run and the result keys (``batches``, ``restarted``, ``not_res
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils import rolling_plans
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
@@ -72,10 +72,10 @@ class Phases(Condition):
             answers = answers[count:]
 
     def done(self, info):
-        return self.of[P.namespec(info)].done(info)
+        return self.of[process_names.namespec(info)].done(info)
 
     def failed(self, info):
-        return self.of[P.namespec(info)].failed(info)
+        return self.of[process_names.namespec(info)].failed(info)
 
 
 class Roll(object):
@@ -172,7 +172,7 @@ class Roll(object):
             marks.append(member.condition.mark_calls() if check else [])
         calls = [call for part in marks for call in part]
         calls += [('supervisor.startProcess', [m.spec, False]) for m in members]
-        answers = self.ctl.send_acting(calls, 'start %s' % ', '.join(P.fullname(m.action.info) for m in members))
+        answers = self.ctl.send_acting(calls, 'start %s' % ', '.join(process_names.fullname(m.action.info) for m in members))
         at = 0
         for member, part in zip(members, marks):
             if part:
@@ -255,7 +255,7 @@ class Rolling(object):
 
     def result(self):
         def names(actions, *statuses):
-            return [P.fullname(a.info) for a in actions if self.status[a.namespec] in statuses]
+            return [process_names.fullname(a.info) for a in actions if self.status[a.namespec] in statuses]
         batches = [{'processes': batch.fullnames, 'ready': names(batch.actions, READY),
                     'failed': names(batch.actions, FAILED, STOPPING, STARTING),
                     'not_started': names(batch.actions, QUEUED)} for batch in self.plan.batches]

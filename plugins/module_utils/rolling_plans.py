@@ -13,8 +13,9 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils.plans import ROLL_STATES
+from ansible_collections.supervisor.control.plugins.module_utils.states import ProcessStates
 
 READY_CHECKS = ('log', 'uptime', 'port', 'url')
 _PERCENT = re.compile(r'^(\d+(?:\.\d+)?)%$')
@@ -46,11 +47,11 @@ def serial_count(value, total):
     return int(float(value[:-1]) / 100.0 * total) or 1
 
 
-def serial_sizes(values, total):
-    """The batch sizes of ``total`` items, as Ansible's ``serial`` cuts hosts: the last value repeats,
-    the last batch holds the remainder."""
+def serial_sizes(values, total, count=None):
+    """The batch sizes of ``count`` items (``total`` when None), as Ansible's ``serial`` cuts ``total`` hosts:
+    a percentage is of ``total``, the last value repeats, the last batch holds the remainder."""
     sizes = []
-    left = total
+    left = total if count is None else count
     while left > 0:
         size = min(serial_count(values[min(len(sizes), len(values) - 1)], total), left)
         sizes.append(size)
@@ -68,7 +69,7 @@ class Batch(object):
 
     @property
     def fullnames(self):
-        return [P.fullname(a.info) for a in self.actions]
+        return [process_names.fullname(a.info) for a in self.actions]
 
 
 class RollPlan(object):
@@ -94,12 +95,10 @@ def plan_roll(actions, values, total, window=False, down_first=True):
     (a canary), and the last one is the window of the rest.
     """
     moving = [a for a in actions if a.steps]
-    down = [a for a in moving if down_first and a.info['statename'] != P.RUNNING]
+    down = [a for a in moving if down_first and a.info['statename'] != ProcessStates.RUNNING]
     rest = [a for a in moving if a not in down]
     batches = [Batch(down)] if down else []
-    while rest:
-        index = min(len(batches) - bool(down), len(values) - 1)
-        size = serial_count(values[index], total)
+    for index, size in enumerate(serial_sizes(values, total, len(rest))):
         batches.append(Batch(rest[:size], barrier=not window or index < len(values) - 1))
         rest = rest[size:]
     return RollPlan(batches, serial_count(values[-1], total) if window else None)
@@ -127,7 +126,7 @@ def render(option, template, info, **fields):
         raise ValueError('%s %r: unknown field {%s}: use %s' % (
             option, template, exc.args[0], ', '.join('{%s}' % key for key in sorted(values))))
     except (ValueError, IndexError, TypeError, AttributeError) as exc:
-        raise ValueError('%s %r for %s: %s' % (option, template, P.fullname(info), exc))
+        raise ValueError('%s %r for %s: %s' % (option, template, process_names.fullname(info), exc))
 
 
 def check_roll_options(params):
@@ -179,7 +178,7 @@ class ReadyCheck(object):
     """What ``ready`` asks of one process, with its templates rendered."""
 
     def __init__(self, info, pattern=None, uptime=None, host=None, port=None, url=None, status_code=(200,)):
-        self.namespec = P.namespec(info)
+        self.namespec = process_names.namespec(info)
         self.pattern = pattern
         # Read both logs when stderr has its own: a line the process writes to either counts.
         self.streams = ('stdout', 'stderr') if info.get('stderr_logfile') else ('stdout',)
@@ -194,7 +193,7 @@ def _port(template, info):
     value = render('ready.port', template, info).strip()
     if not value.isdigit() or not 1 <= int(value) <= 65535:
         raise ValueError('ready.port %r for %s %s not a TCP port (1 to 65535)' % (
-            template, P.fullname(info), 'is' if value == str(template) else 'is %r,' % value))
+            template, process_names.fullname(info), 'is' if value == str(template) else 'is %r,' % value))
     return int(value)
 
 
@@ -206,7 +205,7 @@ def ready_checks(ready, infos, default_host):
     for info in infos:
         if pattern is not None and not info.get('stdout_logfile'):
             raise ValueError('ready.log needs the stdout log of %s, but its stdout_logfile is NONE: supervisord '
-                             'keeps no log there to find the line in' % P.fullname(info))
+                             'keeps no log there to find the line in' % process_names.fullname(info))
         host = render('ready.host', ready['host'], info) if ready.get('host') is not None else default_host
         port = _port(ready['port'], info) if ready.get('port') is not None else None
         url = None
@@ -218,7 +217,7 @@ def ready_checks(ready, infos, default_host):
                 url = 'http://%s:%d%s' % ('[%s]' % host if ':' in host else host, port, url)
             if not re.match(r'https?://[^/]', url):
                 raise ValueError('ready.url %r for %s is %r: give an http:// or https:// URL, or a path with '
-                                 'ready.port' % (ready['url'], P.fullname(info), url))
-        checks[P.namespec(info)] = ReadyCheck(info, pattern, ready.get('uptime'), host, port, url,
-                                              ready.get('status_code') or (200,))
+                                 'ready.port' % (ready['url'], process_names.fullname(info), url))
+        checks[process_names.namespec(info)] = ReadyCheck(info, pattern, ready.get('uptime'), host, port, url,
+                                                          ready.get('status_code') or (200,))
     return checks

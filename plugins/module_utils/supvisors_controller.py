@@ -13,8 +13,9 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import ApplicationStates
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.controller import Controller
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
@@ -23,6 +24,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorError,
     SupervisorFault,
 )
+from ansible_collections.supervisor.control.plugins.module_utils.states import ProcessStates
 
 
 class NoSupvisorsError(SupervisorError):
@@ -65,7 +67,7 @@ def facts_from(answers):
         if status.is_('UNKNOWN_METHOD'):
             return None
         raise status
-    return S.cluster_facts(status, *[None if isinstance(a, SupervisorFault) else a for a in answers[1:]])
+    return supvisors_plans.cluster_facts(status, *[None if isinstance(a, SupervisorFault) else a for a in answers[1:]])
 
 
 def as_process_info(info):
@@ -89,7 +91,7 @@ class SupvisorsProcessController(Controller):
 
     def _wait_stopped(self, namespec, deadline):
         return self.poll(lambda: self.client.call('supvisors.get_process_info', namespec)[0],
-                         lambda info: info['statename'] != P.STOPPING, deadline)
+                         lambda info: info['statename'] != ProcessStates.STOPPING, deadline)
 
     def apply(self, actions, strategy, wait, extra_args=''):
         """Carry out process plans one process at a time; return the failures."""
@@ -101,8 +103,8 @@ class SupvisorsProcessController(Controller):
                 try:
                     if step == plans.WAIT_STOPPED:
                         info = self._wait_stopped(namespec, deadline)
-                        if info['statename'] == P.STOPPING:
-                            failures.append(Failure(P.fullname(action.info),
+                        if info['statename'] == ProcessStates.STOPPING:
+                            failures.append(Failure(process_names.fullname(action.info),
                                                     'still STOPPING after %ss' % self.timeout))
                             break
                     elif step == plans.STOP:
@@ -122,9 +124,9 @@ class SupvisorsProcessController(Controller):
                     if fault.is_('BAD_SUPVISORS_STATE', 'INCORRECT_PARAMETERS', 'BAD_NAME', 'UNKNOWN_METHOD'):
                         raise
                     if step == plans.START and fault.is_('NOT_RUNNING'):
-                        failures.append(self.failed_start(P.fullname(action.info), namespec, fault))
+                        failures.append(self.failed_start(process_names.fullname(action.info), namespec, fault))
                     else:
-                        failures.append(Failure(P.fullname(action.info), str(fault)))
+                        failures.append(Failure(process_names.fullname(action.info), str(fault)))
                     break
         return failures
 
@@ -156,7 +158,7 @@ class ApplicationController(Controller):
 
     def _wait_stopped(self, name, deadline):
         return self.poll(lambda: self.client.call('supvisors.get_application_info', name),
-                         lambda info: info['statename'] == S.APP_STOPPED, deadline)
+                         lambda info: info['statename'] == ApplicationStates.STOPPED, deadline)
 
     def _restart(self, action, wait):
         # Not supvisors.restart_application: with wait=false it returns while
@@ -175,27 +177,27 @@ class ApplicationController(Controller):
         """Run the steps of one action; return a Failure or None."""
         for step in action.steps:
             try:
-                if step == S.WAIT_STOPPED:
+                if step == supvisors_plans.WAIT_STOPPED:
                     info = self._wait_stopped(action.name, deadline)
-                    if info['statename'] != S.APP_STOPPED:
+                    if info['statename'] != ApplicationStates.STOPPED:
                         return Failure(action.name, 'still %s after %ss' % (info['statename'], self.timeout),
                                        action=step)
-                elif step == S.START:
+                elif step == supvisors_plans.START:
                     self.client.call('supvisors.start_application', action.strategy, action.name, wait)
-                elif step == S.STOP:
+                elif step == supvisors_plans.STOP:
                     self.client.call('supvisors.stop_application', action.name, wait)
-                elif step == S.RESTART:
+                elif step == supvisors_plans.RESTART:
                     self._restart(action, wait)
-                self.acted = self.acted or step != S.WAIT_STOPPED
+                self.acted = self.acted or step != supvisors_plans.WAIT_STOPPED
             except SupervisorFault as fault:
-                if step in (S.START, S.RESTART) and fault.is_('ALREADY_STARTED'):
+                if step in (supvisors_plans.START, supvisors_plans.RESTART) and fault.is_('ALREADY_STARTED'):
                     continue  # started meanwhile (by Supvisors' own start sequence)
-                if step == S.STOP and fault.is_('NOT_RUNNING'):
+                if step == supvisors_plans.STOP and fault.is_('NOT_RUNNING'):
                     continue  # stopped meanwhile
                 if fault.is_('NOT_RUNNING', 'STILL_RUNNING', 'ABNORMAL_TERMINATION'):
                     # A start that faults NOT_RUNNING ran and failed; ABNORMAL_TERMINATION: Supvisors queued
                     # nothing (nowhere to start a process), so nothing ran.
-                    spawned = step in (S.START, S.RESTART) and fault.is_('NOT_RUNNING')
+                    spawned = step in (supvisors_plans.START, supvisors_plans.RESTART) and fault.is_('NOT_RUNNING')
                     self.acted = self.acted or spawned or fault.is_('STILL_RUNNING')
                     return Failure(action.name, str(fault), action=step, fault=str(fault), spawned=spawned)
                 raise
@@ -246,7 +248,8 @@ class ClusterController(Controller):
 
 
 def read_spawn_failures(client, namespecs, instances=None):
-    """``{namespec: S.spawn_failure(...)}``: the last failed spawn of each process, as every instance recorded it.
+    """``{namespec: supvisors_plans.spawn_failure(...)}``: the last failed spawn of each process, as every instance
+    recorded it.
 
     Supvisors' process info says FATAL but not why; ``get_inner_process_info``
     gives what supervisord recorded on each instance (its ``spawnerr``). An
@@ -257,8 +260,8 @@ def read_spawn_failures(client, namespecs, instances=None):
     answers = client.multicall([('supvisors.get_inner_process_info', [instance['identifier'], namespec])
                                 for namespec in namespecs for instance in instances])
     count = len(instances)
-    return dict((namespec, S.spawn_failure([entry for answer in answers[index * count:(index + 1) * count]
-                                            if isinstance(answer, list) for entry in answer]))
+    return dict((namespec, supvisors_plans.spawn_failure([entry for answer in answers[index * count:(index + 1) * count]
+                                                          if isinstance(answer, list) for entry in answer]))
                 for index, namespec in enumerate(namespecs))
 
 
@@ -266,15 +269,16 @@ def describe_application_failures(client, failures, found, instances):
     """Add to each application Failure what Supvisors reports of it after the task (its state, its processes,
     and why those that failed to spawn did)."""
     # Only where this task's start ran: what supervisord recorded otherwise is of an earlier start.
-    spawned = [S.normalize_process(p)['namespec'] for failure in failures if failure.details.get('spawned')
-               for p in found[failure.name][1] if p.get('statename') in S.SPAWN_FAILED_STATES]
+    spawned = [supvisors_plans.normalize_process(p)['namespec']
+               for failure in failures if failure.details.get('spawned')
+               for p in found[failure.name][1] if p.get('statename') in supvisors_plans.SPAWN_FAILED_STATES]
     spawn_failures = read_spawn_failures(client, spawned, instances) if spawned else {}
     described = []
     for failure in failures:
         info, processes = found[failure.name]
-        entry = S.application_failure(failure.name, failure.details['action'], info, processes, instances,
-                                      failure.details.get('fault'), spawn_failures)
-        summary = S.failure_summary(entry)
+        entry = supvisors_plans.application_failure(failure.name, failure.details['action'], info, processes,
+                                                    instances, failure.details.get('fault'), spawn_failures)
+        summary = supvisors_plans.failure_summary(entry)
         details = dict((k, v) for k, v in entry.items() if k != 'name')
         described.append(Failure(failure.name, summary, summary=summary, **details))
     return described

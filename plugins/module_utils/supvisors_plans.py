@@ -23,20 +23,35 @@ __metaclass__ = type
 
 import fnmatch
 
+from ansible_collections.supervisor.control.plugins.module_utils.diff import Diff
 from ansible_collections.supervisor.control.plugins.module_utils.process_names import is_glob
+from ansible_collections.supervisor.control.plugins.module_utils.states import (
+    RUNNING_STATES,
+    ProcessStates,
+    process_state_code,
+)
 
-NAMESPACE = 'supvisors'
-
-# supvisors/ttypes.py
-# USER is left out: it means "do nothing, wait for a user", which conciliate() accepts and ignores.
+# supvisors/ttypes.py, by name (``fsm_statename``, an application's ``statename``); Supvisors' processes are in
+# Supervisor's states (states.py). USER is left out of the strategies: it means "do nothing, wait for a user",
+# which conciliate() accepts and ignores.
 CONCILIATION_STRATEGIES = ('SENICIDE', 'INFANTICIDE', 'STOP', 'RESTART', 'RUNNING_FAILURE')
-SUPVISORS_STATES = ('OFF', 'SYNCHRONIZATION', 'ELECTION', 'DISTRIBUTION', 'OPERATION', 'CONCILIATION',
-                    'RESTARTING', 'SHUTTING_DOWN', 'FINAL')
-OPERATION = 'OPERATION'
-CONCILIATION = 'CONCILIATION'
-SYNCHRONIZATION = 'SYNCHRONIZATION'
 
-APP_STOPPED, APP_STARTING, APP_RUNNING, APP_STOPPING = 'STOPPED', 'STARTING', 'RUNNING', 'STOPPING'
+
+class SupvisorsStates(object):
+    """The states of the cluster that a decision here names (Supvisors has OFF, ELECTION... too)."""
+    SYNCHRONIZATION = 'SYNCHRONIZATION'
+    DISTRIBUTION = 'DISTRIBUTION'
+    OPERATION = 'OPERATION'
+    CONCILIATION = 'CONCILIATION'
+
+
+class ApplicationStates(object):
+    """An application's states (DELETED is internal to Supvisors)."""
+    STOPPED = 'STOPPED'
+    STARTING = 'STARTING'
+    RUNNING = 'RUNNING'
+    STOPPING = 'STOPPING'
+
 
 APPLICATION_STATES = ('started', 'stopped', 'restarted')
 CLUSTER_STATES = ('operational', 'conciliated', 'restarted', 'stopped')
@@ -48,9 +63,9 @@ STOP = 'stop'
 RESTART = 'restart'
 
 # Process states that explain why an application failed.
-FAILED_PROCESS_STATES = ('FATAL', 'BACKOFF', 'EXITED', 'UNKNOWN')
+FAILED_PROCESS_STATES = (ProcessStates.FATAL, ProcessStates.BACKOFF, ProcessStates.EXITED, ProcessStates.UNKNOWN)
 # Process states in which a failed spawn leaves a process (its spawnerr says why).
-SPAWN_FAILED_STATES = ('FATAL', 'BACKOFF')
+SPAWN_FAILED_STATES = (ProcessStates.FATAL, ProcessStates.BACKOFF)
 
 
 # ---------------------------------------------------------------------------
@@ -246,21 +261,21 @@ def unmanaged_message(unmanaged):
 def application_steps(statename, state):
     """The steps that take one application from ``statename`` to ``state``."""
     if state == 'started':
-        if statename in (APP_RUNNING, APP_STARTING):
+        if statename in (ApplicationStates.RUNNING, ApplicationStates.STARTING):
             return ()
-        if statename == APP_STOPPING:
+        if statename == ApplicationStates.STOPPING:
             return (WAIT_STOPPED, START)
         return (START,)
     if state == 'stopped':
-        if statename in (APP_RUNNING, APP_STARTING):
+        if statename in (ApplicationStates.RUNNING, ApplicationStates.STARTING):
             return (STOP,)
-        if statename == APP_STOPPING:
+        if statename == ApplicationStates.STOPPING:
             return (WAIT_STOPPED,)
         return ()
     if state == 'restarted':
-        if statename in (APP_RUNNING, APP_STARTING):
+        if statename in (ApplicationStates.RUNNING, ApplicationStates.STARTING):
             return (RESTART,)
-        if statename == APP_STOPPING:
+        if statename == ApplicationStates.STOPPING:
             return (WAIT_STOPPED, START)
         return (START,)
     raise ValueError('unknown application state %r' % state)
@@ -282,9 +297,9 @@ class ApplicationAction(object):
     @property
     def expected(self):
         if START in self.steps or RESTART in self.steps:
-            return APP_RUNNING
+            return ApplicationStates.RUNNING
         if STOP in self.steps or WAIT_STOPPED in self.steps:
-            return APP_STOPPED
+            return ApplicationStates.STOPPED
         return self.info.get('statename')
 
     def __repr__(self):
@@ -311,13 +326,11 @@ def plan_applications(infos, state, strategy=None, rules=None):
 
 def application_diff(before, after, predicted=()):
     """Ansible's diff; in check mode ``predicted`` processes add where Supvisors would start them."""
-    diff = {
-        'before': dict((i['application_name'], i.get('statename')) for i in before),
-        'after': dict((i['application_name'], i.get('statename')) for i in after),
-    }
+    diff = Diff().add_items(before, after, lambda i: i['application_name'], lambda i: i.get('statename'))
     for process in predicted:
-        diff['after'][process['namespec']] = '%s on %s' % (process['statename'], ', '.join(process['hosts']) or 'no host')
-    return diff
+        where = ', '.join(process['hosts']) or 'no host'
+        diff.add(process['namespec'], after='%s on %s' % (process['statename'], where))
+    return diff.as_dict()
 
 
 def apply_prediction(processes, prediction):
@@ -367,7 +380,7 @@ def sequence_would_start(applications, rules, inner_infos):
 def failing_processes(processes):
     """The processes of a failed application worth naming: those not RUNNING, failed ones first."""
     failed = [p for p in processes if p.get('statename') in FAILED_PROCESS_STATES]
-    others = [p for p in processes if p.get('statename') != 'RUNNING' and p not in failed]
+    others = [p for p in processes if p.get('statename') != ProcessStates.RUNNING and p not in failed]
     return failed + others
 
 
@@ -483,8 +496,7 @@ def spawn_failure(inner_infos):
 
 # What supervisord reports of a process that Supvisors' disable stops: it stops those that run, and a
 # process being stopped ends stopped.
-DISABLE_STOPS = ('RUNNING', 'BACKOFF', 'STARTING', 'STOPPING')
-STOPPED_CODE = 0
+DISABLE_STOPS = RUNNING_STATES + (ProcessStates.STOPPING,)
 
 
 def disable_prediction(processes, programs, disabled):
@@ -499,7 +511,7 @@ def disable_prediction(processes, programs, disabled):
         if process.get('program_name') in programs:
             process = dict(process, disabled=disabled)
             if disabled and process.get('statename') in DISABLE_STOPS:
-                process.update(statename='STOPPED', state=STOPPED_CODE)
+                process.update(statename=ProcessStates.STOPPED, state=process_state_code(ProcessStates.STOPPED))
         after.append(process)
     return after
 
@@ -530,8 +542,8 @@ def bad_state_message(fsm_state, wanted, doing):
 def allowed_states(state):
     """The Supvisors states in which the application module can act for ``state``."""
     if state == 'stopped':
-        return (OPERATION, CONCILIATION)
-    return (OPERATION,)
+        return (SupvisorsStates.OPERATION, SupvisorsStates.CONCILIATION)
+    return (SupvisorsStates.OPERATION,)
 
 
 # ---------------------------------------------------------------------------
@@ -593,12 +605,12 @@ def cluster_plan(state, fsm_state, conflicts, end_sync=False, master_set=False):
     elected (as Supvisors requires).
     """
     actions = []
-    if end_sync and fsm_state == SYNCHRONIZATION and not master_set:
+    if end_sync and fsm_state == SupvisorsStates.SYNCHRONIZATION and not master_set:
         actions.append(END_SYNC)
     if state == 'operational':
         actions.append(WAIT_OPERATION)
     elif state == 'conciliated':
-        if conflicts or fsm_state == CONCILIATION:
+        if conflicts or fsm_state == SupvisorsStates.CONCILIATION:
             actions.append(CONCILIATE)
         actions.append(WAIT_OPERATION)
     elif state == 'restarted':

@@ -14,9 +14,11 @@ this file only on their Supvisors branches.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import SupvisorsStates
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils import plans
+from ansible_collections.supervisor.control.plugins.module_utils.diff import Diff
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     Failure,
     SupervisorFault,
@@ -29,6 +31,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.supvisors_contr
     as_process_info,
     read_status,
 )
+from ansible_collections.supervisor.control.plugins.module_utils.states import RUNNING_STATES, STOPPED_STATES
 
 
 def predict_process_starts(client, actions, strategy, after):
@@ -37,12 +40,12 @@ def predict_process_starts(client, actions, strategy, after):
     Only processes that do not run are predicted (Supvisors refuses the
     others); a refusal leaves the process without a prediction.
     """
-    starting = [a for a in actions if plans.START in a.steps and a.info.get('statename') in P.NOT_RUNNING]
+    starting = [a for a in actions if plans.START in a.steps and a.info.get('statename') in STOPPED_STATES]
     if not starting:
         return after
     answers = client.multicall([('supvisors.test_start_process', [strategy, a.namespec]) for a in starting])
     prediction = [entry for answer in answers if isinstance(answer, list) for entry in answer]
-    return [as_process_info(i) for i in S.apply_prediction(after, prediction)]
+    return [as_process_info(i) for i in supvisors_plans.apply_prediction(after, prediction)]
 
 
 def cluster_processes(client, infos):
@@ -50,8 +53,8 @@ def cluster_processes(client, infos):
     instances = client.call('supvisors.get_all_instances_info')
     processes = []
     for info in infos:
-        entry = S.normalize_process(info, instances)
-        entry.update(name=info['name'], group=info['group'], fullname=P.fullname(info))
+        entry = supvisors_plans.normalize_process(info, instances)
+        entry.update(name=info['name'], group=info['group'], fullname=process_names.fullname(info))
         processes.append(entry)
     return processes
 
@@ -61,11 +64,11 @@ def start_any(task, controller, fsm):
     params = task.params
     regexes = list(dict.fromkeys(params['name']))  # a repeated expression is tried once
     infos = controller.all_infos()
-    pool, error = S.any_pool(regexes, [P.namespec(i) for i in infos])
+    pool, error = supvisors_plans.any_pool(regexes, [process_names.namespec(i) for i in infos])
     if error:
         raise TaskFailed(error, supvisors_state=fsm, started=[])
-    members = [i for i in infos if P.namespec(i) in pool]
-    result = {'changed': bool(members) and not any(i['statename'] in P.STOPPABLE for i in members),
+    members = [i for i in infos if process_names.namespec(i) in pool]
+    result = {'changed': bool(members) and not any(i['statename'] in RUNNING_STATES for i in members),
               'supvisors_state': fsm, 'started': []}
     if result['changed'] and not task.check_mode:
         try:
@@ -74,11 +77,12 @@ def start_any(task, controller, fsm):
             if not fault.is_('NOT_RUNNING'):
                 raise
             failures = [controller.failed_start(namespec, namespec, fault)
-                        for namespec in S.namespecs_in_fault(fault.detail)] or [Failure('any', str(fault))]
-            members = [i for i in controller.all_infos() if P.namespec(i) in pool]
+                        for namespec in supvisors_plans.namespecs_in_fault(fault.detail)]
+            failures = failures or [Failure('any', str(fault))]
+            members = [i for i in controller.all_infos() if process_names.namespec(i) in pool]
             raise TaskFailed.of(failures, True, supvisors_state=fsm, started=[],
                                 processes=cluster_processes(task.client, members))
-        members = [i for i in controller.all_infos() if P.namespec(i) in pool]
+        members = [i for i in controller.all_infos() if process_names.namespec(i) in pool]
     result['processes'] = cluster_processes(task.client, members)
     return result
 
@@ -115,7 +119,7 @@ def run_process_task(task):
         raise TaskFailed('strategy is not used with state=signalled: signal processes without strategy, '
                          'on the daemon where they run')
     if params.get('extra_args'):
-        error = S.extra_args_error(params['extra_args'])
+        error = supvisors_plans.extra_args_error(params['extra_args'])
         if error:
             raise TaskFailed(error)
     # Its options accepted, the task returns supvisors_state whatever happens: null until it has been read.
@@ -132,7 +136,7 @@ def control_processes(task, known):
     controller = SupvisorsProcessController(client, params['timeout'])
     if params.get('any'):
         return start_any(task, controller, fsm)
-    before = P.match(params['name'], controller.all_infos())
+    before = process_names.match(params['name'], controller.all_infos())
     actions = plans.plan_processes(before, state)
     result = {'changed': any(a.changed for a in actions), 'supvisors_state': fsm}
     failures = []
@@ -142,8 +146,8 @@ def control_processes(task, known):
             after = predict_process_starts(client, actions, params['strategy'], after)
     else:
         failures = controller.apply(actions, params['strategy'], params['wait'], params.get('extra_args') or '')
-        wanted = set(P.namespec(info) for info in before)
-        after = [info for info in controller.all_infos() if P.namespec(info) in wanted]
+        wanted = set(process_names.namespec(info) for info in before)
+        after = [info for info in controller.all_infos() if process_names.namespec(info) in wanted]
     result['processes'] = cluster_processes(client, after)
     if task.diff:
         result['diff'] = plans.process_diff(before, after)
@@ -162,8 +166,9 @@ def operating(client, what, doing, plain_message=None):
             raise
         raise TaskFailed(plain_message)
     fsm = status.get('fsm_statename')
-    if fsm != S.OPERATION:
-        raise TaskFailed(S.bad_state_message(fsm, (S.OPERATION,), doing), supvisors_state=fsm)
+    if fsm != SupvisorsStates.OPERATION:
+        raise TaskFailed(supvisors_plans.bad_state_message(fsm, (SupvisorsStates.OPERATION,), doing),
+                         supvisors_state=fsm)
     return fsm
 
 
@@ -172,8 +177,8 @@ def local_table(client):
     module returns) with Supvisors' ``program_name``, ``process_index`` and ``disabled`` of each."""
     local, infos = client.multicall_or_raise([('supvisors.get_all_local_process_info', []),
                                               ('supervisor.getAllProcessInfo', [])])
-    by_namespec = dict((P.namespec(i), i) for i in infos)
-    return [dict(by_namespec.get(P.namespec(entry)) or entry, program_name=entry.get('program_name'),
+    by_namespec = dict((process_names.namespec(i), i) for i in infos)
+    return [dict(by_namespec.get(process_names.namespec(entry)) or entry, program_name=entry.get('program_name'),
                  process_index=entry.get('process_index', 0), disabled=bool(entry.get('disabled')))
             for entry in local]
 
@@ -182,7 +187,7 @@ def group_processes(entries, with_disabled=False):
     """The ``processes`` of a group result: the keys supervisor.control.process returns, and ``namespec``."""
     processes = []
     for entry in entries:
-        process = dict(P.normalize(entry), namespec=P.namespec(entry))
+        process = dict(process_names.normalize(entry), namespec=process_names.namespec(entry))
         if with_disabled:
             process['disabled'] = entry['disabled']
         processes.append(process)
@@ -211,9 +216,9 @@ def update_numprocs(task, program, numprocs):
     counts = {'before': len(before), 'after': numprocs}
     result = {'changed': len(before) != numprocs, 'numprocs': counts}
     if task.diff:
-        result['diff'] = {'before': {'numprocs': len(before)}, 'after': {'numprocs': numprocs}}
+        result['diff'] = Diff().add('numprocs', len(before), numprocs).as_dict()
     if task.check_mode:
-        after = S.numprocs_prediction(before, numprocs)
+        after = supvisors_plans.numprocs_prediction(before, numprocs)
     elif result['changed']:
         try:
             client.call('supvisors.update_numprocs', program, numprocs, task.params['wait'], False)
@@ -246,7 +251,7 @@ def set_disabled(task, programs, disabled):
             verb, ', '.join(unknown), client.url, ', '.join(sorted(p for p in state_of if p))))
     todo = [p for p in programs if state_of[p] != disabled]
     if task.check_mode:
-        after = S.disable_prediction(table, todo, disabled)
+        after = supvisors_plans.disable_prediction(table, todo, disabled)
     elif todo:
         method = 'supvisors.disable' if disabled else 'supvisors.enable'  # spelled out: docs/api-coverage.md greps
         client.multicall_or_raise([(method, [p, task.params['wait']]) for p in todo])
@@ -257,6 +262,8 @@ def set_disabled(task, programs, disabled):
               'processes': group_processes([e for e in after if e['program_name'] in programs], with_disabled=True)}
     if task.diff:
         word = {True: 'disabled', False: 'enabled'}
-        result['diff'] = {'before': dict((p, word[state_of[p]]) for p in programs),
-                          'after': dict((p, word[disabled if p in todo else state_of[p]]) for p in programs)}
+        diff = Diff()
+        for program in programs:
+            diff.add(program, word[state_of[program]], word[disabled if program in todo else state_of[program]])
+        result['diff'] = diff.as_dict()
     return result

@@ -15,15 +15,11 @@ __metaclass__ = type
 
 import base64
 import errno
+import http.client
 import os
 import socket
 import ssl
 import stat
-
-try:
-    import http.client as httplib
-except ImportError:  # pragma: no cover
-    import httplib
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorConnectionError
 
@@ -33,11 +29,11 @@ MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 USER_AGENT = 'supervisor.control'
 
 
-class UnixHTTPConnection(httplib.HTTPConnection):
+class UnixHTTPConnection(http.client.HTTPConnection):
     """An HTTPConnection whose socket is a unix stream socket."""
 
     def __init__(self, socket_path, timeout):
-        httplib.HTTPConnection.__init__(self, 'localhost', timeout=timeout)
+        http.client.HTTPConnection.__init__(self, 'localhost', timeout=timeout)
         self.socket_path = socket_path
 
     def connect(self):
@@ -105,7 +101,7 @@ def describe_os_error(settings, exc):
     if code == errno.ECONNREFUSED:
         return ('connection refused by %s: is supervisord running with an [inet_http_server] on '
                 'that address and port?' % url)
-    if isinstance(exc, (httplib.RemoteDisconnected, httplib.IncompleteRead, ConnectionResetError,
+    if isinstance(exc, (http.client.RemoteDisconnected, http.client.IncompleteRead, ConnectionResetError,
                         BrokenPipeError, ConnectionAbortedError)):
         return 'connection lost to %s: the daemon closed the connection (restarting, or killed?)' % url
     if code in (errno.EHOSTUNREACH, errno.ENETUNREACH):
@@ -129,9 +125,9 @@ def open_connection(settings):
     if settings.scheme == 'unix':
         return UnixHTTPConnection(settings.socket_path, settings.timeout)
     if settings.scheme == 'https':
-        return httplib.HTTPSConnection(settings.host, settings.port, timeout=settings.timeout,
-                                       context=_ssl_context(settings))
-    return httplib.HTTPConnection(settings.host, settings.port, timeout=settings.timeout)
+        return http.client.HTTPSConnection(settings.host, settings.port, timeout=settings.timeout,
+                                           context=_ssl_context(settings))
+    return http.client.HTTPConnection(settings.host, settings.port, timeout=settings.timeout)
 
 
 _END = b'</methodResponse>'
@@ -194,7 +190,7 @@ def post(settings, body):
             raise SupervisorConnectionError('connection lost to %s: the answer was cut short (%d of %s bytes)' % (
                 settings.url, len(data), expected), sent=True)
         return response.status, response.reason, data
-    except (socket.error, ssl.SSLError, httplib.HTTPException) as exc:
+    except (socket.error, ssl.SSLError, http.client.HTTPException) as exc:
         code = getattr(exc, 'errno', None)
         if settings.scheme == 'unix':
             nobody = code == errno.ENOENT or (code == errno.ECONNREFUSED and _is_socket(settings.socket_path))

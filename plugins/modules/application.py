@@ -177,7 +177,8 @@ server_url:
 
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import plans
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import ApplicationStates
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed, failing_with
 from ansible_collections.supervisor.control.plugins.module_utils.supvisors_controller import (
     ApplicationController,
@@ -207,7 +208,8 @@ def predict_starts(client, actions, found):
     it refuses applications that are not STOPPED (a restart of a running one
     is not predicted).
     """
-    starting = [a for a in actions if S.START in a.steps and a.info.get('statename') == S.APP_STOPPED]
+    starting = [a for a in actions
+                if supvisors_plans.START in a.steps and a.info.get('statename') == ApplicationStates.STOPPED]
     if not starting:
         return found
     answers = client.multicall([('supvisors.test_start_application', [a.strategy, a.name]) for a in starting])
@@ -215,7 +217,7 @@ def predict_starts(client, actions, found):
     for action, prediction in zip(starting, answers):
         if isinstance(prediction, list):
             info, processes = found[action.name]
-            found[action.name] = (info, S.apply_prediction(processes, prediction))
+            found[action.name] = (info, supvisors_plans.apply_prediction(processes, prediction))
     return found
 
 
@@ -234,23 +236,23 @@ def control(task, result):
     client = task.client
     status = read_status(client, 'supervisor.control.application')
     fsm = result['supvisors_state'] = status.get('fsm_statename')
-    allowed = S.allowed_states(state)
+    allowed = supvisors_plans.allowed_states(state)
     if fsm not in allowed:
-        raise TaskFailed(S.bad_state_message(fsm, allowed, 'make applications %s' % state), **result)
+        raise TaskFailed(supvisors_plans.bad_state_message(fsm, allowed, 'make applications %s' % state), **result)
 
     infos = client.call('supvisors.get_all_applications_info')
-    selected, unknown, unmanaged = S.select_applications(params['name'], infos)
+    selected, unknown, unmanaged = supvisors_plans.select_applications(params['name'], infos)
     if unknown:
-        raise TaskFailed(S.unknown_message(unknown, infos), **result)
+        raise TaskFailed(supvisors_plans.unknown_message(unknown, infos), **result)
     if unmanaged:
-        raise TaskFailed(S.unmanaged_message(unmanaged), **result)
+        raise TaskFailed(supvisors_plans.unmanaged_message(unmanaged), **result)
 
     names = [i['application_name'] for i in selected]
     rules = {}
     if not params['strategy'] and state != 'stopped':
         answers = client.multicall_or_raise([('supvisors.get_application_rules', [n]) for n in names])
         rules = dict(zip(names, answers))
-    actions = S.plan_applications(selected, state, params['strategy'], rules)
+    actions = supvisors_plans.plan_applications(selected, state, params['strategy'], rules)
     result['changed'] = any(a.changed for a in actions)
     for action in actions:
         if not action.steps and state == 'started' and action.info.get('major_failure'):
@@ -272,7 +274,7 @@ def control(task, result):
         info, processes = found[action.name]
         if task.check_mode:
             info = dict(info, statename=action.expected)
-        entry = S.normalize_application(info, processes, instances)
+        entry = supvisors_plans.normalize_application(info, processes, instances)
         entry['strategy'] = action.strategy
         applications.append(entry)
     result['applications'] = applications
@@ -280,7 +282,7 @@ def control(task, result):
         after = [dict(found[a.name][0], statename=a.expected) if task.check_mode else found[a.name][0]
                  for a in actions]
         predicted = [p for entry in applications for p in entry['processes'] if p['predicted']]
-        result['diff'] = S.application_diff(selected, after, predicted)
+        result['diff'] = supvisors_plans.application_diff(selected, after, predicted)
     if failures:
         raise TaskFailed.of(describe_application_failures(client, failures, found, instances), **result)
     return result
@@ -288,7 +290,7 @@ def control(task, result):
 
 ARGUMENT_SPEC = dict(
     name=dict(type='list', elements='str', required=True),
-    state=dict(type='str', default='started', choices=list(S.APPLICATION_STATES)),
+    state=dict(type='str', default='started', choices=list(supvisors_plans.APPLICATION_STATES)),
     strategy=dict(type='str', choices=list(plans.STARTING_STRATEGIES)),
     wait=dict(type='bool', default=True),
 )

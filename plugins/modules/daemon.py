@@ -192,7 +192,8 @@ server_url:
 '''
 
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils.states import SupervisorStates, supervisor_state_code
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import ProcessController
 from ansible_collections.supervisor.control.plugins.module_utils.daemon_controller import (
@@ -256,7 +257,9 @@ def stop(task, client):
     end = controller.shutdown()
     if end == SHUTTING_DOWN:
         # Its state is SHUTDOWN if this task asked for it; else another client began a shutdown or a restart.
-        shutting_down = {'supervisord': dict(found, state='SHUTDOWN', statecode=-1)} if controller.acted else {}
+        shutdown = SupervisorStates.SHUTDOWN
+        shutting_down = ({'supervisord': dict(found, state=shutdown, statecode=supervisor_state_code(shutdown))}
+                         if controller.acted else {})
         raise TaskFailed('supervisord at %s is still shutting down %g seconds after shutdown: it stops its '
                          'processes, each for up to its stopwaitsecs; raise timeout to wait until it is gone' % (
                              client.url, timeout), changed=controller.acted, **shutting_down)
@@ -276,9 +279,7 @@ def reload_all(task, client):
     changes = planned_changes(client, plan, before, configured, keep_stopped)
     result = {'changed': changes.changed}
     if task.diff:
-        loaded = sorted(set(i['group'] for i in before))
-        after = sorted((set(loaded) | set(changes.added)) - set(changes.removed))
-        result['diff'] = {'before': {'groups': loaded}, 'after': {'groups': after, 'updated': changes.updated}}
+        result['diff'] = changes.diff(set(i['group'] for i in before))
     if changes.changed and not task.check_mode:
         changes, failures = apply_group_plan(client, controller, plan, configured, wait=task.params['wait'],
                                              keep_stopped=keep_stopped)
@@ -304,7 +305,7 @@ def clear_logs(task, client, which):
     if 'processes' in which:
         for info in client.call('supervisor.getAllProcessInfo'):
             for method in ('supervisor.tailProcessStdoutLog', 'supervisor.tailProcessStderrLog'):
-                calls.append((method, [P.namespec(info), 0, 0]))
+                calls.append((method, [process_names.namespec(info), 0, 0]))
                 keys.append(info)
     # tail*(name, 0, 0) answers [data, size, overflow]: the size is the log's length.
     main_cleared = False
@@ -318,11 +319,11 @@ def clear_logs(task, client, which):
             non_empty.append(info)
     if (main_cleared or non_empty) and not task.check_mode:
         todo = [('supervisor.clearLog', [])] if main_cleared else []
-        todo += [('supervisor.clearProcessLogs', [P.namespec(info)]) for info in non_empty]
+        todo += [('supervisor.clearProcessLogs', [process_names.namespec(info)]) for info in non_empty]
         for answer in client.multicall(todo):
             if isinstance(answer, SupervisorFault) and not answer.is_('NO_FILE'):
                 raise answer
-    return main_cleared, [P.fullname(info) for info in non_empty]
+    return main_cleared, [process_names.fullname(info) for info in non_empty]
 
 
 # What a state other than reloaded does instead of what wait=false would change.
@@ -360,7 +361,7 @@ def run(task):
                                  ', '.join(task.params['clear_logs'])))
         return stop(task, client)
     facts = daemon_facts(client)  # SHUTDOWN_STATE (shutting down or restarting) is raised as one line
-    if facts['state'] != 'RUNNING':
+    if facts['state'] != SupervisorStates.RUNNING:
         raise TaskFailed(not_running(client, facts['state']), supervisord=facts)
     if state == 'restarted':
         result = restart(task, client)

@@ -229,7 +229,7 @@ server_url:
 '''
 
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils import plans
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import ProcessController
 from ansible_collections.supervisor.control.plugins.module_utils.errors import TaskFailed
@@ -245,7 +245,7 @@ PROCESS_STATES = ('started', 'stopped', 'restarted')
 
 
 def _group_processes(infos, names):
-    return [P.normalize(i) for i in infos if i['group'] in names]
+    return [process_names.normalize(i) for i in infos if i['group'] in names]
 
 
 def _supvisors_run(task, names):
@@ -313,14 +313,7 @@ def run(task):
         after = before
     result['processes'] = _group_processes(after, names)
     if task.diff:
-        after_groups = set(loaded)
-        after_groups.update(changes.added)
-        after_groups.difference_update(changes.removed)
-        result['diff'] = {
-            'before': {'groups': sorted(g for g in loaded if g in names)},
-            'after': {'groups': sorted(g for g in after_groups if g in names),
-                      'updated': changes.updated},
-        }
+        result['diff'] = changes.diff(loaded, names)
     return result
 
 

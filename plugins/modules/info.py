@@ -157,7 +157,7 @@ server_url:
 '''
 
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils.client import to_builtin
 from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import SHUTDOWN_STATE, read_daemon_facts
 from ansible_collections.supervisor.control.plugins.module_utils.errors import shutting_down_message
@@ -176,8 +176,8 @@ def run(task):
         # It answers nothing of its processes: listing none would say that it has none.
         task.warn(shutting_down_message(client.url))
     else:
-        result['processes'] = [P.normalize(i) for i in answers[0]]
-        result['groups'] = P.groups_of(answers[0])
+        result['processes'] = [process_names.normalize(i) for i in answers[0]]
+        result['groups'] = process_names.groups_of(answers[0])
         if len(more) > 1:
             result['config'] = to_builtin(answers[1])
     cluster = supvisors_controller.facts_from(answers[len(more):])

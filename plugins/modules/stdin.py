@@ -77,9 +77,10 @@ server_url:
 '''
 
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P
+from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils.client import find_unsendable
 from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault, TaskFailed
+from ansible_collections.supervisor.control.plugins.module_utils.states import SIGNALLABLE_STATES
 
 REASONS = {
     'NOT_RUNNING': 'is not running',
@@ -95,16 +96,16 @@ def run(task):
     unsendable = find_unsendable(task.params['chars'], 'chars')
     if unsendable:
         raise TaskFailed('%s: supervisord cannot receive it' % unsendable)
-    targets = P.match(task.params['name'], client.call('supervisor.getAllProcessInfo'))
+    targets = process_names.match(task.params['name'], client.call('supervisor.getAllProcessInfo'))
     if not targets:
         return {'changed': False, 'sent_to': []}
-    idle = [P.fullname(i) for i in targets if i['statename'] not in P.SIGNALLABLE]
+    idle = [process_names.fullname(i) for i in targets if i['statename'] not in SIGNALLABLE_STATES]
     if idle:
         raise TaskFailed('cannot write to the standard input of %s: not running' % ', '.join(idle))
-    names = [P.fullname(i) for i in targets]
+    names = [process_names.fullname(i) for i in targets]
     if task.check_mode:
         return {'changed': True, 'sent_to': names}
-    answers = client.multicall([('supervisor.sendProcessStdin', [P.namespec(i), chars]) for i in targets])
+    answers = client.multicall([('supervisor.sendProcessStdin', [process_names.namespec(i), chars]) for i in targets])
     failures = [Failure(name, REASONS.get(a.name, 'failed: %s' % a), summary='%s %s' % (
                 name, REASONS.get(a.name, 'failed: %s' % a))) for name, a in zip(names, answers)
                 if isinstance(a, SupervisorFault)]

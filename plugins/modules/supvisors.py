@@ -184,7 +184,8 @@ server_url:
 '''
 
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans
+from ansible_collections.supervisor.control.plugins.module_utils.supvisors_plans import SupvisorsStates
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorConnectionError,
     SupervisorFault,
@@ -203,7 +204,7 @@ def refused(error):
 
 
 def read_conflicts(client, fsm):
-    if fsm not in (S.OPERATION, S.CONCILIATION, 'DISTRIBUTION'):
+    if fsm not in (SupvisorsStates.OPERATION, SupvisorsStates.CONCILIATION, SupvisorsStates.DISTRIBUTION):
         return []
     try:
         return client.call('supvisors.get_conflicts')
@@ -242,17 +243,17 @@ def end_sync(job):
 
 def conciliate(job):
     # Supvisors enters CONCILIATION a moment after it sees a conflict.
-    ok, fsm = job.cluster.wait_state(lambda s: s == S.CONCILIATION or (
-        s == S.OPERATION and not read_conflicts(job.client, s)), job.deadline)
-    if fsm == S.CONCILIATION:
-        job.client.call('supvisors.conciliate', job.params['strategy'] or S.DEFAULT_CONCILIATION_STRATEGY)
+    ok, fsm = job.cluster.wait_state(lambda s: s == SupvisorsStates.CONCILIATION or (
+        s == SupvisorsStates.OPERATION and not read_conflicts(job.client, s)), job.deadline)
+    if fsm == SupvisorsStates.CONCILIATION:
+        job.client.call('supvisors.conciliate', job.params['strategy'] or supvisors_plans.DEFAULT_CONCILIATION_STRATEGY)
     else:
         job.result['changed'] = False
-        job.result['actions'] = [a for a in job.actions if a != S.CONCILIATE]
+        job.result['actions'] = [a for a in job.actions if a != supvisors_plans.CONCILIATE]
 
 
 def wait_operation(job):
-    ok, fsm = job.cluster.wait_state(lambda s: s == S.OPERATION, job.deadline)
+    ok, fsm = job.cluster.wait_state(lambda s: s == SupvisorsStates.OPERATION, job.deadline)
     if not ok:
         facts = read_facts(job.client) if fsm else {'state': None}
         raise TaskFailed(
@@ -267,9 +268,9 @@ def restart(job):
     job.client.call('supvisors.restart')
     if job.params['wait']:
         # First see it leave OPERATION (the restart is asynchronous), then come back.
-        ok, fsm = job.cluster.wait_state(lambda s: s != S.OPERATION, job.deadline)
+        ok, fsm = job.cluster.wait_state(lambda s: s != SupvisorsStates.OPERATION, job.deadline)
         if ok:
-            ok, fsm = job.cluster.wait_state(lambda s: s == S.OPERATION, job.deadline)
+            ok, fsm = job.cluster.wait_state(lambda s: s == SupvisorsStates.OPERATION, job.deadline)
         if not ok:
             raise TaskFailed('Supvisors restarted but is not back in OPERATION after %ss: its state is %s'
                              % (job.params['timeout'], fsm or 'unknown (the daemon does not answer)'),
@@ -290,11 +291,11 @@ def shutdown(job):
 
 
 HANDLERS = {
-    S.END_SYNC: end_sync,
-    S.CONCILIATE: conciliate,
-    S.WAIT_OPERATION: wait_operation,
-    S.RESTART_CLUSTER: restart,
-    S.SHUTDOWN: shutdown,
+    supvisors_plans.END_SYNC: end_sync,
+    supvisors_plans.CONCILIATE: conciliate,
+    supvisors_plans.WAIT_OPERATION: wait_operation,
+    supvisors_plans.RESTART_CLUSTER: restart,
+    supvisors_plans.SHUTDOWN: shutdown,
 }
 
 
@@ -302,7 +303,7 @@ def run(task):
     params = task.params
     client = task.client
     state = params['state']
-    error = S.cluster_option_error(state, params)
+    error = supvisors_plans.cluster_option_error(state, params)
     if error:
         raise TaskFailed(error)
     cluster = ClusterController(client, params['timeout'])
@@ -316,13 +317,14 @@ def run(task):
         raise
     fsm = status.get('fsm_statename')
     conflicts = read_conflicts(client, fsm) if state == 'conciliated' else []
-    actions = S.cluster_plan(state, fsm, conflicts, end_sync=params['end_sync'],
-                             master_set=bool(status.get('master_identifier')))
-    if params['master'] and S.END_SYNC not in actions:
-        error = S.master_error(params['master'], fsm, status.get('master_identifier'), read_instances(client))
+    actions = supvisors_plans.cluster_plan(state, fsm, conflicts, end_sync=params['end_sync'],
+                                           master_set=bool(status.get('master_identifier')))
+    if params['master'] and supvisors_plans.END_SYNC not in actions:
+        error = supvisors_plans.master_error(params['master'], fsm, status.get('master_identifier'),
+                                             read_instances(client))
         if error:
             raise TaskFailed(error)
-    result = {'changed': S.plan_changes(actions), 'actions': actions}
+    result = {'changed': supvisors_plans.plan_changes(actions), 'actions': actions}
     if task.check_mode:
         if state in ('operational', 'conciliated'):
             operational_extras(task, client, result)
@@ -348,7 +350,7 @@ def operational_extras(task, client, result):
     switch_statistics(task, client, result)
     if task.params['restart_sequence'] and run_sequence(task, client):
         result['changed'] = True
-        result['actions'] = result['actions'] + [S.RESTART_SEQUENCE]
+        result['actions'] = result['actions'] + [supvisors_plans.RESTART_SEQUENCE]
 
 
 def switch_statistics(task, client, result):
@@ -398,12 +400,12 @@ def sequence_would_start(task, client):
         infos = None
     else:  # an instance without a handshake yet faults: Supvisors knows nothing of its processes either
         infos = [info for answer in inner if isinstance(answer, list) for info in answer]
-    return S.sequence_would_start(applications, rules, infos)
+    return supvisors_plans.sequence_would_start(applications, rules, infos)
 
 
 ARGUMENT_SPEC = dict(
-    state=dict(type='str', default='operational', choices=list(S.CLUSTER_STATES)),
-    strategy=dict(type='str', choices=list(S.CONCILIATION_STRATEGIES)),
+    state=dict(type='str', default='operational', choices=list(supvisors_plans.CLUSTER_STATES)),
+    strategy=dict(type='str', choices=list(supvisors_plans.CONCILIATION_STRATEGIES)),
     restart_sequence=dict(type='bool', default=False),
     host_statistics=dict(type='bool'),
     process_statistics=dict(type='bool'),

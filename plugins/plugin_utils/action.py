@@ -15,9 +15,6 @@ action plugin runs), check and diff mode, warnings, ``no_log`` masking, the
 failure keys (``module_adapter.failure_result``).
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import importlib
 import os
 import traceback

@@ -6,13 +6,12 @@
 polls of one daemon differ by. Pure: no I/O, unit-tested without a daemon."""
 
 from ansible_collections.supervisor.control.plugins.module_utils.process_names import namespec, normalize
+from ansible_collections.supervisor.control.plugins.module_utils.states import ProcessStates, process_state_code
 
-RUNNING = 'RUNNING'
-EXITED = 'EXITED'
-EXITED_CODE = 100
+EXITED_CODE = process_state_code(ProcessStates.EXITED)
 # After RUNNING, these states are reached without an exit that the poll could miss:
 # a stop (STOPPING, STOPPED), or the exit itself (EXITED).
-NO_HIDDEN_EXIT = ('STOPPING', 'STOPPED', EXITED)
+NO_HIDDEN_EXIT = (ProcessStates.STOPPING, ProcessStates.STOPPED, ProcessStates.EXITED)
 
 
 def envelope(host, server_url, kind, data, previous, **extra):
@@ -65,17 +64,18 @@ def process_changes(host, server_url, previous, infos, inferable, initial=False)
         before = previous.get(key)
         if before is None:
             emit(dict(proc, statename='ADDED', state=None), None)
-            if proc['statename'] != 'STOPPED':
+            if proc['statename'] != ProcessStates.STOPPED:
                 emit(proc, {'statename': 'ADDED', 'state': None})
             continue
-        hidden_exit = (inferable and before['statename'] == RUNNING
+        hidden_exit = (inferable and before['statename'] == ProcessStates.RUNNING
                        and proc['statename'] not in NO_HIDDEN_EXIT
                        and (proc.get('pid') != before.get('pid') or proc.get('stop') != before.get('stop')))
         if hidden_exit:
-            exited = dict(proc, statename=EXITED, state=EXITED_CODE, pid=before.get('pid'), start=before.get('start'))
+            exited = dict(proc, statename=ProcessStates.EXITED, state=EXITED_CODE, pid=before.get('pid'),
+                          start=before.get('start'))
             exited['description'] = 'exit inferred between two polls'
             emit(exited, brief(before), inferred=True)
-            emit(proc, {'statename': EXITED, 'state': EXITED_CODE})
+            emit(proc, {'statename': ProcessStates.EXITED, 'state': EXITED_CODE})
         elif proc['statename'] != before['statename']:
             emit(proc, brief(before))
     for key, before in previous.items():

@@ -8,21 +8,24 @@ A record is what roles/supervisord/files/supervisor_control_push.py POSTs for
 one supervisord event. Pure functions and one small class: no I/O.
 """
 
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
-
 import json
 
 from ansible_collections.supervisor.control.plugins.module_utils.process_names import fullname
+from ansible_collections.supervisor.control.plugins.module_utils.states import (
+    ProcessStates,
+    SupervisorStates,
+    process_state_code,
+    supervisor_state_code,
+)
 from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_events
 
 FORMAT = 'supervisor.control.push/1'
-# supervisor/states.py ProcessStates
-STATE_CODES = {'STOPPED': 0, 'STARTING': 10, 'RUNNING': 20, 'BACKOFF': 30, 'STOPPING': 40,
-               'EXITED': 100, 'FATAL': 200, 'UNKNOWN': 1000}
 PROCESS_PREFIX = 'PROCESS_STATE_'
 GROUP_EVENTS = {'PROCESS_GROUP_ADDED': 'ADDED', 'PROCESS_GROUP_REMOVED': 'REMOVED'}
-DAEMON_EVENTS = {'SUPERVISOR_STATE_CHANGE_RUNNING': ('RUNNING', 1),
+# supervisord sends SUPERVISOR_STATE_CHANGE_STOPPING as it begins to shut down or to restart: none of its states
+# has that name (it is then in SHUTDOWN or RESTARTING), so the event has no code.
+DAEMON_EVENTS = {'SUPERVISOR_STATE_CHANGE_RUNNING': (SupervisorStates.RUNNING,
+                                                     supervisor_state_code(SupervisorStates.RUNNING)),
                  'SUPERVISOR_STATE_CHANGE_STOPPING': ('STOPPING', None)}
 # How many listener streams (a run of supervisord, a pool, a listener) per host the
 # de-duplication remembers: the newest.
@@ -70,6 +73,11 @@ def parse_record(body):
     return record
 
 
+def stream_of(record):
+    """What one listener delivers in order: its host, the run of supervisord, its pool, its process."""
+    return record['host'], record['boot'], record.get('pool'), record.get('listener')
+
+
 class Deduplicator(object):
     """Per listener stream: drops what was seen, counts what is missing.
 
@@ -91,13 +99,21 @@ class Deduplicator(object):
     again within the same run: no jump is counted across that.
     """
 
-    def __init__(self):
+    def __init__(self, rows=()):
         self.hosts = {}     # host -> {(boot, pool, listener): (serial, poolserial)}, oldest first
+        for host, boot, pool, listener, serial, poolserial in rows:
+            self.hosts.setdefault(host, {})[(boot, pool, listener)] = (serial, poolserial)
+
+    def rows(self):
+        """What it remembers, as JSON can carry it: ``Deduplicator(rows)`` remembers the same."""
+        return [[host, boot, pool, listener, serial, poolserial]
+                for host, streams in self.hosts.items()
+                for (boot, pool, listener), (serial, poolserial) in streams.items()]
 
     def check(self, record):
         """(is_new, missing): missing is how many events of this stream never arrived before it."""
         streams = self.hosts.setdefault(record['host'], {})
-        stream = (record['boot'], record.get('pool'), record.get('listener'))
+        stream = stream_of(record)[1:]
         serial, poolserial = record['serial'], record['poolserial']
         last = streams.get(stream)
         if last is not None and serial <= last[0]:
@@ -138,15 +154,15 @@ def events(record, missing=0):
     if eventname.startswith(PROCESS_PREFIX):
         statename = eventname[len(PROCESS_PREFIX):]
         data = _process_data(payload)
-        data.update(statename=statename, state=STATE_CODES.get(statename), pid=payload.get('pid'))
+        data.update(statename=statename, state=process_state_code(statename), pid=payload.get('pid'))
         if 'tries' in payload:
             data['tries'] = payload['tries']
         from_state = payload.get('from_state')
         extra = {'from_state': from_state}
-        if statename == 'EXITED':
+        if statename == ProcessStates.EXITED:
             extra['expected'] = bool(payload.get('expected'))
             data['expected'] = extra['expected']
-        previous = {'statename': from_state, 'state': STATE_CODES.get(from_state)} if from_state else None
+        previous = {'statename': from_state, 'state': process_state_code(from_state)} if from_state else None
         return [envelope('process', data, previous, **extra)]
     if eventname in GROUP_EVENTS:
         return [envelope('group', {'group': payload.get('groupname'), 'statename': GROUP_EVENTS[eventname]})]

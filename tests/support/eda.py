@@ -36,12 +36,24 @@ def run(coro, timeout=60):
 class SourceTask(object):
     """A source's ``main(queue, args)`` running as a task, with ansible-rulebook's one-slot queue."""
 
-    def __init__(self, module, args, maxsize=1):
+    def __init__(self, module, args, maxsize=1, engine=False):
         self.queue = asyncio.Queue(maxsize=maxsize)
         self.task = asyncio.ensure_future(module.main(self.queue, args))
+        # engine=True: events are taken from the queue as soon as they are put, as ansible-rulebook's
+        # rule engine takes them, and wait in ``inbox`` for the test (the push endpoint answers a
+        # record only once its events were taken). Else the test's get() is the engine.
+        self.inbox = self.queue
+        self.engine = None
+        if engine:
+            self.inbox = asyncio.Queue()
+
+            async def take():
+                while True:
+                    self.inbox.put_nowait(await self.queue.get())
+            self.engine = asyncio.ensure_future(take())
 
     async def get(self, timeout=DEADLINE):
-        getter = asyncio.ensure_future(self.queue.get())
+        getter = asyncio.ensure_future(self.inbox.get())
         done = (await asyncio.wait([getter, self.task], timeout=timeout, return_when=asyncio.FIRST_COMPLETED))[0]
         if getter in done:
             return getter.result()
@@ -70,7 +82,7 @@ class SourceTask(object):
     async def no_event(self, seconds):
         """Assert that nothing arrives for ``seconds`` (used only to check absence)."""
         try:
-            event = await asyncio.wait_for(self.queue.get(), seconds)
+            event = await asyncio.wait_for(self.inbox.get(), seconds)
         except asyncio.TimeoutError:
             return
         raise AssertionError('unexpected event %r' % (event,))
@@ -81,6 +93,9 @@ class SourceTask(object):
             await asyncio.wait_for(self.task, DEADLINE)
         except asyncio.CancelledError:
             pass
+        finally:
+            if self.engine is not None:
+                self.engine.cancel()
 
 
 def java_home():

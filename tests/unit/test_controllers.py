@@ -13,7 +13,7 @@ ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils import exec_check  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils import group_controller as G  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils import plans  # noqa: E402
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.process_controller import (  # noqa: E402
     REMOVED,
     ProcessController,
@@ -268,7 +268,7 @@ def test_applications_restart_waits_for_the_stop_then_starts_without_waiting():
     clock = Clock()
     client = ScriptedSupvisors(clock, lambda now: 'RUNNING')
     ctl = ApplicationController(client, 5, clock=clock, sleep=clock.sleep)
-    actions = S.plan_applications([application('RUNNING')], 'restarted', 'LESS_LOADED')
+    actions = supvisors_plans.plan_applications([application('RUNNING')], 'restarted', 'LESS_LOADED')
     assert ctl.apply(actions, wait=False) == []
     assert client.calls == [('supvisors.stop_application', 'web', True),
                             ('supvisors.start_application', 'LESS_LOADED', 'web', False)]
@@ -278,9 +278,9 @@ def test_applications_still_stopping_at_the_deadline():
     clock = Clock()
     client = ScriptedSupvisors(clock, lambda now: 'STOPPING')
     ctl = ApplicationController(client, 5, clock=clock, sleep=clock.sleep)
-    (failure,) = ctl.apply(S.plan_applications([application('STOPPING')], 'stopped'), wait=True)
+    (failure,) = ctl.apply(supvisors_plans.plan_applications([application('STOPPING')], 'stopped'), wait=True)
     assert (failure.name, failure.reason, failure.details) == ('web', 'still STOPPING after 5s',
-                                                               {'action': S.WAIT_STOPPED})
+                                                               {'action': supvisors_plans.WAIT_STOPPED})
     assert 5.0 < clock.now < 5.6 and ctl.acted is False
 
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 from tests.support.paths import ensure_collection_link
 
 ensure_collection_link()
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import process_names  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import NameNotFoundError  # noqa: E402
 
 
@@ -69,7 +69,7 @@ def infos_of(table):
 
 def run_match(specs, table):
     try:
-        return [(i['group'], i['name']) for i in P.match(specs, infos_of(table))]
+        return [(i['group'], i['name']) for i in process_names.match(specs, infos_of(table))]
     except NameNotFoundError:
         return None
 
@@ -149,8 +149,8 @@ def test_homonymous_group_and_numprocs(specs, expected):
 
 def test_the_returned_fullname_selects_that_process_only():
     table = [('db', 'db'), ('db', 'dbworker')]
-    for info in P.match(['db:*'], infos_of(table)):
-        assert run_match([P.fullname(info)], table) == [(info['group'], info['name'])]
+    for info in process_names.match(['db:*'], infos_of(table)):
+        assert run_match([process_names.fullname(info)], table) == [(info['group'], info['name'])]
 
 
 @settings(max_examples=300, deadline=None, database=None)
@@ -158,7 +158,7 @@ def test_the_returned_fullname_selects_that_process_only():
 def test_every_fullname_selects_its_process_alone(table):
     """What a task or an event returns as ``fullname`` can be given back as a name, whatever the name holds."""
     for entry in table:
-        fullname = P.fullname({'group': entry[0], 'name': entry[1]})
+        fullname = process_names.fullname({'group': entry[0], 'name': entry[1]})
         assert run_match([fullname], table) == [entry], fullname
 
 
@@ -173,7 +173,7 @@ def test_a_suggested_name_selects_what_it_names(case):
     for spec in specs:
         for suggest_groups in (True, False):
             try:
-                P.match([spec], infos_of(table), suggest_groups)
+                process_names.match([spec], infos_of(table), suggest_groups)
             except NameNotFoundError as exc:
                 if not suggest_groups:
                     assert not any(s.endswith(':*') for s in exc.suggestions), exc.suggestions
@@ -188,7 +188,7 @@ def check_suggestions(spec, suggestions, table):
             assert selected == [e for e in table if e[0] == suggestion[:-2]], suggestion
         else:
             assert selected is not None and len(selected) == 1, suggestion
-            assert P.fullname(dict(zip(('group', 'name'), selected[0]))) == suggestion
+            assert process_names.fullname(dict(zip(('group', 'name'), selected[0]))) == suggestion
 
 
 GLOBBY = [('a[1]', 'a[1]'), ('a1', 'a1'), ('q?', 'q?'), ('qa', 'qa'), ('g[x]', 'x*'), ('g[x]', 'xy'), ('gx', 'x1'),
@@ -235,7 +235,7 @@ def test_all_is_a_name_first():
 ])
 def test_suggestions_are_names_that_select(spec, suggested):
     with pytest.raises(NameNotFoundError) as caught:
-        P.match([spec], infos_of(GLOBBY))
+        process_names.match([spec], infos_of(GLOBBY))
     assert set(suggested) <= set(caught.value.suggestions)
     for suggestion in caught.value.suggestions:
         assert run_match([suggestion], GLOBBY), suggestion

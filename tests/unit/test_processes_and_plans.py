@@ -6,7 +6,7 @@ from tests.support.paths import ensure_collection_link
 
 ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils import plans  # noqa: E402
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import process_names  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import NameNotFoundError  # noqa: E402
 
 
@@ -19,7 +19,7 @@ INFOS = [info('api', 'api'), info('web', 'web_a'), info('web', 'web_b'), info('w
 
 
 def names(specs):
-    return [P.fullname(i) for i in P.match(specs, INFOS)]
+    return [process_names.fullname(i) for i in process_names.match(specs, INFOS)]
 
 
 @pytest.mark.parametrize('specs, expected', [
@@ -39,22 +39,22 @@ def test_match_in_supervisord_order_without_duplicates(specs, expected):
 
 def test_no_match_names_spec_and_closest():
     with pytest.raises(NameNotFoundError) as err:
-        P.match(['web_a'], INFOS)
+        process_names.match(['web_a'], INFOS)
     assert str(err.value) == "no process matches 'web_a'; closest names: web:web_a, web:*, web:web_b"
     with pytest.raises(NameNotFoundError, match="no process matches 'zzz'; the daemon has no such name"):
-        P.match(['zzz'], INFOS)
+        process_names.match(['zzz'], INFOS)
 
 
 def test_all_of_an_empty_daemon_is_nothing():
-    assert P.match(['all'], []) == [] and P.match(['*'], []) == []
+    assert process_names.match(['all'], []) == [] and process_names.match(['*'], []) == []
     with pytest.raises(NameNotFoundError):
-        P.match(['web:*'], [])
+        process_names.match(['web:*'], [])
 
 
 def test_normalize_keeps_documented_keys_and_adds_fullname():
     raw = dict(info('web', 'web_a'), pid=3, now=99, logfile='/x', state=20)
-    assert P.normalize(raw) == {'group': 'web', 'name': 'web_a', 'statename': 'RUNNING', 'pid': 3,
-                                'state': 20, 'fullname': 'web:web_a'}
+    assert process_names.normalize(raw) == {'group': 'web', 'name': 'web_a', 'statename': 'RUNNING', 'pid': 3,
+                                            'state': 20, 'fullname': 'web:web_a'}
 
 
 @pytest.mark.parametrize('statename, state, steps', [

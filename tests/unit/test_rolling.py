@@ -12,7 +12,6 @@ from tests.support.paths import ensure_collection_link
 ensure_collection_link()
 from ansible_collections.supervisor.control.plugins.module_utils import plans  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils import rolling_plans  # noqa: E402
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
     SupervisorFault,
     TaskFailed,
@@ -23,6 +22,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.process_control
 from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.readiness import Probes  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.task import Task  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils.states import RUNNING_STATES  # noqa: E402
 
 
 class Clock(object):
@@ -130,13 +130,13 @@ class ScriptedPool(object):
         if name == 'getProcessInfo':
             return worker.info(now)
         if name == 'stopProcess':
-            if worker.statename not in P.STOPPABLE:
+            if worker.statename not in RUNNING_STATES:
                 return SupervisorFault(70, 'NOT_RUNNING', method)
             worker.statename, worker.since, worker.ready = 'STOPPING', now, False
             self.events.append((now, 'stop', worker.name))
             return True
         if name == 'startProcess':
-            if worker.statename in P.STOPPABLE:
+            if worker.statename in RUNNING_STATES:
                 return SupervisorFault(60, 'ALREADY_STARTED', method)
             self.spawn(worker, now)
             self.events.append((now, 'start', worker.name))

@@ -5,7 +5,7 @@ import pytest
 from tests.support.paths import ensure_collection_link
 
 ensure_collection_link()
-from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans as S  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import supvisors_plans  # noqa: E402
 
 # Answers as Supvisors 0.19.1 gives them (captured from the 3-host test cluster).
 APPS = [
@@ -49,51 +49,52 @@ CRASHER = {'application_name': 'broken', 'process_name': 'crasher', 'statecode':
     ('STOPPING', 'restarted', ('wait_stopped', 'start')),
 ])
 def test_application_steps(statename, state, steps):
-    assert S.application_steps(statename, state) == steps
+    assert supvisors_plans.application_steps(statename, state) == steps
 
 
 def test_application_steps_refuses_an_unknown_state():
     with pytest.raises(ValueError):
-        S.application_steps('RUNNING', 'paused')
+        supvisors_plans.application_steps('RUNNING', 'paused')
 
 
 def test_plan_uses_the_strategy_asked_else_the_rules_else_config():
     web, auto = APPS[3], APPS[0]
-    (action,) = S.plan_applications([web], 'started', 'LOCAL', {'web': {'starting_strategy': 'LESS_LOADED'}})
+    (action,) = supvisors_plans.plan_applications([web], 'started', 'LOCAL',
+                                                  {'web': {'starting_strategy': 'LESS_LOADED'}})
     assert (action.steps, action.strategy, action.changed, action.expected) == (('start',), 'LOCAL', True, 'RUNNING')
-    (action,) = S.plan_applications([web], 'started', None, {'web': {'starting_strategy': 'LESS_LOADED'}})
+    (action,) = supvisors_plans.plan_applications([web], 'started', None, {'web': {'starting_strategy': 'LESS_LOADED'}})
     assert action.strategy == 'LESS_LOADED'
-    (action,) = S.plan_applications([web], 'started')
+    (action,) = supvisors_plans.plan_applications([web], 'started')
     assert action.strategy == 'CONFIG'
-    (action,) = S.plan_applications([auto], 'started', 'LOCAL')
+    (action,) = supvisors_plans.plan_applications([auto], 'started', 'LOCAL')
     assert (action.steps, action.strategy, action.changed, action.expected) == ((), None, False, 'RUNNING')
-    (action,) = S.plan_applications([auto], 'stopped')
+    (action,) = supvisors_plans.plan_applications([auto], 'stopped')
     assert (action.steps, action.strategy, action.expected) == (('stop',), None, 'STOPPED')
-    (action,) = S.plan_applications([dict(auto, statename='STOPPING')], 'stopped')
+    (action,) = supvisors_plans.plan_applications([dict(auto, statename='STOPPING')], 'stopped')
     assert (action.changed, action.expected) == (False, 'STOPPED')
 
 
 def test_select_applications_names_globs_unknown_unmanaged():
-    selected, unknown, unmanaged = S.select_applications(['web', 'auto', 'web'], APPS)
+    selected, unknown, unmanaged = supvisors_plans.select_applications(['web', 'auto', 'web'], APPS)
     assert [i['application_name'] for i in selected] == ['auto', 'web']
     assert unknown == [] and unmanaged == []
-    selected, unknown, unmanaged = S.select_applications(['*o*', 'nope'], APPS)
+    selected, unknown, unmanaged = supvisors_plans.select_applications(['*o*', 'nope'], APPS)
     assert [i['application_name'] for i in selected] == ['auto', 'broken', 'loose']
     assert unknown == ['nope'] and unmanaged == ['loose']
-    assert S.unknown_message(['nope', 'x'], APPS) == (
+    assert supvisors_plans.unknown_message(['nope', 'x'], APPS) == (
         'unknown applications nope, x: Supvisors knows auto, broken, loose, web')
-    assert S.unknown_message(['nope'], []) == 'unknown application nope: Supvisors knows no application'
-    assert S.unmanaged_message(['loose']) == (
+    assert supvisors_plans.unknown_message(['nope'], []) == 'unknown application nope: Supvisors knows no application'
+    assert supvisors_plans.unmanaged_message(['loose']) == (
         'application loose not managed by Supvisors (no rules in its rules files): start and stop its processes '
         'with supervisor.control.process or supervisor.control.group')
 
 
 def test_select_instances_by_host_nick_identifier_or_glob():
-    instances = [S.normalize_instance(i) for i in INSTANCES]
-    assert S.select_instances([], instances) == (instances, [])
-    selected, unknown = S.select_instances(['gamma.example', 'alpha'], instances)
+    instances = [supvisors_plans.normalize_instance(i) for i in INSTANCES]
+    assert supvisors_plans.select_instances([], instances) == (instances, [])
+    selected, unknown = supvisors_plans.select_instances(['gamma.example', 'alpha'], instances)
     assert [i['identifier'] for i in selected] == ['alpha:60000', 'gamma:60000'] and unknown == []
-    selected, unknown = S.select_instances(['g', '*:60000', 'nowhere'], instances)
+    selected, unknown = supvisors_plans.select_instances(['g', '*:60000', 'nowhere'], instances)
     assert [i['identifier'] for i in selected] == ['alpha:60000', 'gamma:60000'] and unknown == ['nowhere']
 
 
@@ -114,21 +115,21 @@ ODD_APPS = [app(name) for name in ('a1', 'a[1]', 'q?', 'qa', 'x*', 'xy')]
     (['*'], ['a1', 'a[1]', 'q?', 'qa', 'x*', 'xy'], []),
 ])
 def test_select_applications_an_exact_name_wins_over_a_glob(names, expected, unknown):
-    selected, missing, dummy = S.select_applications(names, ODD_APPS)
+    selected, missing, dummy = supvisors_plans.select_applications(names, ODD_APPS)
     assert ([i['application_name'] for i in selected], missing) == (expected, unknown)
 
 
 def test_every_application_of_none_is_none():
-    assert S.select_applications(['*'], []) == ([], [], [])
-    assert S.select_applications(['web'], []) == ([], ['web'], [])
+    assert supvisors_plans.select_applications(['*'], []) == ([], [], [])
+    assert supvisors_plans.select_applications(['web'], []) == ([], ['web'], [])
 
 
 def test_every_name_the_unknown_message_proposes_selects_that_application_alone():
-    message = S.unknown_message(['a[2]'], ODD_APPS)
+    message = supvisors_plans.unknown_message(['a[2]'], ODD_APPS)
     proposed = message.split('Supvisors knows ', 1)[1].split(', ')
     assert sorted(proposed) == sorted(i['application_name'] for i in ODD_APPS)
     for name in proposed:
-        assert [i['application_name'] for i in S.select_applications([name], ODD_APPS)[0]] == [name]
+        assert [i['application_name'] for i in supvisors_plans.select_applications([name], ODD_APPS)[0]] == [name]
 
 
 def test_select_instances_an_exact_name_wins_and_each_proposed_name_selects_its_instance():
@@ -140,88 +141,90 @@ def test_select_instances_an_exact_name_wins_and_each_proposed_name_selects_its_
         {'identifier': 'beta:60000', 'nick_identifier': 'beta', 'node_name': 'b[1]', 'port': 60000},
         {'identifier': 'b1:60000', 'nick_identifier': 'b1', 'node_name': 'b1', 'port': 60000},
     ]
-    instances = [S.normalize_instance(i) for i in raw]
-    assert [i['identifier'] for i in S.select_instances(['b[1]'], instances)[0]] == ['beta:60000']
-    assert [i['identifier'] for i in S.select_instances(['b[0-9]'], instances)[0]] == ['b1:60000']
-    assert [i['identifier'] for i in S.select_instances(['alpha'], instances)[0]] == ['alpha:60000', 'alpha:60001']
-    assert S.select_instances(['*'], []) == ([], [])
-    names = S.instance_names(instances)
+    instances = [supvisors_plans.normalize_instance(i) for i in raw]
+    assert [i['identifier'] for i in supvisors_plans.select_instances(['b[1]'], instances)[0]] == ['beta:60000']
+    assert [i['identifier'] for i in supvisors_plans.select_instances(['b[0-9]'], instances)[0]] == ['b1:60000']
+    selected = supvisors_plans.select_instances(['alpha'], instances)[0]
+    assert [i['identifier'] for i in selected] == ['alpha:60000', 'alpha:60001']
+    assert supvisors_plans.select_instances(['*'], []) == ([], [])
+    names = supvisors_plans.instance_names(instances)
     assert names == ['alpha:60000', 'alpha-2', 'b[1]', 'b1']
     for instance, name in zip(instances, names):
-        assert S.select_instances([name], instances) == ([instance], [])
-    assert S.unknown_instances_message(['delta'], instances) == (
+        assert supvisors_plans.select_instances([name], instances) == ([instance], [])
+    assert supvisors_plans.unknown_instances_message(['delta'], instances) == (
         'no Supvisors instance matches delta; the instances are alpha:60000, alpha-2, b[1], b1')
 
 
 def test_host_of_identifiers():
-    assert S.host_of('alpha:60000') == 'alpha'
-    assert S.host_of('gamma:60000', INSTANCES) == 'gamma.example'
-    assert S.host_of('[fd00::1]:60000') == 'fd00::1'
-    assert S.host_of('solo') == 'solo'
-    assert S.host_of('') is None and S.host_of(None) is None
+    assert supvisors_plans.host_of('alpha:60000') == 'alpha'
+    assert supvisors_plans.host_of('gamma:60000', INSTANCES) == 'gamma.example'
+    assert supvisors_plans.host_of('[fd00::1]:60000') == 'fd00::1'
+    assert supvisors_plans.host_of('solo') == 'solo'
+    assert supvisors_plans.host_of('') is None and supvisors_plans.host_of(None) is None
 
 
 def test_normalize_process_and_application():
-    process = S.normalize_process(FRONT, INSTANCES)
+    process = supvisors_plans.normalize_process(FRONT, INSTANCES)
     assert process['namespec'] == 'web:front'
     assert process['hosts'] == ['alpha'] and process['identifiers'] == ['alpha:60000']
-    application = S.normalize_application(APPS[3], [FRONT], INSTANCES, {'starting_strategy': 'CONFIG'})
+    application = supvisors_plans.normalize_application(APPS[3], [FRONT], INSTANCES, {'starting_strategy': 'CONFIG'})
     assert (application['name'], application['statename'], application['managed']) == ('web', 'STOPPED', True)
     assert application['processes'][0]['hosts'] == ['alpha']
     assert application['starting_strategy'] == 'CONFIG'
-    assert 'processes' not in S.normalize_application(APPS[0])
+    assert 'processes' not in supvisors_plans.normalize_application(APPS[0])
 
 
 def test_cluster_facts():
     conflict = dict(FRONT, identifiers=['alpha:60000', 'gamma:60000'])
-    facts = S.cluster_facts(STATUS, INSTANCES, APPS, [conflict])
+    facts = supvisors_plans.cluster_facts(STATUS, INSTANCES, APPS, [conflict])
     assert (facts['state'], facts['master'], facts['master_host']) == ('OPERATION', 'alpha:60000', 'alpha')
     assert [(i['host'], i['statename'], i['loading']) for i in facts['instances']] == [
         ('alpha', 'RUNNING', 5), ('gamma.example', 'STOPPED', 0)]
     assert [a['name'] for a in facts['applications']] == ['auto', 'broken', 'loose', 'web']
     assert facts['conflicts'][0]['hosts'] == ['alpha', 'gamma.example']
-    early = S.cluster_facts(dict(STATUS, fsm_statename='SYNCHRONIZATION', master_identifier=''))
+    early = supvisors_plans.cluster_facts(dict(STATUS, fsm_statename='SYNCHRONIZATION', master_identifier=''))
     assert early['master'] is None and early['master_host'] is None
     assert 'instances' not in early and 'applications' not in early and 'conflicts' not in early
 
 
 def test_failure_entry_and_summary():
-    entry = S.application_failure('broken', 'start', APPS[1], [CRASHER], INSTANCES, 'NOT_RUNNING: broken')
+    entry = supvisors_plans.application_failure('broken', 'start', APPS[1], [CRASHER], INSTANCES,
+                                                'NOT_RUNNING: broken')
     assert entry['statename'] == 'STOPPED' and entry['major_failure'] is True
     assert entry['processes'][0]['namespec'] == 'broken:crasher'
-    assert S.failure_summary(entry) == ('application broken failed to start: Supvisors reports STOPPED '
-                                        '(major failure); failing processes: broken:crasher FATAL')
+    assert supvisors_plans.failure_summary(entry) == ('application broken failed to start: Supvisors reports STOPPED '
+                                                      '(major failure); failing processes: broken:crasher FATAL')
     running = dict(FRONT, process_name='back', statename='STOPPED', identifiers=[])
     fatal_on_alpha = dict(FRONT, statename='BACKOFF')
-    entry = S.application_failure('web', 'restart', dict(APPS[3], minor_failure=True),
-                                  [FRONT, running, fatal_on_alpha], INSTANCES)
+    entry = supvisors_plans.application_failure('web', 'restart', dict(APPS[3], minor_failure=True),
+                                                [FRONT, running, fatal_on_alpha], INSTANCES)
     assert [p['statename'] for p in entry['processes']] == ['BACKOFF', 'STOPPED']
-    assert S.failure_summary(entry) == (
+    assert supvisors_plans.failure_summary(entry) == (
         'application web failed to restart: Supvisors reports STOPPED (minor failure); '
         'failing processes: web:front BACKOFF on alpha, web:back STOPPED')
 
 
 def test_failure_summary_says_why_a_process_failed_to_spawn_and_where():
     spawn = {'statename': 'FATAL', 'spawnerr': 'Exited too quickly (process log may have details)', 'host': 'gamma'}
-    entry = S.application_failure('broken', 'start', APPS[1], [CRASHER], INSTANCES, 'NOT_RUNNING: broken',
-                                  {'broken:crasher': spawn})
+    entry = supvisors_plans.application_failure('broken', 'start', APPS[1], [CRASHER], INSTANCES,
+                                                'NOT_RUNNING: broken', {'broken:crasher': spawn})
     (crasher,) = entry['processes']
     assert (crasher['spawnerr'], crasher['spawn_host'], crasher['hosts']) == (spawn['spawnerr'], 'gamma', [])
-    assert S.failure_summary(entry) == (
+    assert supvisors_plans.failure_summary(entry) == (
         'application broken failed to start: Supvisors reports STOPPED (major failure); failing processes: '
         'broken:crasher FATAL on gamma: Exited too quickly (process log may have details)')
 
 
 def test_bad_state_message_and_allowed_states():
-    assert S.allowed_states('started') == ('OPERATION',)
-    assert S.allowed_states('stopped') == ('OPERATION', 'CONCILIATION')
-    assert S.bad_state_message('SYNCHRONIZATION', ('OPERATION',), 'make applications started') == (
+    assert supvisors_plans.allowed_states('started') == ('OPERATION',)
+    assert supvisors_plans.allowed_states('stopped') == ('OPERATION', 'CONCILIATION')
+    assert supvisors_plans.bad_state_message('SYNCHRONIZATION', ('OPERATION',), 'make applications started') == (
         'BAD_SUPVISORS_STATE: Supvisors is in state SYNCHRONIZATION, not OPERATION: cannot make applications '
         'started now (supervisor.control.supvisors state=operational waits for OPERATION)')
 
 
 def test_application_diff():
-    assert S.application_diff([APPS[3]], [dict(APPS[3], statename='RUNNING')]) == {
+    assert supvisors_plans.application_diff([APPS[3]], [dict(APPS[3], statename='RUNNING')]) == {
         'before': {'web': 'STOPPED'}, 'after': {'web': 'RUNNING'}}
 
 
@@ -237,13 +240,13 @@ def test_application_diff():
     ('stopped', 'CONCILIATION', [FRONT], False, True, ['shutdown']),
 ])
 def test_cluster_plan(state, fsm, conflicts, end_sync, master, actions):
-    assert S.cluster_plan(state, fsm, conflicts, end_sync, master) == actions
-    assert S.plan_changes(actions) == (actions not in (['wait_operation'],))
+    assert supvisors_plans.cluster_plan(state, fsm, conflicts, end_sync, master) == actions
+    assert supvisors_plans.plan_changes(actions) == (actions not in (['wait_operation'],))
 
 
 def test_cluster_plan_refuses_an_unknown_state():
     with pytest.raises(ValueError):
-        S.cluster_plan('paused', 'OPERATION', [])
+        supvisors_plans.cluster_plan('paused', 'OPERATION', [])
 
 
 CLUSTER_DEFAULTS = dict(master=None, end_sync=False, restart_sequence=False, host_statistics=None,
@@ -270,7 +273,7 @@ CLUSTER_DEFAULTS = dict(master=None, end_sync=False, restart_sequence=False, hos
                                      'restart_sequence=true: state=conciliated waits for OPERATION within timeout'),
 ])
 def test_cluster_option_error_refuses_what_the_state_would_ignore(state, options, error):
-    assert S.cluster_option_error(state, dict(CLUSTER_DEFAULTS, **options)) == error
+    assert supvisors_plans.cluster_option_error(state, dict(CLUSTER_DEFAULTS, **options)) == error
 
 
 def inner(group, state=0, stop=0):
@@ -289,13 +292,13 @@ def inner(group, state=0, stop=0):
 ], ids=['major', 'minor', 'never-started', 'stopped-once', 'running', 'no-process', 'unknown', 'unknown-failed'])
 def test_sequence_would_start_as_supvisors_starter(app, infos, expected):
     applications = [dict(app, application_name='web', managed=True)]
-    assert S.sequence_would_start(applications, {'web': {'start_sequence': 1}}, infos) == expected
+    assert supvisors_plans.sequence_would_start(applications, {'web': {'start_sequence': 1}}, infos) == expected
 
 
 def test_sequence_would_start_only_applications_with_a_start_sequence():
     applications = [{'application_name': name, 'major_failure': True} for name in ('zero', 'none', 'one')]
     rules = {'zero': {'start_sequence': 0}, 'one': {'start_sequence': 2}}
-    assert S.sequence_would_start(applications, rules, []) == ['one']
+    assert supvisors_plans.sequence_would_start(applications, rules, []) == ['one']
 
 
 POOL = ['pool:pool_0', 'pool:pool_1', 'pool:pool_2', 'tools:argv']
@@ -308,14 +311,14 @@ POOL = ['pool:pool_0', 'pool:pool_1', 'pool:pool_2', 'tools:argv']
     ([], []),
 ])
 def test_any_pool_is_every_process_any_expression_matches(regexes, pool):
-    assert S.any_pool(regexes, POOL) == (pool, None)
+    assert supvisors_plans.any_pool(regexes, POOL) == (pool, None)
 
 
 def test_any_pool_checks_every_expression():
-    assert S.any_pool(['pool:', 'nothing_here'], POOL) == (
+    assert supvisors_plans.any_pool(['pool:', 'nothing_here'], POOL) == (
         [], "any: no process matches 'nothing_here' (Supvisors knows pool:pool_0, pool:pool_1, pool:pool_2, "
             "tools:argv)")
-    assert S.any_pool(['pool:', 'tools:('], POOL) == (
+    assert supvisors_plans.any_pool(['pool:', 'tools:('], POOL) == (
         [], "any: 'tools:(' is not a regular expression: missing ), unterminated subpattern at position 6")
 
 
@@ -329,12 +332,13 @@ def test_any_pool_checks_every_expression():
                    "process would not start: nothing was done"),
 ])
 def test_extra_args_error_as_supervisord_splits_a_command(extra_args, error):
-    assert S.extra_args_error(extra_args) == error
+    assert supvisors_plans.extra_args_error(extra_args) == error
 
 
 def test_namespecs_in_fault():
-    assert S.namespecs_in_fault("processes=['tools:argv', 'pool:pool_0']") == ['tools:argv', 'pool:pool_0']
-    assert S.namespecs_in_fault('failed to start web') == []
+    assert supvisors_plans.namespecs_in_fault("processes=['tools:argv', 'pool:pool_0']") == [
+        'tools:argv', 'pool:pool_0']
+    assert supvisors_plans.namespecs_in_fault('failed to start web') == []
 
 
 def test_spawn_failure_is_the_newest_failed_spawn():
@@ -344,9 +348,9 @@ def test_spawn_failure_is_the_newest_failed_spawn():
     older = dict(entry, identifier='beta:60000', nick_identifier='beta', spawnerr='NOT_EXECUTABLE: old', now=5.0)
     running = dict(entry, identifier='gamma:60000', nick_identifier='gamma', statename='RUNNING', spawnerr='x',
                    now=20.0)
-    assert S.spawn_failure([older, entry, running]) == {
+    assert supvisors_plans.spawn_failure([older, entry, running]) == {
         'statename': 'FATAL', 'spawnerr': 'Exited too quickly (process log may have details)', 'host': 'alpha'}
-    assert S.spawn_failure([dict(entry, spawnerr='')]) == {}
+    assert supvisors_plans.spawn_failure([dict(entry, spawnerr='')]) == {}
 
 
 def local(name, statename, program='worker', group='workers', index=0, disabled=False):
@@ -358,20 +362,20 @@ def test_disable_prediction_stops_what_runs_of_the_programs_to_disable():
     processes = [local('w0', 'RUNNING'), local('w1', 'STOPPING', index=1), local('w2', 'FATAL', index=2),
                  local('other', 'RUNNING', program='other', group='other')]
     assert [(p['name'], p['statename'], p['state'], p['disabled'])
-            for p in S.disable_prediction(processes, ['worker'], True)] == [
+            for p in supvisors_plans.disable_prediction(processes, ['worker'], True)] == [
         ('w0', 'STOPPED', 0, True), ('w1', 'STOPPED', 0, True), ('w2', 'FATAL', 0, True),
         ('other', 'RUNNING', 20, False)]
     # enabling starts nothing
-    assert [(p['statename'], p['disabled']) for p in S.disable_prediction(
+    assert [(p['statename'], p['disabled']) for p in supvisors_plans.disable_prediction(
         [local('w0', 'STOPPED', disabled=True)], ['worker'], False)] == [('STOPPED', False)]
 
 
 def test_numprocs_prediction_keeps_the_first_of_each_group():
     processes = [local('w0', 'RUNNING'), local('w1', 'RUNNING', index=1), local('w2', 'RUNNING', index=2),
                  local('x0', 'RUNNING', group='extra'), local('x1', 'RUNNING', group='extra', index=1)]
-    assert [p['name'] for p in S.numprocs_prediction(processes, 2)] == ['w0', 'w1', 'x0', 'x1']
-    assert [p['name'] for p in S.numprocs_prediction(processes, 1)] == ['w0', 'x0']
-    assert S.numprocs_prediction(processes, 5) == processes   # those an increase adds are not known yet
+    assert [p['name'] for p in supvisors_plans.numprocs_prediction(processes, 2)] == ['w0', 'w1', 'x0', 'x1']
+    assert [p['name'] for p in supvisors_plans.numprocs_prediction(processes, 1)] == ['w0', 'x0']
+    assert supvisors_plans.numprocs_prediction(processes, 5) == processes   # those an increase adds are not known yet
 
 
 @pytest.mark.parametrize('master, fsm, elected, error', [
@@ -384,4 +388,4 @@ def test_numprocs_prediction_keeps_the_first_of_each_group():
                                 'master'),
 ])
 def test_master_error_when_end_sync_is_past(master, fsm, elected, error):
-    assert S.master_error(master, fsm, elected, INSTANCES) == error
+    assert supvisors_plans.master_error(master, fsm, elected, INSTANCES) == error

@@ -60,8 +60,10 @@ def log(message, *args):
 
 
 # -- supervisord's event listener protocol ----------------------------------
+# Named as supervisor/childutils.py names its steps (EventListenerProtocol's wait, ready, ok, fail; get_headers,
+# eventdata), which this file cannot import: it runs under any Python 3 with the standard library alone.
 
-def parse_tokens(text):
+def tokens(text):
     """``key:value key:value`` (supervisord's header and payload lines) to a dict.
 
     supervisord joins the tokens with ASCII spaces, and forbids them (not other spaces)
@@ -79,22 +81,24 @@ def parse_tokens(text):
     return fields
 
 
-def parse_header(line):
+def get_headers(line):
+    """The envelope's header line, as a dict."""
     match = HEADER.match(line)
-    return match.groupdict() if match else parse_tokens(line)
+    return match.groupdict() if match else tokens(line)
 
 
-def parse_payload(eventname, payload):
-    """The payload of the events this listener subscribes to, as a dict (ints where numeric)."""
+def eventdata(eventname, payload):
+    """The payload of the events this listener subscribes to, as a dict (ints where numeric; the data after the
+    first line, for the events that carry some, in ``data``)."""
     if eventname.startswith('REMOTE_COMMUNICATION'):
         head, dummy, data = payload.partition('\n')
         fields = {'type': head[len('type:'):] if head.startswith('type:') else head, 'data': data}
     elif eventname.startswith('PROCESS_COMMUNICATION') or eventname.startswith('PROCESS_LOG'):
         head, dummy, data = payload.partition('\n')
-        fields = parse_tokens(head)
+        fields = tokens(head)
         fields['data'] = data
     else:
-        fields = parse_tokens(payload)
+        fields = tokens(payload)
     for key in INT_FIELDS:
         if key in fields:
             try:
@@ -104,7 +108,7 @@ def parse_payload(eventname, payload):
     return fields
 
 
-class Protocol(object):
+class EventListenerProtocol(object):
     """READY, a header line, ``len`` units of payload, then RESULT; on binary streams.
 
     supervisord 4 on Python 3 formats the envelope as text, puts ``len(payload)`` in it
@@ -120,16 +124,13 @@ class Protocol(object):
         self.stdout = stdout
         self.counts_bytes = counts_bytes
 
-    def ready(self):
-        self.stdout.write(b'READY\n')
-        self.stdout.flush()
-
-    def read_event(self):
-        """(headers, payload), or None at end of input."""
+    def wait(self):
+        """READY, then the next event: (headers, payload), or None at end of input."""
+        self.ready()
         line = self.stdin.readline()
         if not line.endswith(b'\n'):
             return None
-        headers = parse_header(line[:-1].decode('utf-8', 'replace'))
+        headers = get_headers(line[:-1].decode('utf-8', 'replace'))
         length = int(headers['len'])
         if self.counts_bytes(headers.get('eventname', '')):
             payload = self.read_bytes(length)
@@ -156,8 +157,18 @@ class Protocol(object):
             count -= len(text)
         return ''.join(parts)
 
-    def result(self, ok):
-        self.stdout.write(b'RESULT 2\nOK' if ok else b'RESULT 4\nFAIL')
+    def ready(self):
+        self.stdout.write(b'READY\n')
+        self.stdout.flush()
+
+    def ok(self):
+        self.send(b'OK')
+
+    def fail(self):
+        self.send(b'FAIL')
+
+    def send(self, data):
+        self.stdout.write(b'RESULT %d\n%s' % (len(data), data))
         self.stdout.flush()
 
 
@@ -260,7 +271,7 @@ def make_record(headers, payload, host, boot, now=None, processes=None, listener
         'pool': headers.get('pool'),
         'poolserial': int(headers['poolserial']),
         'eventname': eventname,
-        'payload': parse_payload(eventname, payload),
+        'payload': eventdata(eventname, payload),
         'time': time.time() if now is None else now,
     }
     if listener:
@@ -289,8 +300,10 @@ class Spool(object):
     ``drops``, the keys of the entries it pushed out), ``{"drop": KEY}`` (refused),
     ``{"carry": [dropped, missing]}`` (counts kept by a compaction, or an unreadable
     event) and ``{"seen": ...}`` (the last event handed to the listener). ``PATH.ack``
-    names the last record delivered (written in place). Replaying the journal after
-    a restart gives the same entries with the same counts. A line is written at the
+    names the last record delivered (written in place), and no record is sent before
+    the ack of the one before it is written: after a restart, the first pending entry
+    is the only one the receiver may have. Replaying the journal after a restart
+    gives the same entries with the same counts. A line is written at the
     end of the last complete one: a kill in the middle of a write, or a full disk,
     leaves at most a partial line, which the next write overwrites and a reload
     ignores. Files are opened only for the time of a write, so that an administrator
@@ -314,7 +327,7 @@ class Spool(object):
         self._size = 0               # bytes of complete lines in the file
         self._lines = 0
         self._retry_compaction = 0.0
-        self._ack_failed = False
+        self._unacked = None         # the record delivered last, while its ack is not written
         if path:
             self._load()
 
@@ -385,8 +398,19 @@ class Spool(object):
     # -- what the sender does
 
     def head(self, timeout=None):
-        """The oldest pending entry, or None."""
+        """The oldest pending entry, or None; None too while the ack of the last delivery cannot be written.
+
+        A restarted listener takes only the first pending entry for one that may have reached
+        the receiver (with its counts) and pushes the others out for room: one it had sent on
+        would then be counted as dropped, with what it reported, although the receiver has it.
+        So nothing is sent before the ack says what was delivered: the ack is tried again here,
+        after up to ``timeout`` seconds, or at once when an event is spooled (the disk writable).
+        """
         with self.lock:
+            if not self._acked():
+                self.changed.wait(timeout)
+                if not self._acked():
+                    return None
             if not self.pending:
                 self.changed.wait(timeout)
             return self.pending[0] if self.pending else None
@@ -418,20 +442,32 @@ class Spool(object):
             self.inflight = None
             if not self.path:
                 return
+            self._unacked = entry[0]
             try:
-                self._write_ack(entry[0])
+                self._ack()
             except OSError as exc:
-                # Not fatal: after a restart the records since the last ack are sent again,
-                # and the receiver drops them as duplicates.
-                if not self._ack_failed:
-                    log('cannot write %s.ack: %s', self.path, exc)
-                self._ack_failed = True
-                return
-            self._ack_failed = False
-            if not self.pending and self.carry == [0, 0] and self._size >= self.truncate_at:
-                self._truncate()
-            elif self._lines > 2 * max(len(self.pending), 500):
-                self._compact()
+                # Killed now, the listener sends this record again (a duplicate for the receiver).
+                log('cannot write %s.ack: %s: nothing more is sent until it can be', self.path, exc)
+
+    def _acked(self):
+        """Whether the ack names the last record delivered, written now if it was not yet."""
+        if self._unacked is None:
+            return True
+        try:
+            self._ack()
+        except OSError:
+            return False
+        log('%s.ack written: sending again', self.path)
+        return True
+
+    def _ack(self):
+        """Write the ack of the last record delivered (OSError: not written), then tidy the file up."""
+        self._write_ack(self._unacked)
+        self._unacked = None
+        if not self.pending and self.carry == [0, 0] and self._size >= self.truncate_at:
+            self._truncate()
+        elif self._lines > 2 * max(len(self.pending), 500):
+            self._compact()
 
     def rejected(self, entry):
         """The receiver refused ``entry`` for good: dropped and counted. Raises OSError like put()."""
@@ -604,7 +640,8 @@ class Spool(object):
         self.fresh = self.seen is None and not ack.get('last')
         self._size, self._lines = len(complete), len(entries)
         # The first may have been in flight when the listener stopped (it may have arrived,
-        # with its counts): it stays in flight, never pushed out.
+        # with its counts): it stays in flight, never pushed out. It is the only one: nothing
+        # is sent before the ack of the record before it is written.
         while len(self.pending) > self.max_events + 1:
             self._drop(self.pending[1])
         if self.pending:
@@ -804,22 +841,22 @@ def handle(spool, protocol, event, host, boot, listener):
             spool.count_unreadable(position(headers, boot))
         except OSError as error:
             log('unreadable event %s (%s), and cannot be counted as dropped: %s', headers.get('serial'), exc, error)
-            protocol.result(False)
+            protocol.fail()
             time.sleep(1)
             return
         # OK: FAIL would make supervisord send the same bytes again, for ever.
         log('unreadable event %s: %s: dropped and counted', headers.get('serial'), exc)
-        protocol.result(True)
+        protocol.ok()
         return
     try:
         spool.put(record)
     except OSError as exc:
         # Not held, so not acknowledged: supervisord keeps the event and sends it again.
         log('cannot spool event %s: %s', headers.get('serial'), exc)
-        protocol.result(False)
+        protocol.fail()
         time.sleep(1)
         return
-    protocol.result(True)
+    protocol.ok()
 
 
 def main(argv=None, stdin=None, stdout=None):
@@ -839,14 +876,13 @@ def main(argv=None, stdin=None, stdout=None):
         log('%d undelivered events from the spool', len(spool.pending))
     thread = threading.Thread(target=sender.run, name='sender', daemon=True)
     thread.start()
-    protocol = Protocol(stdin or sys.stdin.buffer, stdout or sys.stdout.buffer, len_in_bytes())
+    protocol = EventListenerProtocol(stdin or sys.stdin.buffer, stdout or sys.stdout.buffer, len_in_bytes())
     boot = boot_id()
     listener = os.environ.get('SUPERVISOR_PROCESS_NAME')
     try:
         while True:
-            protocol.ready()
             try:
-                event = protocol.read_event()
+                event = protocol.wait()
             except (KeyError, ValueError) as exc:
                 # Without a valid len the stream cannot be resynchronised: supervisord restarts us.
                 log('unreadable event header: %s', exc)

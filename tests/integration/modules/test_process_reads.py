@@ -17,7 +17,7 @@ from tests.support.recording import RecordingClient, RecordingTask
 from tests.support.supervisord import SLEEPER, Supervisord
 
 ensure_collection_link()
-from ansible_collections.supervisor.control.plugins.module_utils import process_names as P  # noqa: E402
+from ansible_collections.supervisor.control.plugins.module_utils import process_names  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import NameNotFoundError  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import (  # noqa: E402
     CONNECTION_ARGUMENT_SPEC,
@@ -71,7 +71,7 @@ def assert_sequence(requests, *expected):
 
 def fullnames(infos):
     # not whole dicts: their description holds an uptime that moves between two reads
-    return [(P.fullname(info), info['pid'], info['statename']) for info in infos]
+    return [(process_names.fullname(info), info['pid'], info['statename']) for info in infos]
 
 
 def table(daemon):
@@ -90,8 +90,8 @@ def test_exact_names_read_only_those_processes_in_supervisords_order(daemon):
     assert requests == ['getSupervisorVersion',
                         'getState getProcessInfo(web:web_b) getProcessInfo(sleeper) getProcessInfo(idle:idle) '
                         'getProcessInfo(web:web_b)']
-    assert [P.fullname(info) for info in infos] == ['idle', 'sleeper', 'web:web_b']
-    assert fullnames(infos) == fullnames(P.match(['web:web_b', 'sleeper', 'idle:idle'], table(daemon)))
+    assert [process_names.fullname(info) for info in infos] == ['idle', 'sleeper', 'web:web_b']
+    assert fullnames(infos) == fullnames(process_names.match(['web:web_b', 'sleeper', 'idle:idle'], table(daemon)))
 
 
 @pytest.mark.parametrize('specs, requests', [
@@ -108,14 +108,14 @@ def test_groups_and_globs_read_the_table_and_select_as_match_does(daemon, specs,
     infos, sent = read(daemon, specs)
     # A group's name is tried as a process first (BAD_NAME), then the table is read.
     assert sent == requests
-    assert fullnames(infos) == fullnames(P.match(specs, table(daemon)))
+    assert fullnames(infos) == fullnames(process_names.match(specs, table(daemon)))
 
 
 def test_a_name_that_is_no_process_fails_as_match_does(daemon):
     with pytest.raises(NameNotFoundError) as raised:
         read(daemon, ['web:web_a', 'web:nope'])
     with pytest.raises(NameNotFoundError) as expected:
-        P.match(['web:web_a', 'web:nope'], table(daemon))
+        process_names.match(['web:web_a', 'web:nope'], table(daemon))
     assert str(raised.value) == str(expected.value)
     assert str(raised.value).startswith("no process matches 'web:nope'"), raised.value
 
@@ -130,7 +130,7 @@ def test_a_read_that_changes_nothing_asks_for_named_processes_alone(daemon, spec
     client = RecordingClient(daemon.client().settings)
     infos = read_processes(client, specs)
     assert client.requests == requests
-    assert fullnames(infos) == fullnames(P.match(specs, table(daemon)))
+    assert fullnames(infos) == fullnames(process_names.match(specs, table(daemon)))
 
 
 # --- whole tasks: the waits and the final read --------------------------------
@@ -157,7 +157,7 @@ def test_a_start_and_a_stop_without_wait_reread_the_named_process_alone(daemon):
 
 
 def test_a_restart_by_names_polls_and_rereads_those_names_alone(daemon):
-    before = dict((P.fullname(i), i['pid']) for i in table(daemon))
+    before = dict((process_names.fullname(i), i['pid']) for i in table(daemon))
     result, requests = run_task(daemon, name=['web:web_b', 'sleeper'], state='restarted')
     assert_sequence(requests,
                     line('getSupervisorVersion'),  # before its first multicall of more than two calls

@@ -134,6 +134,16 @@ options:
         description: Largest body accepted, in bytes (more than 0).
         type: int
         default: 1048576
+      state_file:
+        description:
+          - A file where the source keeps, per listener, the last record whose events the rule engine took
+            (written whole after each such record, and fsynced). With it, a record sent again to the next run
+            of the rulebook (its answer was lost, or cut by the stop) is a duplicate there too, and its events
+            are emitted once. Without it, the source's memory does not outlive it, and such a record's events
+            are emitted a second time.
+          - A file that cannot be read at start stops the source with a message; one that cannot be written
+            is said in the log, and costs only a possible duplicate.
+        type: path
 notes:
   - An option that the source does not have is refused at start, with the closest valid name; so is a
     value of the wrong type (a boolean is V(true)/V(false), V(yes)/V(no), V(on)/V(off) or V(1)/V(0), as for the
@@ -398,8 +408,12 @@ class SupervisordSource(object):
         try:
             await asyncio.gather(*loops)
         finally:
+            # A cancelled source: gather has cancelled every loop once. A loop that failed: the others
+            # still run. Each loop is cancelled once only: a second cancel would cut short the
+            # endpoint's graceful stop, and a push in flight would get no answer.
             for task in loops:
-                task.cancel()
+                if not task.done() and not (hasattr(task, 'cancelling') and task.cancelling()):
+                    task.cancel()
             await asyncio.wait(loops)
 
 
