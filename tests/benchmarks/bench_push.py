@@ -1,4 +1,4 @@
-"""Benchmark (not a test): pushed events (issue 15), ratios measured in one run.
+"""Benchmark (not a test): pushed events, ratios measured in one run.
 
 1. Throughput: the push listener (roles/supervisord/files/supervisor_control_push.py)
    drains a spool of N events to (a) a bare HTTP receiver (http.server, keeps the

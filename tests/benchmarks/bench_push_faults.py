@@ -1,4 +1,4 @@
-"""Benchmark (not a test): the push path's delivery rule under faults, for longer than the suite does (issue 20).
+"""Benchmark (not a test): the push path's delivery rule under faults, for longer than the suite does.
 
 Every event supervisord hands the listener is delivered exactly once, in order per process, or
 counted once in ``dropped``; what supervisord never hands it is counted once in ``missing``.

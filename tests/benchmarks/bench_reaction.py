@@ -3,7 +3,7 @@
 
     .venv/bin/python tests/benchmarks/bench_reaction.py [--crashes 10]
 
-Item 6 of issue 7. A real Supvisors (supervisord + supvisors 0.19 from
+Item 6 of tests/benchmarks/README.md. A real Supvisors (supervisord + supvisors 0.19 from
 .venv-supvisors, in a network namespace of its own: needs root, see
 tests/support/supvisors.py) runs ``web:crashy``, a program that, when a flag
 file exists, removes it and dies at once (startretries=0: FATAL). A real

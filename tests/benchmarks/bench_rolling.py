@@ -1,4 +1,4 @@
-"""Benchmark (not a test): rolling restarts with readiness (issue 23), ratios measured in one run.
+"""Benchmark (not a test): rolling restarts with readiness, ratios measured in one run.
 
 A pool of 12 real workers (tests/support/pool_worker.py) that warm up for 1 s, then listen and
 print a ready line, restarted by ``supervisor.control.process`` with ``rolling: {size: 3}`` and

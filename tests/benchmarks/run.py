@@ -1,11 +1,11 @@
 #!/usr/bin/env python
-"""The supervisor.control benchmarks (issue 7): ratios, not absolute times.
+"""The supervisor.control benchmarks: ratios, not absolute times.
 
 Run from the repository root with the project's virtual environment (or
 through ``scripts/bench``, which also prepares the benchmark's own
 environment)::
 
-    .venv/bin/python tests/benchmarks/run.py [--quick] [--only 1,2,3,7,4,5,6,8,9]
+    .venv/bin/python tests/benchmarks/run.py [--quick] [--only 1,2,3,7,4,5,6,8,9,10]
 
 Every ratio compares two things measured in the same run, on the same daemon,
 interleaved (A, B, C, A, B, C, ...), and takes the median of the repetitions,
@@ -561,20 +561,20 @@ EXTERNAL_RATIOS = [
      '< 1', lambda v: v < 1),
     (r'reaction ratio in-process/shipped:\s*([0-9.]+)', 1, 1, 'crash to RUNNING: run_module in-process / shipped',
      '< 1', lambda v: v < 1),
-    # bench_push.py's table (issue 15 names no targets)
+    # bench_push.py's table (no targets: ratios to watch)
     (r'source / bare = ([0-9.]+)', 1, 1, 'events/s: push listener to the source / to a bare receiver', None, None),
     (_PUSH_REACTION, 1, 1, 'SIGKILL to RUNNING: push rulebook / polling (interval 1)', None, None),
     (r'push / poll: events ([0-9.]+)', 1, 1, 'fleet events/s: pushing / polling', None, None),
     (r'push / poll: events [0-9.]+, CPU per event ([0-9.]+)', 1, 1, 'fleet source CPU per event: pushing / polling',
      None, None),
-    # bench_rolling.py (issue 23)
+    # bench_rolling.py
     (r'ratio roll/ideal:\s*([0-9.]+)', 1, 1, 'rolling restart of 12, size 3: roll / 4 x (stop + warm-up)', '<= 1.3',
      lambda v: v <= 1.3),
     (r'ratio lowest capacity/\(N - size\):\s*([0-9.]+)', 1, 1, 'rolling restart: lowest capacity / (N - size)',
      '= 1', lambda v: v == 1),
     (r'ratio ours/by-hand:\s*([0-9.]+)', 1, 1, 'rolling restart: ours / by hand (process + wait_for loop)', '< 1',
      lambda v: v < 1),
-    # bench_push_faults.py: a count, not a ratio (issue 20: the rule holds, so 0)
+    # bench_push_faults.py: a count, not a ratio (the rule holds, so 0)
     (r'^violations: (\d+)$', 1, 1, 'push faults: events neither delivered once nor counted once (count)', '0',
      lambda v: v == 0),
 ]

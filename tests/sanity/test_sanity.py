@@ -38,7 +38,7 @@ from tests.support.paths import REPO, VENV_BIN
 
 pytestmark = pytest.mark.slow
 
-# The tests issue 2 asks for; the others ansible-test has are not run, to save time.
+# The ansible-test sanity tests this collection runs; the others ansible-test has are not run, to save time.
 SANITY_TESTS = (
     'action-plugin-docs',
     'compile',

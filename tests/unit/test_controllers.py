@@ -316,7 +316,7 @@ def test_a_start_whose_process_already_exited_is_judged_by_the_wait():
 
 
 # group_controller.stop_frozen: keep_stopped's processes, started and frozen in the multicall that added their
-# group, are stopped according to what /proc says of each (issue 20, item 1). Real daemons and /proc in
+# group, are stopped according to what /proc says of each. Real daemons and /proc in
 # tests/integration/modules/test_keep_stopped.py; here the branches, the poll and the calls.
 
 class RecordingClient(object):

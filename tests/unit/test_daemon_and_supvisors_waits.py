@@ -138,7 +138,7 @@ def test_restart_refused_by_the_daemon_raises_and_has_not_acted():
 
 
 # DaemonController.shutdown: gone is gone (nothing listens), not the SHUTDOWN_STATE faults that supervisord
-# answers while it stops its processes (issue 20, item 10).
+# answers while it stops its processes.
 
 def test_shutdown_waits_until_nothing_answers():
     clock = Clock()

@@ -1,4 +1,4 @@
-"""exec_check: what /proc says of a frozen child, before or after its exec (issue 20, item 1).
+"""exec_check: what /proc says of a frozen child, before or after its exec (keep_stopped: a kept process must never run its program).
 
 The classification is pure; ``frozen_child`` is tested on real processes of this test,
 frozen by SIGSTOP before and after their execve, as supervisord's children are.

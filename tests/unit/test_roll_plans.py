@@ -1,4 +1,4 @@
-"""rolling_plans.py (issue 23), pure: Ansible's serial arithmetic, batches, templates, the options' checks."""
+"""rolling_plans.py, pure: Ansible's serial arithmetic, batches, templates, the options' checks."""
 
 import pytest
 from hypothesis import given, settings, strategies as st

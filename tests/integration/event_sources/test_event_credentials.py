@@ -1,4 +1,4 @@
-"""Event sources never log or emit the password (issue 8, item 6)."""
+"""Event sources never log or emit the password."""
 
 import logging
 

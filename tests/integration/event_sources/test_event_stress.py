@@ -1,4 +1,4 @@
-"""Event sources under stress (issue 8, item 5), against real processes.
+"""Event sources under stress, against real processes.
 
 * a flood of 100,000 messages from a real ZeroMQ PUB socket (another process) to
   the Supvisors source while the consumer is slow: memory stays bounded (RSS of

@@ -1,4 +1,4 @@
-"""The push path's delivery rule, as a property under faults (issue 20).
+"""The push path's delivery rule, as a property under faults.
 
 Every event supervisord hands the listener is either delivered exactly once, in order per
 process, or counted once in ``dropped``; the listener never acknowledges an event it has not

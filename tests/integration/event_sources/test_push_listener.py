@@ -531,7 +531,7 @@ def test_tick_carries_the_resident_memory_of_each_process(tmp_path):
 
 
 # ---------------------------------------------------------------------------
-# Nothing acknowledged is lost (issue 20): each event is delivered once, or counted
+# Nothing acknowledged is lost: each event is delivered once, or counted
 # ---------------------------------------------------------------------------
 
 SENTINEL = {'sentinel': dict(command=SLEEPER, startsecs=0, autostart=False)}

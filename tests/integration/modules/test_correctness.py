@@ -1,4 +1,4 @@
-"""supervisorctl's name semantics, no false success, and a clear answer for every bad input (issue 12).
+"""supervisorctl's name semantics, no false success, and a clear answer for every bad input.
 
 Each case runs against a real supervisord through real ansible-playbook, and,
 for names, side by side with supervisorctl on the same daemon.

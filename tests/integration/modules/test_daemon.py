@@ -86,7 +86,7 @@ def test_restarted_then_stopped(fresh_daemon, tmp_path):
     assert not os.path.exists('/proc/%d' % old_pid)
 
 
-# Issue 20, item 10: stopped means gone. supervisord answers SHUTDOWN_STATE to every call while it stops its
+# Stopped means gone. supervisord answers SHUTDOWN_STATE to every call while it stops its
 # processes, each for up to its stopwaitsecs: this program ignores SIGTERM, so that takes stopwaitsecs.
 STUBBORN = dict(command="sh -c \"trap '' TERM; echo ready; exec sleep 100000\"", startsecs=0)
 

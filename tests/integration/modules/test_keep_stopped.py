@@ -67,7 +67,7 @@ def test_daemon_reloaded_keeps_stopped_processes_of_every_replaced_group(fresh_d
     assert states(daemon, 'sleeper:sleeper', 'web:web_a', 'web:web_b') == ['STOPPED', 'RUNNING', 'STOPPED']
 
 
-# Issue 20, item 1: a kept process must never run its program, or get a stop signal it can act on at once.
+# A kept process must never run its program, or get a stop signal it can act on at once.
 # This program runs a second, then leaves a marker: a marker means that the program ran, however it ended.
 # stopwaitsecs is longer than the tasks' timeout: a stop signal the program never saw would leave it to
 # supervisord's SIGKILL after a minute, and fail the task.
@@ -142,7 +142,7 @@ def test_where_proc_shows_nothing_the_kept_process_is_killed_and_the_result_says
         assert states(daemon, 'pair:marked', 'pair:peer') == ['STOPPED', 'RUNNING']
 
 
-# Issue 20, item 2: kept_stopped (and its detail) is in every result of an update asked to keep stopped processes.
+# kept_stopped (and its detail) is in every result of an update asked to keep stopped processes.
 def test_daemon_reloaded_that_only_adds_groups_returns_empty_kept_stopped(fresh_daemon, tmp_path):
     daemon = fresh_daemon
     daemon.write_program('added', dict(command=SLEEPER, startsecs=0))

@@ -1,4 +1,4 @@
-"""Rolling restarts with readiness (issue 23) on a real supervisord and a real pool of workers.
+"""Rolling restarts with readiness on a real supervisord and a real pool of workers.
 
 The pool (tests/support/pool.py) is six workers that warm up for a second, then listen on
 BASE + their number and print a ready line; a prober counts every 50 ms how many of them accept

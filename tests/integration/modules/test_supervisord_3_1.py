@@ -1,7 +1,7 @@
 """Every module against supervisord 3.1.x, the oldest release a distribution still ships (EL 7's EPEL, 3.1.4).
 
 Each module works, or fails before acting with one line that names the daemon's release and the one that
-brought what the task needs; none answers a raw UNKNOWN_METHOD, in check mode either (issue 21). 3.1.x lacks
+brought what the task needs; none answers a raw UNKNOWN_METHOD, in check mode either. 3.1.x lacks
 signalProcess, and serves the calls of one system.multicall one per main-loop tick: a task on 40 processes
 must still succeed. tests/compat/test_supervisor_3_1_4.py runs this file against .venv-supervisor-3.1.4;
 against a later release there is nothing to prove here, and it is not collected.

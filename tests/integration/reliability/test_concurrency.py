@@ -1,4 +1,4 @@
-"""Twenty forks change the same daemon at once (issue 8, item 4)."""
+"""Twenty forks change the same daemon at once."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""https:// through a TLS proxy, certificate checks, and credentials that never show (issue 8, item 6)."""
+"""https:// through a TLS proxy, certificate checks, and credentials that never show."""
 
 import os
 import socket

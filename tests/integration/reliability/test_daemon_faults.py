@@ -1,4 +1,4 @@
-"""supervisord dies or restarts while a play talks to it (issue 8, item 1)."""
+"""supervisord dies or restarts while a play talks to it."""
 
 import os
 import threading

@@ -1,4 +1,4 @@
-"""supervisord carries out a request whose answer never comes back (issue 21).
+"""supervisord carries out a request whose answer never comes back.
 
 Before 3.2.0 a multicall of 40 starts took 38 s and the task failed at its socket timeout with
 changed=false while supervisord went on starting them all. The client no longer sends it so, but an

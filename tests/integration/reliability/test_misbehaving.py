@@ -1,4 +1,4 @@
-"""Processes that misbehave (issue 8, item 3): each gives the documented result."""
+"""Processes that misbehave: each gives the documented result."""
 
 import os
 

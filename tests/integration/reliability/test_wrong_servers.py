@@ -1,4 +1,4 @@
-"""Servers that are slow, wrong or not supervisord, seen through a real playbook (issue 8, item 2)."""
+"""Servers that are slow, wrong or not supervisord, seen through a real playbook."""
 
 import socket
 import threading

@@ -1,4 +1,4 @@
-"""Supvisors 0.19 API as options (issue 16, item 6): extra_args, restart_sequence, statistics switches."""
+"""Supvisors 0.19 API as options: extra_args, restart_sequence, statistics switches."""
 
 import os
 import signal

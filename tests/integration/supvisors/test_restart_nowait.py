@@ -1,4 +1,4 @@
-"""A Supvisors restart with wait=false always ends with the process started (issue 12).
+"""A Supvisors restart with wait=false always ends with the process started.
 
 The start used to be sent while Supvisors was still stopping the process: it
 answered ALREADY_STARTED (swallowed, the task succeeded) or
