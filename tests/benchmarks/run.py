@@ -51,7 +51,7 @@ BENCH_COLLECTIONS = os.path.join(REPO, '.cache', 'bench', 'collections')
 SLEEPER = 'sleep 100000'
 FLEET_SIZE = 20
 STARTSECS = 1
-# Benchmarks written by colleagues, run as they are (their own output is shown).
+# Benchmarks of their own files, run as they are (their own output is shown).
 EXTERNAL = [
     ('4', 'log lookup', 'bench_log_lookup.py'),
     ('5', 'event path', 'bench_event_path.py'),
@@ -382,7 +382,7 @@ def bench_per_task(runner, daemon, report, sizes):
             report.ratio('1', 'c.g.supervisorctl / in-process process per item, N=%d' % n, cg / process, '>= 15',
                          cg / process >= 15, detail='median item %.0f ms vs %.1f ms' % (cg * 1000, process * 1000))
             report.ratio('1', 'c.g.supervisorctl / ping per item, N=%d' % n, cg / ping, None, None,
-                         detail='median item %.0f ms (issue: about 1.4)' % (cg * 1000))
+                         detail='median item %.0f ms (about 1.4 when the benchmarks were written)' % (cg * 1000))
             report.ratio('1', 'shipped process / c.g.supervisorctl, N=%d' % n, shipped / cg, '< 1', shipped / cg < 1,
                          detail='whole loops %.2f' % (totals[('shipped', n)] / totals[('supervisorctl', n)]))
     return totals
@@ -544,7 +544,7 @@ def bench_fleet(runner, daemons, report, reps):
                  detail='%.2f s vs %.2f s serial' % (fleet, len(daemons) * one))
 
 
-# Ratios printed by the colleagues' benchmarks, and the issue's targets for them.
+# Ratios printed by the other benchmarks of this directory, and their targets (README.md).
 _SOURCE_ROW = r'supervisor\.control\.supvisors main\(\)\s+\d+\s+\S+\s+(\d+)\s+(\d+)'
 _PUSH_REACTION = r'polling rulebook \(interval 1\) \| [0-9.]+ s \| push / poll = ([0-9.]+)'
 EXTERNAL_RATIOS = [
@@ -554,7 +554,7 @@ EXTERNAL_RATIOS = [
      lambda v: v >= 0.5),
     (r'median latency ratio source/bare:\s*([0-9.]+)', 1, 1, 'latency median: source / bare', None, None),
     (r'p99 ratio:\s*([0-9.]+)', 1, 1, 'latency p99: source / bare', None, None),
-    # absolute values (ms, not ratios), because the issue's target is absolute
+    # absolute values (ms, not ratios), because their target is absolute
     (_SOURCE_ROW, 1, 0.001, 'latency median of the source, in ms (absolute)', '< 1 ms', lambda v: v < 1),
     (_SOURCE_ROW, 2, 0.001, 'latency p99 of the source, in ms (absolute)', '< 1 ms', lambda v: v < 1),
     (r'reaction ratio supvisors/polling:\s*([0-9.]+)', 1, 1, 'crash to RUNNING: supvisors / polling (interval 1)',
@@ -590,7 +590,7 @@ EXTERNAL_QUICK = {
 
 
 def run_external(key, title, filename, quick, report, results):
-    """Run a colleague's benchmark as it is; show its output and pick its ratios for the table."""
+    """Run one of those benchmarks as it is; show its output and pick its ratios for the table."""
     path = os.path.join(HERE, filename)
     if not os.path.exists(path):
         report.note('item %s (%s): %s is not there; skipped' % (key, title, filename))

@@ -139,7 +139,7 @@ def test_a_rulebook_down_for_10_s_gets_every_change_once(bed, tmp_path):
     for name in ('sleeper', 'other'):
         daemon.stop_process(name)
         daemon.start_process(name)
-    time.sleep(max(0.0, 10 - (time.monotonic() - stopped_at)))     # the 10 s down
+    time.sleep(max(0.0, 10 - (time.monotonic() - stopped_at)))     # 10 s down
     second = bed.rulebook(str(path))
     # Two stops and two starts: STOPPING, STOPPED, STARTING, RUNNING each.
     try:

@@ -33,7 +33,7 @@ RULEBOOK_FILES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(RULE
                         if os.path.basename(p) not in PLAYBOOKS)
 
 
-def test_there_are_rulebooks_for_the_issue():
+def test_every_example_rulebook_is_listed():
     # every rulebook is listed: the tests below run each one, so a new one gets checked too
     assert RULEBOOK_FILES == ['supervisord_crashes.yml', 'supervisord_push_crashmail.yml',
                               'supervisord_push_memmon.yml', 'supervisord_push_restart.yml',

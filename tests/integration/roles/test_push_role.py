@@ -1,4 +1,4 @@
-"""The issue's "done when": the example restart rulebook on events pushed by a daemon the role deployed.
+"""The push path end to end: the example restart rulebook on events pushed by a daemon the role deployed.
 
 The supervisord role (with supervisord_event_push_url) and the program role
 deploy a daemon on localhost under a temporary prefix; a real ansible-rulebook
