@@ -15,7 +15,8 @@ options:
   keep_stopped:
     description:
       - "A group whose configuration changed on disk is replaced (stopped, removed, added again), and supervisord
-        starts its C(autostart) processes again, even those an operator had stopped on purpose (Supervisor#214).
+        starts its C(autostart) processes again, even those an operator had stopped on purpose
+        (U(https://github.com/Supervisor/supervisor/issues/214)).
         With V(true), the processes of a replaced group that were STOPPED before the update are STOPPED after it,
         and RV(kept_stopped) lists them."
       - Only STOPPED counts; EXITED and FATAL processes come back as their new configuration says, the update being

@@ -5,7 +5,7 @@
 
 
 class ModuleDocFragment(object):
-    # The rolling and ready options of process and group (issue 23): both go through
+    # The rolling and ready options of process and group (rolling restarts with readiness checks): both go through
     # process_task.bring_to_state and rolling.Rolling, so the options mean the same in both.
     # Their return keys (batches, restarted, not_restarted) are in each module's RETURN.
     DOCUMENTATION = r'''

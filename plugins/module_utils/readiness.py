@@ -2,7 +2,7 @@
 # Copyright (c) 2026, supervisor.control developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Is a started process ready, not only RUNNING? The checks of ``ready`` (issue 23), as a wait condition.
+"""Is a started process ready, not only RUNNING? The checks of ``ready``, as a wait condition.
 
 ``Ready`` is a condition of ``ProcessController.settle``: its log reads join each poll's one
 multicall (``calls``/``take``), so a poll costs one round trip whatever the checks. A log is read

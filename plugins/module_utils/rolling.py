@@ -2,7 +2,7 @@
 # Copyright (c) 2026, supervisor.control developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Rolling restarts (issue 23): a pool restarted a few processes at a time, each ready before the next go.
+"""Rolling restarts: a pool restarted a few processes at a time, each ready before the next go.
 
 ``Roll`` carries out a ``rolling_plans.RollPlan`` on a ProcessController (I/O, on its injectable clock):
 each process moves from queued to stopping (``Stopped``), to starting (``Started``, or

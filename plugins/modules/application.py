@@ -163,7 +163,7 @@ supvisors_state:
   description:
     - The Supvisors state of the cluster when the task began.
     - Null when it could not be read (a daemon without Supvisors, or that could not be reached).
-  returned: always
+  returned: always, unless Ansible refuses the options (an unknown or missing option, a wrong type or choice)
   type: str
   sample: OPERATION
 server_url:
@@ -171,7 +171,7 @@ server_url:
     - The URL of the daemon that was used, without credentials.
     - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
       read).
-  returned: always
+  returned: always, unless Ansible refuses the options (an unknown or missing option, a wrong type or choice)
   type: str
 '''
 

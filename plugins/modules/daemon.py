@@ -131,17 +131,20 @@ supervisord:
       version_added: 0.2.0
 groups_added:
   description: The groups that were added.
-  returned: when O(state=reloaded), also when the update fails
+  returned: with O(state=reloaded), on success, and when a group or process of the update fails (not when the task
+    fails before the update)
   type: list
   elements: str
 groups_updated:
   description: The groups that changed on disk and were stopped, removed and added again.
-  returned: when O(state=reloaded), also when the update fails
+  returned: with O(state=reloaded), on success, and when a group or process of the update fails (not when the task
+    fails before the update)
   type: list
   elements: str
 groups_removed:
   description: The groups that were removed.
-  returned: when O(state=reloaded), also when the update fails
+  returned: with O(state=reloaded), on success, and when a group or process of the update fails (not when the task
+    fails before the update)
   type: list
   elements: str
 kept_stopped:
@@ -149,7 +152,8 @@ kept_stopped:
     - With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names); empty when no
       group was replaced.
     - When the update fails part-way, only those that are STOPPED in their new group.
-  returned: when O(state=reloaded) and O(keep_stopped=true), also when the update fails
+  returned: with O(state=reloaded) and O(keep_stopped=true), on success, and when a group or process of the update
+    fails (not when the task fails before the update)
   type: list
   elements: str
   sample: ['web:web_a']
@@ -165,7 +169,8 @@ kept_stopped_detail:
     - V(unverified) frozen and killed without that check (C(/proc) here does not show supervisord's processes, or
       did not show this one frozen); the task warns.
     - Empty in check mode.
-  returned: when O(state=reloaded) and O(keep_stopped=true), also when the update fails
+  returned: with O(state=reloaded) and O(keep_stopped=true), on success, and when a group or process of the update
+    fails (not when the task fails before the update)
   type: dict
   sample: {'web:web_a': never_ran}
   version_added: 0.2.0
@@ -173,21 +178,28 @@ logs_cleared:
   description:
     - With O(clear_logs=[processes]), the full names of the processes whose logs were not empty and were cleared.
     - The main log is never listed here, even when a program is called C(main); see RV(main_log_cleared).
-  returned: when O(clear_logs) is given
+  returned: on success, when O(clear_logs) is given
   type: list
   elements: str
   sample: ['web:web_a', main]
 main_log_cleared:
   description: With O(clear_logs=[main]), whether supervisord's main log was not empty and was cleared.
-  returned: when O(clear_logs) is given
+  returned: on success, when O(clear_logs) is given
   type: bool
   version_added: 0.2.0
+failures:
+  description:
+    - Why groups or processes failed, one entry per group or process (C(name), C(reason), and details such as
+      C(statename), C(exitstatus) or C(stderr_tail)).
+  returned: when a group or process of the update failed (not when the task refuses its options or fails as a whole)
+  type: list
+  elements: dict
 server_url:
   description:
     - The URL of the daemon that was used, without credentials.
     - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
       read).
-  returned: always
+  returned: always, unless Ansible refuses the options (an unknown or missing option, a wrong type or choice)
   type: str
 '''
 

@@ -69,7 +69,8 @@ options:
     description:
       - "Only for a daemon with the L(Supvisors,https://github.com/julien6387/supvisors) XML-RPC interface: the number
         of processes of the program O(name) (one name, a C([program:x]) section) on this daemon, changed with
-        C(supvisors.update_numprocs) without restarting the processes that stay (Supervisor#177)."
+        C(supvisors.update_numprocs) without restarting the processes that stay (plain supervisord cannot, see
+        U(https://github.com/Supervisor/supervisor/issues/177))."
       - Processes are added, or the ones in excess stopped and removed; O(wait) waits for that stop. Nothing else of
         O(state=present) is done (no C(reloadConfig)).
       - Idempotent; in check mode nothing is changed and RV(numprocs) says what would be. RV(processes) are the
@@ -136,14 +137,14 @@ groups_removed:
   elements: str
 programs_changed:
   description: With O(state=disabled) or O(state=enabled), the programs whose state was (or would be) changed.
-  returned: when O(state=disabled) or O(state=enabled)
+  returned: on success, with O(state=disabled) or O(state=enabled)
   type: list
   elements: str
   sample: [worker]
   version_added: 0.2.0
 numprocs:
   description: With O(numprocs), the program's number of processes on this daemon before and after.
-  returned: when O(numprocs) is given
+  returned: on success, when O(numprocs) is given
   type: dict
   sample: {before: 2, after: 4}
   version_added: 0.2.0
@@ -152,7 +153,8 @@ kept_stopped:
     - With O(keep_stopped=true), the processes of replaced groups that were kept STOPPED (full names); empty when no
       group was replaced.
     - When the update fails part-way, only those that are STOPPED in their new group.
-  returned: when O(state=present) and O(keep_stopped=true), also when the update fails
+  returned: with O(state=present) and O(keep_stopped=true), on success, and when a group or process of the update
+    fails (not when the task fails before the update)
   type: list
   elements: str
   sample: ['web:web_a']
@@ -168,7 +170,8 @@ kept_stopped_detail:
     - V(unverified) frozen and killed without that check (C(/proc) here does not show supervisord's processes, or
       did not show this one frozen); the task warns.
     - Empty in check mode.
-  returned: when O(state=present) and O(keep_stopped=true), also when the update fails
+  returned: with O(state=present) and O(keep_stopped=true), on success, and when a group or process of the update
+    fails (not when the task fails before the update)
   type: dict
   sample: {'web:web_a': never_ran}
   version_added: 0.2.0
@@ -193,7 +196,8 @@ batches:
       rolled; with O(ready) alone, one batch.
     - Each gives its C(processes) (full names) and which of them are C(ready), C(failed) and C(not_started).
       In check mode every process is C(ready), as planned.
-  returned: when O(rolling) or O(ready) is given
+  returned: with O(rolling) or O(ready), on success, and when the roll fails (not when the task refuses its options
+    or fails before the roll)
   type: list
   elements: dict
   sample:
@@ -205,7 +209,8 @@ restarted:
   description:
     - With O(rolling) or O(ready), the processes that were restarted (or started, with O(state=started)) and are
       ready, full names.
-  returned: when O(rolling) or O(ready) is given
+  returned: with O(rolling) or O(ready), on success, and when the roll fails (not when the task refuses its options
+    or fails before the roll)
   type: list
   elements: str
   sample: ['pool:pool_1', 'pool:pool_2', 'pool:pool_4']
@@ -214,17 +219,25 @@ not_restarted:
   description:
     - "With O(rolling) or O(ready), the processes of the roll that are not in RV(restarted) (failed, or not
       touched), full names, so that C(name: \"{{ result.not_restarted }}\") resumes a roll that stopped."
-  returned: when O(rolling) or O(ready) is given
+  returned: with O(rolling) or O(ready), on success, and when the roll fails (not when the task refuses its options
+    or fails before the roll)
   type: list
   elements: str
   sample: ['pool:pool_3', 'pool:pool_5', 'pool:pool_6']
   version_added: 0.2.0
+failures:
+  description:
+    - Why groups or processes failed, one entry per group or process (C(name), C(reason), and details such as
+      C(statename), C(exitstatus) or C(stderr_tail)).
+  returned: when a group of the update or a process failed (not when the task refuses its options or fails as a whole)
+  type: list
+  elements: dict
 server_url:
   description:
     - The URL of the daemon that was used, without credentials.
     - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
       read).
-  returned: always
+  returned: always, unless Ansible refuses the options (an unknown or missing option, a wrong type or choice)
   type: str
 '''
 

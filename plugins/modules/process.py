@@ -117,7 +117,8 @@ options:
   extra_args:
     description:
       - With O(strategy) only, arguments that Supvisors appends to the command of each process it starts
-        (C(supvisors.start_process); Supervisor#1023). RV(processes[].extra_args) gives what a process runs with.
+        (C(supvisors.start_process); supervisord itself cannot, see
+        U(https://github.com/Supervisor/supervisor/issues/1023)). RV(processes[].extra_args) gives what a process runs with.
       - They apply when the task starts a process; a running one keeps its arguments under O(state=started). Use
         O(state=restarted) to run it with new ones. Not used with O(state=stopped), which fails the task.
       - supervisord splits the command and these arguments as a shell would (Python C(shlex.split)); arguments it
@@ -249,7 +250,8 @@ batches:
       rolled; with O(ready) alone, one batch.
     - Each gives its C(processes) (full names) and which of them are C(ready), C(failed) and C(not_started).
       In check mode every process is C(ready), as planned.
-  returned: when O(rolling) or O(ready) is given
+  returned: with O(rolling) or O(ready), on success, and when the roll fails (not when the task refuses its options
+    or fails before the roll)
   type: list
   elements: dict
   sample:
@@ -261,7 +263,8 @@ restarted:
   description:
     - With O(rolling) or O(ready), the processes that were restarted (or started, with O(state=started)) and are
       ready, full names.
-  returned: when O(rolling) or O(ready) is given
+  returned: with O(rolling) or O(ready), on success, and when the roll fails (not when the task refuses its options
+    or fails before the roll)
   type: list
   elements: str
   sample: ['pool:pool_1', 'pool:pool_2', 'pool:pool_4']
@@ -270,7 +273,8 @@ not_restarted:
   description:
     - "With O(rolling) or O(ready), the processes of the roll that are not in RV(restarted) (failed, or not
       touched), full names, so that C(name: \"{{ result.not_restarted }}\") resumes a roll that stopped."
-  returned: when O(rolling) or O(ready) is given
+  returned: with O(rolling) or O(ready), on success, and when the roll fails (not when the task refuses its options
+    or fails before the roll)
   type: list
   elements: str
   sample: ['pool:pool_3', 'pool:pool_5', 'pool:pool_6']
@@ -300,7 +304,7 @@ server_url:
     - The URL of the daemon that was used, without credentials.
     - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
       read).
-  returned: always
+  returned: always, unless Ansible refuses the options (an unknown or missing option, a wrong type or choice)
   type: str
   sample: unix:///run/supervisor.sock
 '''

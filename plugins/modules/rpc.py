@@ -99,7 +99,7 @@ server_url:
     - The URL of the daemon that was used, without credentials.
     - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
       read).
-  returned: always
+  returned: always, unless Ansible refuses the options (an unknown or missing option, a wrong type or choice)
   type: str
 '''
 

@@ -164,7 +164,7 @@ statistics:
   description:
     - With O(host_statistics) or O(process_statistics), what Supvisors collects after the task
       (C(supvisors.get_statistics_status)).
-  returned: when O(host_statistics) or O(process_statistics) is given
+  returned: on success, when O(host_statistics) or O(process_statistics) is given
   type: dict
   sample: {host_stats: true, process_stats: false, collecting_period: 10.0}
   version_added: 0.2.0
@@ -179,7 +179,7 @@ server_url:
     - The URL of the daemon that was used, without credentials.
     - Null when the task failed before it connected (an option it refuses, a O(server_url) or O(config) it cannot
       read).
-  returned: always
+  returned: always, unless Ansible refuses the options (an unknown or missing option, a wrong type or choice)
   type: str
 '''
 

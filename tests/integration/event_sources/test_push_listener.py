@@ -508,6 +508,20 @@ def test_a_daemon_restart_loses_nothing_that_was_spooled(tmp_path, receiver):
     assert after[0]['eventname'] == 'PROCESS_GROUP_ADDED'
 
 
+def test_a_daemon_restart_pushes_stopping_then_running(receiver, pushing):
+    """supervisord's own transitions as the listener sees them: SUPERVISOR_STATE_CHANGE_RUNNING when it runs,
+    SUPERVISOR_STATE_CHANGE_STOPPING when it begins to restart (or to shut down); it has no event that says
+    which, nor one for its RESTARTING or SHUTDOWN states."""
+    daemon = pushing({'sleeper': dict(command=SLEEPER, startsecs=0)}, events=NO_TICKS)
+    receiver.wait_for(lambda rs: of_process(rs, 'sleeper'))
+    daemon.rpc('supervisor.restart')
+    records = receiver.wait_for(lambda rs: [r for r in rs if r['eventname'] == 'SUPERVISOR_STATE_CHANGE_RUNNING'][1:])
+    # The STOPPING record may come twice: the listener is stopped before its answer, and sends it again.
+    sent = sorted(set((r['serial'], r['eventname']) for r in records if r['eventname'].startswith('SUPERVISOR_')))
+    assert [name for serial, name in sent] == [
+        'SUPERVISOR_STATE_CHANGE_RUNNING', 'SUPERVISOR_STATE_CHANGE_STOPPING', 'SUPERVISOR_STATE_CHANGE_RUNNING']
+
+
 def test_tick_carries_the_resident_memory_of_each_process(tmp_path):
     """``running_processes`` against a real daemon: what TICK_60 records carry."""
     daemon = Supervisord(str(tmp_path / 'svd'), programs={

@@ -13,6 +13,7 @@ import time
 import pytest
 import yaml
 
+from ansible_collections.supervisor.control.plugins.module_utils.errors import shutting_down_message
 from tests.support.eda import RULEBOOKS, Rulebook, SourceTask, load_source, run
 from tests.support.supervisord import SLEEPER, Supervisord
 
@@ -272,6 +273,46 @@ def test_several_daemons_and_one_unreachable(supervisord, tmp_path):
         run(test())
     finally:
         second.cleanup()
+
+
+def test_a_restarting_daemon_is_unreachable_until_it_runs_again(tmp_path):
+    """What a poll sees of supervisord's own states: RUNNING, or the SHUTDOWN_STATE fault.
+
+    From the moment it is asked to restart (or to shut down) until it has stopped its processes,
+    supervisord answers every call, getState included, with SHUTDOWN_STATE, so the polling source never
+    sees a RESTARTING or SHUTDOWN state: it reports the daemon unreachable, with that reason. The
+    program holds the restart until the test has polled, so the window cannot be missed.
+    """
+    release = tmp_path / 'release'
+    holder = "sh -c 'trap \"while [ ! -e %s ]; do sleep 0.05; done; exit 0\" TERM; while :; do sleep 0.1; done'" % release
+    daemon = Supervisord(str(tmp_path / 'svd'), programs={'holder': dict(command=holder, startsecs=0, stopwaitsecs=60)})
+    os.makedirs(daemon.directory)
+
+    async def test():
+        source, queue = make({'server_url': daemon.server_url, 'host': 'app1'})
+        await source.poll_all()
+        assert queue.take() == []
+        daemon.rpc('supervisor.restart')
+        await source.poll_all()
+        going, = queue.take()
+        assert going['supervisord']['type'] == 'daemon'
+        assert going['supervisord']['data'] == {'reachable': False, 'statename': None, 'state': None,
+                                                'error': shutting_down_message(daemon.server_url)}
+        assert going['supervisord']['previous'] == {'reachable': True, 'statename': 'RUNNING', 'state': 1}
+        release.touch()
+        daemon.wait_running()
+        daemon.wait_state('holder', 'RUNNING')
+        await source.poll_all()
+        back = [e for e in queue.take() if e['supervisord']['type'] == 'daemon']
+        assert [e['supervisord']['data'] for e in back] == [{'reachable': True, 'statename': 'RUNNING', 'state': 1}]
+
+    try:
+        daemon.start()
+        daemon.wait_state('holder', 'RUNNING')
+        run(test())
+    finally:
+        release.touch()
+        daemon.cleanup()
 
 
 def test_main_loop_with_a_one_slot_queue_and_cancellation(supervisord):

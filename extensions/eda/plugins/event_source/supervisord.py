@@ -33,7 +33,13 @@ description:
   - >-
     Daemon events, C({"supervisord": {"type": "daemon", "host": ..., "server_url": ..., "data": {"reachable":
     BOOL, "statename": ..., "state": ..., "error": ...}, "previous": {...}}}), when a daemon becomes
-    unreachable, reachable again, or changes its own state (C(RUNNING), C(RESTARTING), C(SHUTDOWN)).
+    unreachable (also at start) or reachable again. A reachable daemon is C(statename=RUNNING), C(state=1);
+    an unreachable one has C(statename) and C(state) null and the reason in C(error) (only there).
+    supervisord answers every call with the C(SHUTDOWN_STATE) fault from the moment it is asked to restart
+    or to shut down until it has stopped its processes, so a poll never sees its C(RESTARTING) or
+    C(SHUTDOWN) state: a daemon restarting or shutting down is unreachable, and C(error) says so.
+    A restart shorter than one O(interval) is not seen at all, and each process it restarted looks like an
+    exit hidden by autorestart (an inferred exit). O(listen) hears supervisord's own C(STOPPING) and C(RUNNING).
     No exit is inferred across a period where the daemon could not be reached.
   - >-
     With O(listen), the source also (or only) receives the events that supervisord itself publishes,
@@ -43,6 +49,9 @@ description:
     or V(memory)), with C(pushed=true), C(serial), C(poolserial), C(boot), the exact C(from_state), and
     C(expected) for exits; C(data) holds what supervisord's event says (C(name), C(group), C(fullname),
     C(statename), C(state), C(pid)), and C(meta.hosts) is the host name the listener was given.
+    Pushed daemon events are supervisord's own: C(statename=RUNNING) when it has started (also after a
+    restart), C(statename=STOPPING) (C(state) null) when it begins to restart or to shut down; it publishes
+    no event that tells which, and none at all when it is killed.
     Duplicates (a resent event) are dropped; events that never arrived are counted in C(missing), and
     events the listener's spool had to drop in C(dropped). See docs/eda.md of the collection.
 author:
@@ -100,7 +109,10 @@ options:
   initial:
     description:
       - Emit the whole process table once at start (one event per process, with C(initial=true) in the
-        envelope and C(previous) null), and one C(daemon) event per daemon.
+        envelope and C(previous) null), and one C(daemon) event per daemon reachable at start.
+      - A daemon unreachable at start is reported so with or without O(initial) (without C(initial=true)); when it
+        answers later, only the C(daemon) event that it is reachable comes, not its table, and its processes'
+        changes from then on.
     type: bool
     default: false
   listen:
