@@ -438,12 +438,14 @@ HEARTBEAT = 1.0       # the publisher ticks every 0.1 s
 
 
 class SnapshotServer(object):
-    """``system.multicall`` as supervisord answers it (each result bare), counting the snapshots."""
+    """``system.multicall`` as supervisord answers it (each result bare), counting the snapshots; and its release."""
 
     def __init__(self):
         self.snapshots = 0
         self.server = SimpleXMLRPCServer(('127.0.0.1', 0), logRequests=False, allow_none=True)
         self.server.register_function(self.multicall, 'system.multicall')
+        # Asked once, before a multicall of more than two calls, as of any supervisord.
+        self.server.register_function(lambda: '4.3.0', 'supervisor.getSupervisorVersion')
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
