@@ -188,6 +188,64 @@ def test_a_stop_between_polls_is_not_an_inferred_exit(supervisord):
     run(test())
 
 
+def restart_between_polls(supervisord, how):
+    if how == 'reload':                 # supervisorctl reload: the same process, the same pid
+        supervisord.rpc('supervisor.restart')
+        supervisord.wait_running()
+    elif how == 'stop and start':
+        supervisord.stop()
+        supervisord.start()
+    else:                               # supervisorctl update of a changed group: stopped, removed, added
+        supervisord.rpc('supervisor.stopProcessGroup', 'web', True)
+        supervisord.rpc('supervisor.removeProcessGroup', 'web')
+        supervisord.rpc('supervisor.addProcessGroup', 'web')
+
+
+@pytest.mark.parametrize('how', ['reload', 'stop and start', 'group updated'])
+def test_processes_replaced_between_polls_were_stopped_not_exited(supervisord, how):
+    """A restart of supervisord (or of a group) shorter than one interval: its processes were stopped, not crashed.
+
+    Each process object is new then, and supervisord sets a process's ``stop`` only when that object sees
+    its child end: a pid that changed while ``stop`` is 0 was not an exit seen by supervisord. The polls are
+    made by hand, so the restart falls between two of them whatever the machine's speed (an interval of an hour).
+    """
+    async def test():
+        source, queue = make({'server_url': supervisord.server_url, 'interval': 3600})
+        await source.poll_all()
+        assert queue.take() == []
+        names = ['web:web_a'] if how == 'group updated' else ['sleeper:sleeper', 'web:web_a', 'bouncer:bouncer']
+        before = dict((name, supervisord.info(name)) for name in names)
+        restart_between_polls(supervisord, how)
+        after = {}
+        deadline = time.monotonic() + 20
+        for name in names:
+            while True:
+                after[name] = supervisord.info(name)
+                if after[name]['statename'] == 'RUNNING' and after[name]['pid'] not in (0, before[name]['pid']):
+                    break
+                assert time.monotonic() < deadline, after[name]
+                await asyncio.sleep(0.05)
+        await source.poll_all()
+        events = queue.take()
+        assert [e for e in events if e['supervisord']['data']['statename'] == 'EXITED'] == []
+        for name in names:
+            stopped, running = by_name(events, name.replace('sleeper:', '').replace('bouncer:', ''))
+            assert stopped['supervisord']['inferred'] is True
+            assert stopped['supervisord']['data']['statename'] == 'STOPPED'
+            assert stopped['supervisord']['data']['state'] == 0
+            assert stopped['supervisord']['data']['pid'] == before[name]['pid']
+            assert stopped['supervisord']['data']['description'] == (
+                'stopped between two polls: supervisord replaced the process (it restarted, or the group was '
+                'removed and added again)')
+            assert stopped['supervisord']['previous'] == {'statename': 'RUNNING', 'state': 20}
+            assert 'exit_message' not in stopped['supervisord']['data']
+            assert 'inferred' not in running['supervisord']
+            assert running['supervisord']['data']['pid'] == after[name]['pid']
+            assert running['supervisord']['previous'] == {'statename': 'STOPPED', 'state': 0}
+        assert len(events) == 2 * len(names)
+    run(test())
+
+
 def test_added_and_removed_processes(supervisord):
     async def test():
         source, queue = make({'server_url': supervisord.server_url})
