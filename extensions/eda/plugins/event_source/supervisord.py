@@ -27,6 +27,12 @@ description:
     A respawn clears the exit status that supervisord reports, so the source reads it from
     supervisord's main log (C(supervisor.readLog)) into C(exitstatus), with the whole reason in
     C(exit_message) (for example V(terminated by SIGKILL; not expected)).
+  - A process that supervisord replaced between two polls (it restarted, by C(supervisorctl reload) or a stop
+    and start, or the process's group was removed and added again, as C(supervisorctl update) does with a
+    changed program) was stopped by supervisord, not exited. It is emitted as C(statename=STOPPED) (C(state=0)),
+    the old C(pid), C(inferred=true) and that reason in C(description), then the current state with
+    C(previous.statename=STOPPED). The source knows it from the poll itself, as supervisord gives a process's
+    C(stop) time only once it has seen that process end, and a replaced one reads C(stop=0) with a new C(pid).
   - Processes that appear or disappear (C(supervisorctl update), C(add), C(remove)) give events whose
     C(data.statename) is V(ADDED) or V(REMOVED) (and C(data.state) is null). An added process that is
     not STOPPED is followed by an ordinary event with C(previous.statename=ADDED).
@@ -38,8 +44,9 @@ description:
     supervisord answers every call with the C(SHUTDOWN_STATE) fault from the moment it is asked to restart
     or to shut down until it has stopped its processes, so a poll never sees its C(RESTARTING) or
     C(SHUTDOWN) state: a daemon restarting or shutting down is unreachable, and C(error) says so.
-    A restart shorter than one O(interval) is not seen at all, and each process it restarted looks like an
-    exit hidden by autorestart (an inferred exit). O(listen) hears supervisord's own C(STOPPING) and C(RUNNING).
+    A restart shorter than one O(interval) gives no C(daemon) event (no answer says that supervisord restarted);
+    the processes it restarted give the C(STOPPED) events above. O(listen) hears supervisord's own
+    C(STOPPING) and C(RUNNING).
     No exit is inferred across a period where the daemon could not be reached.
   - >-
     With O(listen), the source also (or only) receives the events that supervisord itself publishes,
@@ -364,7 +371,8 @@ class SupervisordSource(object):
             daemon.host, daemon.url, daemon.processes, infos,
             inferable=was_reachable is True, initial=self.initial and daemon.first)
         found.extend(changes)
-        inferred = [e for e in found if e['supervisord'].get('inferred')]
+        inferred = [e for e in found
+                    if e['supervisord'].get('inferred') and e['supervisord']['data']['state'] == events.EXITED_CODE]
         if inferred:
             await self.explain_exits(daemon, inferred)
         return found
