@@ -60,7 +60,10 @@ description:
     restart), C(statename=STOPPING) (C(state) null) when it begins to restart or to shut down; it publishes
     no event that tells which, and none at all when it is killed.
     Duplicates (a resent event) are dropped; events that never arrived are counted in C(missing), and
-    events the listener's spool had to drop in C(dropped). See docs/eda.md of the collection.
+    events the listener's spool had to drop in C(dropped). A reload of supervisord loses what it had queued
+    for the listener's pool; they are counted in C(missing) of the first event after it (from supervisord's
+    C(serial), which goes on while C(poolserial) starts again). The events of the end of a run that stops
+    (shutdown, or stop and start) cannot be counted. See docs/eda.md of the collection.
 author:
   - supervisor.control developers (@supervisor-control)
 options:
