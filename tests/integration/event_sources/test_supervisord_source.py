@@ -333,6 +333,42 @@ def test_several_daemons_and_one_unreachable(supervisord, tmp_path):
         second.cleanup()
 
 
+def test_initial_table_of_a_daemon_that_answers_only_later(tmp_path):
+    """``initial: true`` promises the whole table once: a daemon down at start gives it when it first answers."""
+    daemon = Supervisord(str(tmp_path / 'svd'), programs={'solo': dict(command=SLEEPER, startsecs=0),
+                                                          'idle': dict(command=SLEEPER, autostart=False)})
+    os.makedirs(daemon.directory)
+
+    async def test():
+        source, queue = make({'server_url': daemon.server_url, 'initial': True, 'host': 'late'})
+        await source.poll_all()
+        down, = queue.take()
+        assert down['supervisord']['type'] == 'daemon' and down['supervisord']['data']['reachable'] is False
+        assert 'initial' not in down['supervisord']
+        daemon.start()
+        daemon.wait_state('solo', 'RUNNING')
+        await source.poll_all()
+        back, idle, solo = sorted(queue.take(), key=lambda e: (e['supervisord']['type'],
+                                                               e['supervisord']['data'].get('fullname', '')))
+        assert back['supervisord']['type'] == 'daemon'
+        assert back['supervisord']['data'] == {'reachable': True, 'statename': 'RUNNING', 'state': 1}
+        assert back['supervisord']['previous']['reachable'] is False and 'initial' not in back['supervisord']
+        for event, (fullname, statename) in ((idle, ('idle', 'STOPPED')), (solo, ('solo', 'RUNNING'))):
+            assert (event['supervisord']['data']['fullname'], event['supervisord']['data']['statename']) == (
+                fullname, statename)
+            assert event['supervisord']['initial'] is True and event['supervisord']['previous'] is None
+        # Once only: the next changes are ordinary ones.
+        daemon.rpc('supervisor.stopProcess', 'solo', True)
+        await source.poll_all()
+        stopped, = queue.take()
+        assert stopped['supervisord']['data']['statename'] == 'STOPPED' and 'initial' not in stopped['supervisord']
+
+    try:
+        run(test())
+    finally:
+        daemon.cleanup()
+
+
 def test_a_restarting_daemon_is_unreachable_until_it_runs_again(tmp_path):
     """What a poll sees of supervisord's own states: RUNNING, or the SHUTDOWN_STATE fault.
 
