@@ -121,8 +121,8 @@ options:
       - Emit the whole process table once at start (one event per process, with C(initial=true) in the
         envelope and C(previous) null), and one C(daemon) event per daemon reachable at start.
       - A daemon unreachable at start is reported so with or without O(initial) (without C(initial=true)); when it
-        answers later, only the C(daemon) event that it is reachable comes, not its table, and its processes'
-        changes from then on.
+        first answers, the C(daemon) event that it is reachable comes (without C(initial=true)), then its table,
+        one event per process with C(initial=true), and its processes' changes from then on.
     type: bool
     default: false
   listen:
@@ -285,7 +285,6 @@ class Daemon(object):
         self.daemon_state = None     # {'statename', 'state'}
         self.processes = None        # namespec -> normalized dict, None before the first good poll
         self.error = None
-        self.first = True            # before the end of its first poll (good or not)
 
     def poll(self):
         """One round trip: the daemon's state and every process (runs in a thread)."""
@@ -366,13 +365,15 @@ class SupervisordSource(object):
         if was_reachable is None:
             if self.initial:
                 found.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), None, initial=True))
-        elif was_reachable is False or before.get('statename') != daemon.daemon_state['statename']:
-            if was_reachable is False:
-                self.logger.info('%s: %s reachable again', WHO, daemon.url)
+        elif was_reachable is False:
+            # A daemon that answers is RUNNING (supervisord answers SHUTDOWN_STATE to any call in its other
+            # states): reachability is the only change of a daemon that a poll can see.
+            self.logger.info('%s: %s reachable again', WHO, daemon.url)
             found.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), before))
+        # The table once, at the first poll that reads it: a daemon unreachable at start gives it when it answers.
         changes, daemon.processes = events.process_changes(
             daemon.host, daemon.url, daemon.processes, infos,
-            inferable=was_reachable is True, initial=self.initial and daemon.first)
+            inferable=was_reachable is True, initial=self.initial and daemon.processes is None)
         found.extend(changes)
         inferred = [e for e in found
                     if e['supervisord'].get('inferred') and e['supervisord']['data']['state'] == events.EXITED_CODE]
@@ -401,15 +402,9 @@ class SupervisordSource(object):
                 if status is not None:
                     data['exitstatus'] = status
 
-    async def _poll_once(self, daemon):
-        try:
-            return await self.poll_daemon(daemon)
-        finally:
-            daemon.first = False
-
     async def poll_all(self):
         """Poll every daemon concurrently; put their events on the queue, daemon by daemon."""
-        results = await asyncio.gather(*(self._poll_once(d) for d in self.daemons))
+        results = await asyncio.gather(*(self.poll_daemon(d) for d in self.daemons))
         for found in results:
             for event in found:
                 await self.queue.put(event)
@@ -418,7 +413,7 @@ class SupervisordSource(object):
         """One daemon's loop: a daemon that hangs (up to its timeout) holds up no other."""
         while True:
             started_at = time.monotonic()
-            for event in await self._poll_once(daemon):
+            for event in await self.poll_daemon(daemon):
                 await self.queue.put(event)
             await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started_at)))
 
