@@ -9,6 +9,9 @@ from ansible_collections.supervisor.control.plugins.module_utils.process_names i
 from ansible_collections.supervisor.control.plugins.module_utils.states import ProcessStates, process_state_code
 
 EXITED_CODE = process_state_code(ProcessStates.EXITED)
+STOPPED_CODE = process_state_code(ProcessStates.STOPPED)
+REPLACED = ('stopped between two polls: supervisord replaced the process (it restarted, or the group was removed '
+            'and added again)')
 # After RUNNING, these states are reached without an exit that the poll could miss:
 # a stop (STOPPING, STOPPED), or the exit itself (EXITED).
 NO_HIDDEN_EXIT = (ProcessStates.STOPPING, ProcessStates.STOPPED, ProcessStates.EXITED)
@@ -41,13 +44,28 @@ def daemon_data(reachable, daemon_state, error=None):
     return data
 
 
+def replaced(before, proc):
+    """Whether supervisord made a new process object between two polls: it restarted (reload or stop and start),
+    or the group was removed and added again (``supervisorctl update``), and stopped the old one to do so.
+
+    supervisord sets a process's ``stop`` (``laststop``) only when that object sees its child end
+    (``Subprocess.finish``, in every release from 3.1.4 to 4.3.0), and a new object starts with 0. So a
+    process whose pid changed while ``stop`` reads 0 had no exit seen by the object that now holds it,
+    and one whose ``start`` or ``stop`` went back to 0 is new.
+    """
+    changed_pid = bool(before.get('pid')) and proc.get('pid') != before.get('pid')
+    return (changed_pid and not proc.get('stop')) or any(
+        before.get(key) and not proc.get(key) for key in ('start', 'stop'))
+
+
 def process_changes(host, server_url, previous, infos, inferable, initial=False):
     """``(events, current)`` for the change from ``previous`` (namespec -> process, or None on the first poll) to
     the polled ``infos``.
 
     ``inferable``: the daemon answered the poll before too, so a RUNNING process
     seen again with another pid or stop time exited in between (autorestart hid
-    it): that exit is emitted first, ``inferred=true``. ``initial``: on the first
+    it): that exit is emitted first, ``inferred=true``; unless supervisord replaced the process (``replaced``),
+    which is a stop by supervisord, emitted as STOPPED, ``inferred=true``. ``initial``: on the first
     poll, one event per process.
     """
     current = dict((namespec(info), normalize(info)) for info in infos)
@@ -70,7 +88,12 @@ def process_changes(host, server_url, previous, infos, inferable, initial=False)
         hidden_exit = (inferable and before['statename'] == ProcessStates.RUNNING
                        and proc['statename'] not in NO_HIDDEN_EXIT
                        and (proc.get('pid') != before.get('pid') or proc.get('stop') != before.get('stop')))
-        if hidden_exit:
+        if hidden_exit and replaced(before, proc):
+            stopped = dict(proc, statename=ProcessStates.STOPPED, state=STOPPED_CODE, pid=before.get('pid'),
+                           start=before.get('start'), description=REPLACED)
+            emit(stopped, brief(before), inferred=True)
+            emit(proc, {'statename': ProcessStates.STOPPED, 'state': STOPPED_CODE})
+        elif hidden_exit:
             exited = dict(proc, statename=ProcessStates.EXITED, state=EXITED_CODE, pid=before.get('pid'),
                           start=before.get('start'))
             exited['description'] = 'exit inferred between two polls'

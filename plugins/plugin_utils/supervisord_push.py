@@ -95,8 +95,11 @@ class Deduplicator(object):
     (``missing``); the jump in poolserial from the previous record of the stream
     is their sum. Whatever the jump holds beyond that never arrived either (a
     listener that does not count them, or a loss on the way): it is added to
-    ``missing``. A pool made anew by ``supervisorctl update`` starts its poolserial
-    again within the same run: no jump is counted across that.
+    ``missing``. A pool made anew within the same run (``supervisorctl reload``, or
+    ``update`` of the pool) starts its poolserial again at 0, and the events the old
+    pool still held are lost with it; supervisord's ``serial`` goes on across that,
+    so the jump in ``serial`` is what is missing there (at most: events that only
+    other pools took in between are in it too).
     """
 
     def __init__(self, rows=()):
@@ -119,7 +122,12 @@ class Deduplicator(object):
         if last is not None and serial <= last[0]:
             return False, 0
         counted = record.get('dropped', 0) + record.get('missing', 0)
-        jump = poolserial - last[1] - 1 if last is not None and poolserial > last[1] else 0
+        if last is None:
+            jump = 0
+        elif poolserial > last[1]:
+            jump = poolserial - last[1] - 1
+        else:       # the pool made anew in the same run: supervisord's serial went on
+            jump = serial - last[0] - 1
         streams.pop(stream, None)
         streams[stream] = (serial, poolserial)
         while len(streams) > STREAMS_KEPT:

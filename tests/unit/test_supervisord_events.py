@@ -14,10 +14,10 @@ source_module = load_source('supervisord')
 URL = 'unix:///run/supervisor.sock'
 
 
-def proc(name, statename, pid=0, stop=0, group=None):
-    codes = {'STOPPED': 0, 'RUNNING': 20, 'BACKOFF': 30, 'EXITED': 100}
+def proc(name, statename, pid=0, stop=0, group=None, start=1):
+    codes = {'STOPPED': 0, 'STARTING': 10, 'RUNNING': 20, 'BACKOFF': 30, 'EXITED': 100}
     return {'group': group or name, 'name': name, 'statename': statename, 'state': codes[statename], 'pid': pid,
-            'stop': stop, 'start': 1}
+            'stop': stop, 'start': start}
 
 
 def changes(previous_infos, infos, inferable=True, initial=False, host='app1'):
@@ -45,6 +45,25 @@ def test_an_exit_hidden_by_autorestart_is_inferred_first():
     assert events[0]['supervisord']['data']['pid'] == 5 and current['a:a']['pid'] == 6
     # Not across a period where the daemon did not answer: no exit is inferred then.
     assert kinds(changes([proc('a', 'RUNNING', 5)], [proc('a', 'RUNNING', 6)], inferable=False)[0]) == []
+
+
+@pytest.mark.parametrize('before, after', [
+    (proc('a', 'RUNNING', 5), proc('a', 'RUNNING', 6)),                          # never seen to end: new object
+    (proc('a', 'RUNNING', 5, stop=10), proc('a', 'RUNNING', 6)),                 # stop back to 0
+    (proc('a', 'RUNNING', 5, stop=10), proc('a', 'STARTING', 6, start=0)),       # start back to 0
+])
+def test_a_process_that_supervisord_replaced_was_stopped_not_exited(before, after):
+    events, current = changes([before], [after])
+    assert kinds(events) == [('a', 'STOPPED', 'RUNNING', True), ('a', after['statename'], 'STOPPED', False)]
+    assert events[0]['supervisord']['data']['pid'] == 5 and events[0]['supervisord']['data']['state'] == 0
+    assert events[0]['supervisord']['data']['description'] == E.REPLACED
+    assert current['a:a']['pid'] == 6
+
+
+def test_an_exit_in_the_same_second_as_the_last_one_is_still_an_exit():
+    # stop is whole seconds: an equal stop with another pid is the same object after another exit.
+    events = changes([proc('a', 'RUNNING', 5, stop=10)], [proc('a', 'RUNNING', 6, stop=10)])[0]
+    assert kinds(events) == [('a', 'EXITED', 'RUNNING', True), ('a', 'RUNNING', 'EXITED', False)]
 
 
 def test_added_and_removed_processes_and_plain_changes():

@@ -387,7 +387,13 @@ class Spool(object):
         if (seen.get('boot'), seen.get('pool')) == (record['boot'], record.get('pool')) \
                 and poolserial > seen.get('poolserial', -1):
             return poolserial - seen['poolserial'] - 1
-        # Another run of supervisord, or the pool made anew: its poolserials start again at 0.
+        if seen.get('boot') == record['boot']:
+            # The pool made anew in the same run (supervisorctl reload, or an update of this pool): its poolserial
+            # starts again at 0, and what the old pool still held went with it. supervisord's serial goes on (a
+            # global of its process), so the events in between are missing; those that only other pools took
+            # are counted too: an upper bound, exact for the events of a daemon whose pools all take the same.
+            return serial - seen['serial'] - 1
+        # Another run of supervisord: its serials start again at 0.
         return poolserial
 
     def _saw(self, record):

@@ -163,6 +163,20 @@ def test_the_spool_is_bounded_and_counts_what_it_dropped():
     assert [e[0]['serial'] for e in spool.pending] == [3, 4]
 
 
+def test_a_pool_made_anew_in_the_same_run_counts_what_the_old_one_held_by_serial(tmp_path):
+    """supervisorctl reload: the same boot, poolserial again from 0, supervisord's serial going on; the events the
+    old pool held (serials 8 to 11) never came. Counted once, also by a listener restarted from its spool file."""
+    path = str(tmp_path / 'spool.jsonl')
+    spool = listener.Spool(path)
+    for serial in range(8):
+        spool.put(record(serial))
+    spool = listener.Spool(path)          # the listener itself is restarted by the reload
+    spool.put(dict(record(12), poolserial=0))
+    spool.put(dict(record(13), poolserial=1))
+    assert [(e[0]['serial'], e[2]) for e in spool.pending][-2:] == [(12, 4), (13, 0)]
+    assert spool.put(record(7)) is False  # an event of the old pool handed again: seen already
+
+
 def test_the_event_being_posted_is_not_pushed_out():
     """The receiver may have it, with its counts: the next event goes to make room instead.
 

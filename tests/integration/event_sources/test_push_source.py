@@ -516,6 +516,51 @@ def test_events_supervisord_discarded_are_missing_once_also_across_a_source_rest
     assert (dropped, missing, discarded > 0) == (0, discarded, True)
 
 
+@pytest.mark.parametrize('engine', [True, False], ids=['events taken at once', 'rule engine busy during the reload'])
+def test_events_lost_in_a_reload_are_missing_once_and_none_comes_twice(pushing_daemon, engine):
+    """supervisorctl reload: supervisord stops the listener with its processes, and what it queued for the pool
+    by then (the processes' STOPPING and STOPPED, the listener's own) goes with the old pool; the new pool's
+    poolserial starts again at 0 in the same run (same ``boot``), while supervisord's global serial goes on.
+
+    With one pool, every serial of the daemon is an event of this pool: each is emitted once, or counted once
+    in the ``missing`` of the next event. A rule engine that does not take events while supervisord reloads
+    holds the listener's POST of STOPPING until supervisord stops the listener: it sends it again afterwards.
+    """
+    def restarted(events):
+        running = [i for i, e in enumerate(events) if e['supervisord']['type'] == 'daemon'
+                   and e['supervisord']['data']['statename'] == 'RUNNING']
+        after = events[running[1]:] if len(running) == 2 else []
+        return any(is_process('sleeper', 'RUNNING')(e) for e in after) and any(
+            is_process('bouncer', 'RUNNING')(e) for e in after)
+
+    async def test():
+        task = source_task(pushing_daemon.push_port, engine=engine, maxsize=100 if engine else 1)
+        seen = []
+        try:
+            await listening(task)
+            await in_thread(pushing_daemon.start)
+            for name in ('sleeper', 'bouncer'):
+                await in_thread(pushing_daemon.wait_state, name, 'RUNNING')
+            seen += await task.get_until(lambda e: e['supervisord']['type'] == 'daemon')   # RUNNING
+            await in_thread(pushing_daemon.rpc, 'supervisor.restart')
+            await in_thread(pushing_daemon.wait_running)
+            while not restarted(seen):
+                seen.append(await task.get())
+            await task.no_event(1.5)
+        finally:
+            await task.stop()
+        return seen
+    events = [e['supervisord'] for e in run(test(), timeout=120)]
+    assert len({e['boot'] for e in events}) == 1          # a reload: the same run of supervisord
+    serials = [e['serial'] for e in events]
+    assert serials == sorted(set(serials)), 'twice or out of order: %s' % serials
+    gaps = [(e['serial'], e['serial'] - before - 1, e.get('missing', 0) + e.get('dropped', 0))
+            for before, e in zip([-1] + serials, events)]
+    assert [gap for gap in gaps if gap[1] != gap[2]] == []
+    # What went with the old pool: at least the listener's own STOPPING and STOPPED.
+    assert sum(e.get('missing', 0) for e in events) >= 2
+
+
 def test_an_event_the_spool_dropped_is_dropped_not_missing_too(tmp_path):
     """The source answers 500 (through a proxy) while the listener keeps 3 events: each lost event counts once."""
     port, proxy_port = free_port(), free_port()

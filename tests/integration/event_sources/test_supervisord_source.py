@@ -188,6 +188,64 @@ def test_a_stop_between_polls_is_not_an_inferred_exit(supervisord):
     run(test())
 
 
+def restart_between_polls(supervisord, how):
+    if how == 'reload':                 # supervisorctl reload: the same process, the same pid
+        supervisord.rpc('supervisor.restart')
+        supervisord.wait_running()
+    elif how == 'stop and start':
+        supervisord.stop()
+        supervisord.start()
+    else:                               # supervisorctl update of a changed group: stopped, removed, added
+        supervisord.rpc('supervisor.stopProcessGroup', 'web', True)
+        supervisord.rpc('supervisor.removeProcessGroup', 'web')
+        supervisord.rpc('supervisor.addProcessGroup', 'web')
+
+
+@pytest.mark.parametrize('how', ['reload', 'stop and start', 'group updated'])
+def test_processes_replaced_between_polls_were_stopped_not_exited(supervisord, how):
+    """A restart of supervisord (or of a group) shorter than one interval: its processes were stopped, not crashed.
+
+    Each process object is new then, and supervisord sets a process's ``stop`` only when that object sees
+    its child end: a pid that changed while ``stop`` is 0 was not an exit seen by supervisord. The polls are
+    made by hand, so the restart falls between two of them whatever the machine's speed (an interval of an hour).
+    """
+    async def test():
+        source, queue = make({'server_url': supervisord.server_url, 'interval': 3600})
+        await source.poll_all()
+        assert queue.take() == []
+        names = ['web:web_a'] if how == 'group updated' else ['sleeper:sleeper', 'web:web_a', 'bouncer:bouncer']
+        before = dict((name, supervisord.info(name)) for name in names)
+        restart_between_polls(supervisord, how)
+        after = {}
+        deadline = time.monotonic() + 20
+        for name in names:
+            while True:
+                after[name] = supervisord.info(name)
+                if after[name]['statename'] == 'RUNNING' and after[name]['pid'] not in (0, before[name]['pid']):
+                    break
+                assert time.monotonic() < deadline, after[name]
+                await asyncio.sleep(0.05)
+        await source.poll_all()
+        events = queue.take()
+        assert [e for e in events if e['supervisord']['data']['statename'] == 'EXITED'] == []
+        for name in names:
+            stopped, running = by_name(events, name.replace('sleeper:', '').replace('bouncer:', ''))
+            assert stopped['supervisord']['inferred'] is True
+            assert stopped['supervisord']['data']['statename'] == 'STOPPED'
+            assert stopped['supervisord']['data']['state'] == 0
+            assert stopped['supervisord']['data']['pid'] == before[name]['pid']
+            assert stopped['supervisord']['data']['description'] == (
+                'stopped between two polls: supervisord replaced the process (it restarted, or the group was '
+                'removed and added again)')
+            assert stopped['supervisord']['previous'] == {'statename': 'RUNNING', 'state': 20}
+            assert 'exit_message' not in stopped['supervisord']['data']
+            assert 'inferred' not in running['supervisord']
+            assert running['supervisord']['data']['pid'] == after[name]['pid']
+            assert running['supervisord']['previous'] == {'statename': 'STOPPED', 'state': 0}
+        assert len(events) == 2 * len(names)
+    run(test())
+
+
 def test_added_and_removed_processes(supervisord):
     async def test():
         source, queue = make({'server_url': supervisord.server_url})
@@ -273,6 +331,42 @@ def test_several_daemons_and_one_unreachable(supervisord, tmp_path):
         run(test())
     finally:
         second.cleanup()
+
+
+def test_initial_table_of_a_daemon_that_answers_only_later(tmp_path):
+    """``initial: true`` promises the whole table once: a daemon down at start gives it when it first answers."""
+    daemon = Supervisord(str(tmp_path / 'svd'), programs={'solo': dict(command=SLEEPER, startsecs=0),
+                                                          'idle': dict(command=SLEEPER, autostart=False)})
+    os.makedirs(daemon.directory)
+
+    async def test():
+        source, queue = make({'server_url': daemon.server_url, 'initial': True, 'host': 'late'})
+        await source.poll_all()
+        down, = queue.take()
+        assert down['supervisord']['type'] == 'daemon' and down['supervisord']['data']['reachable'] is False
+        assert 'initial' not in down['supervisord']
+        daemon.start()
+        daemon.wait_state('solo', 'RUNNING')
+        await source.poll_all()
+        back, idle, solo = sorted(queue.take(), key=lambda e: (e['supervisord']['type'],
+                                                               e['supervisord']['data'].get('fullname', '')))
+        assert back['supervisord']['type'] == 'daemon'
+        assert back['supervisord']['data'] == {'reachable': True, 'statename': 'RUNNING', 'state': 1}
+        assert back['supervisord']['previous']['reachable'] is False and 'initial' not in back['supervisord']
+        for event, (fullname, statename) in ((idle, ('idle', 'STOPPED')), (solo, ('solo', 'RUNNING'))):
+            assert (event['supervisord']['data']['fullname'], event['supervisord']['data']['statename']) == (
+                fullname, statename)
+            assert event['supervisord']['initial'] is True and event['supervisord']['previous'] is None
+        # Once only: the next changes are ordinary ones.
+        daemon.rpc('supervisor.stopProcess', 'solo', True)
+        await source.poll_all()
+        stopped, = queue.take()
+        assert stopped['supervisord']['data']['statename'] == 'STOPPED' and 'initial' not in stopped['supervisord']
+
+    try:
+        run(test())
+    finally:
+        daemon.cleanup()
 
 
 def test_a_restarting_daemon_is_unreachable_until_it_runs_again(tmp_path):

@@ -27,6 +27,12 @@ description:
     A respawn clears the exit status that supervisord reports, so the source reads it from
     supervisord's main log (C(supervisor.readLog)) into C(exitstatus), with the whole reason in
     C(exit_message) (for example V(terminated by SIGKILL; not expected)).
+  - A process that supervisord replaced between two polls (it restarted, by C(supervisorctl reload) or a stop
+    and start, or the process's group was removed and added again, as C(supervisorctl update) does with a
+    changed program) was stopped by supervisord, not exited. It is emitted as C(statename=STOPPED) (C(state=0)),
+    the old C(pid), C(inferred=true) and that reason in C(description), then the current state with
+    C(previous.statename=STOPPED). The source knows it from the poll itself, as supervisord gives a process's
+    C(stop) time only once it has seen that process end, and a replaced one reads C(stop=0) with a new C(pid).
   - Processes that appear or disappear (C(supervisorctl update), C(add), C(remove)) give events whose
     C(data.statename) is V(ADDED) or V(REMOVED) (and C(data.state) is null). An added process that is
     not STOPPED is followed by an ordinary event with C(previous.statename=ADDED).
@@ -38,8 +44,9 @@ description:
     supervisord answers every call with the C(SHUTDOWN_STATE) fault from the moment it is asked to restart
     or to shut down until it has stopped its processes, so a poll never sees its C(RESTARTING) or
     C(SHUTDOWN) state: a daemon restarting or shutting down is unreachable, and C(error) says so.
-    A restart shorter than one O(interval) is not seen at all, and each process it restarted looks like an
-    exit hidden by autorestart (an inferred exit). O(listen) hears supervisord's own C(STOPPING) and C(RUNNING).
+    A restart shorter than one O(interval) gives no C(daemon) event (no answer says that supervisord restarted);
+    the processes it restarted give the C(STOPPED) events above. O(listen) hears supervisord's own
+    C(STOPPING) and C(RUNNING).
     No exit is inferred across a period where the daemon could not be reached.
   - >-
     With O(listen), the source also (or only) receives the events that supervisord itself publishes,
@@ -53,7 +60,10 @@ description:
     restart), C(statename=STOPPING) (C(state) null) when it begins to restart or to shut down; it publishes
     no event that tells which, and none at all when it is killed.
     Duplicates (a resent event) are dropped; events that never arrived are counted in C(missing), and
-    events the listener's spool had to drop in C(dropped). See docs/eda.md of the collection.
+    events the listener's spool had to drop in C(dropped). A reload of supervisord loses what it had queued
+    for the listener's pool; they are counted in C(missing) of the first event after it (from supervisord's
+    C(serial), which goes on while C(poolserial) starts again). The events of the end of a run that stops
+    (shutdown, or stop and start) cannot be counted. See docs/eda.md of the collection.
 author:
   - supervisor.control developers (@supervisor-control)
 options:
@@ -111,8 +121,8 @@ options:
       - Emit the whole process table once at start (one event per process, with C(initial=true) in the
         envelope and C(previous) null), and one C(daemon) event per daemon reachable at start.
       - A daemon unreachable at start is reported so with or without O(initial) (without C(initial=true)); when it
-        answers later, only the C(daemon) event that it is reachable comes, not its table, and its processes'
-        changes from then on.
+        first answers, the C(daemon) event that it is reachable comes (without C(initial=true)), then its table,
+        one event per process with C(initial=true), and its processes' changes from then on.
     type: bool
     default: false
   listen:
@@ -275,7 +285,6 @@ class Daemon(object):
         self.daemon_state = None     # {'statename', 'state'}
         self.processes = None        # namespec -> normalized dict, None before the first good poll
         self.error = None
-        self.first = True            # before the end of its first poll (good or not)
 
     def poll(self):
         """One round trip: the daemon's state and every process (runs in a thread)."""
@@ -356,15 +365,18 @@ class SupervisordSource(object):
         if was_reachable is None:
             if self.initial:
                 found.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), None, initial=True))
-        elif was_reachable is False or before.get('statename') != daemon.daemon_state['statename']:
-            if was_reachable is False:
-                self.logger.info('%s: %s reachable again', WHO, daemon.url)
+        elif was_reachable is False:
+            # A daemon that answers is RUNNING (supervisord answers SHUTDOWN_STATE to any call in its other
+            # states): reachability is the only change of a daemon that a poll can see.
+            self.logger.info('%s: %s reachable again', WHO, daemon.url)
             found.append(self._envelope(daemon, 'daemon', self._daemon_data(daemon), before))
+        # The table once, at the first poll that reads it: a daemon unreachable at start gives it when it answers.
         changes, daemon.processes = events.process_changes(
             daemon.host, daemon.url, daemon.processes, infos,
-            inferable=was_reachable is True, initial=self.initial and daemon.first)
+            inferable=was_reachable is True, initial=self.initial and daemon.processes is None)
         found.extend(changes)
-        inferred = [e for e in found if e['supervisord'].get('inferred')]
+        inferred = [e for e in found
+                    if e['supervisord'].get('inferred') and e['supervisord']['data']['state'] == events.EXITED_CODE]
         if inferred:
             await self.explain_exits(daemon, inferred)
         return found
@@ -390,15 +402,9 @@ class SupervisordSource(object):
                 if status is not None:
                     data['exitstatus'] = status
 
-    async def _poll_once(self, daemon):
-        try:
-            return await self.poll_daemon(daemon)
-        finally:
-            daemon.first = False
-
     async def poll_all(self):
         """Poll every daemon concurrently; put their events on the queue, daemon by daemon."""
-        results = await asyncio.gather(*(self._poll_once(d) for d in self.daemons))
+        results = await asyncio.gather(*(self.poll_daemon(d) for d in self.daemons))
         for found in results:
             for event in found:
                 await self.queue.put(event)
@@ -407,7 +413,7 @@ class SupervisordSource(object):
         """One daemon's loop: a daemon that hangs (up to its timeout) holds up no other."""
         while True:
             started_at = time.monotonic()
-            for event in await self._poll_once(daemon):
+            for event in await self.poll_daemon(daemon):
                 await self.queue.put(event)
             await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started_at)))
 
