@@ -15,6 +15,7 @@ import yaml
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import shutting_down_message
 from tests.support.eda import RULEBOOKS, Rulebook, SourceTask, load_source, run
+from tests.support.push import wait_until
 from tests.support.supervisord import SLEEPER, Supervisord
 
 # Runs against every tested supervisord release too (tests/compat/releases.py): the behaviour it checks differs.
@@ -378,7 +379,11 @@ def test_a_restarting_daemon_is_unreachable_until_it_runs_again(tmp_path):
     program holds the restart until the test has polled, so the window cannot be missed.
     """
     release = tmp_path / 'release'
-    holder = "sh -c 'trap \"while [ ! -e %s ]; do sleep 0.05; done; exit 0\" TERM; while :; do sleep 0.1; done'" % release
+    trapped = tmp_path / 'trapped'
+    # RUNNING comes at the fork (startsecs=0), before the shell has set its trap: the test waits for the file
+    # the shell writes once it has, or the restart's TERM could end it at once and the restart would not wait.
+    holder = "sh -c 'trap \"while [ ! -e %s ]; do sleep 0.05; done; exit 0\" TERM; touch %s; while :; do sleep 0.1; done'" % (
+        release, trapped)
     daemon = Supervisord(str(tmp_path / 'svd'), programs={'holder': dict(command=holder, startsecs=0, stopwaitsecs=60)})
     os.makedirs(daemon.directory)
 
@@ -403,6 +408,7 @@ def test_a_restarting_daemon_is_unreachable_until_it_runs_again(tmp_path):
     try:
         daemon.start()
         daemon.wait_state('holder', 'RUNNING')
+        wait_until(trapped.exists, what='the holder to set its trap')
         run(test())
     finally:
         release.touch()
