@@ -5,6 +5,7 @@
 """The events of the supervisor.control.supervisord source, polled or pushed: their envelope, and what two
 polls of one daemon differ by. Pure: no I/O, unit-tested without a daemon."""
 
+from ansible_collections.supervisor.control.plugins.module_utils.main_log import run_end
 from ansible_collections.supervisor.control.plugins.module_utils.process_names import namespec, normalize
 from ansible_collections.supervisor.control.plugins.module_utils.states import ProcessStates, process_state_code
 
@@ -12,6 +13,9 @@ EXITED_CODE = process_state_code(ProcessStates.EXITED)
 STOPPED_CODE = process_state_code(ProcessStates.STOPPED)
 REPLACED = ('stopped between two polls: supervisord replaced the process (it restarted, or the group was removed '
             'and added again)')
+UNEXPLAINED = ('exit inferred between two polls; the tail of supervisord\'s main log does not show how that run '
+               'ended')
+RESTARTED = 'stopped between two polls, then started again (main log: %s)'
 # After RUNNING, these states are reached without an exit that the poll could miss:
 # a stop (STOPPING, STOPPED), or the exit itself (EXITED).
 NO_HIDDEN_EXIT = (ProcessStates.STOPPING, ProcessStates.STOPPED, ProcessStates.EXITED)
@@ -52,10 +56,42 @@ def replaced(before, proc):
     (``Subprocess.finish``, in every release from 3.1.4 to 4.3.0), and a new object starts with 0. So a
     process whose pid changed while ``stop`` reads 0 had no exit seen by the object that now holds it,
     and one whose ``start`` or ``stop`` went back to 0 is new.
+
+    Not a pid that went to 0 in state UNKNOWN: from 3.1.4 to 4.2.1, a ``kill`` or ``signal`` that fails
+    sets that without ``finish``, and the child may still run.
     """
-    changed_pid = bool(before.get('pid')) and proc.get('pid') != before.get('pid')
+    changed_pid = (bool(before.get('pid')) and proc.get('pid') != before.get('pid')
+                   and bool(proc.get('pid') or proc['statename'] != ProcessStates.UNKNOWN))
     return (changed_pid and not proc.get('stop')) or any(
         before.get(key) and not proc.get(key) for key in ('start', 'stop'))
+
+
+def failed_kill(proc):
+    """A process that a failed ``kill`` or ``signal`` left UNKNOWN with pid 0 (3.1.4 to 4.2.1): nothing ended."""
+    return proc['statename'] == ProcessStates.UNKNOWN and not proc.get('pid')
+
+
+def explain_exit(exited, following, log_text):
+    """Set an inferred exit, and the event that follows it, to what supervisord's main log says ended that run.
+
+    A restart between two polls (``supervisorctl restart``, a module's ``state=restarted``) looks like an exit
+    that autorestart hid: a new pid, and a ``stop`` time. The log's order says which: the ``stopped:`` line of
+    a stop makes it an inferred STOPPED; an ``exited:`` line gives ``exit_message`` and ``exitstatus``; a log
+    that does not show that run's end says so in ``description``, and no status of another run is taken.
+    """
+    data = exited['supervisord']['data']
+    end = run_end(log_text, data['name'], data.get('pid'), following['supervisord']['data'].get('pid'))
+    if end is None:
+        data['description'] = UNEXPLAINED
+        return
+    kind, reason, status = end
+    if kind == 'stopped':
+        data.update(statename=ProcessStates.STOPPED, state=STOPPED_CODE, description=RESTARTED % reason)
+        following['supervisord']['previous'] = brief(data)
+        return
+    data['exit_message'] = reason
+    if status is not None:
+        data['exitstatus'] = status
 
 
 def process_changes(host, server_url, previous, infos, inferable, initial=False):
@@ -87,7 +123,8 @@ def process_changes(host, server_url, previous, infos, inferable, initial=False)
             continue
         hidden_exit = (inferable and before['statename'] == ProcessStates.RUNNING
                        and proc['statename'] not in NO_HIDDEN_EXIT
-                       and (proc.get('pid') != before.get('pid') or proc.get('stop') != before.get('stop')))
+                       and (proc.get('stop') != before.get('stop')
+                            or (proc.get('pid') != before.get('pid') and not failed_kill(proc))))
         if hidden_exit and replaced(before, proc):
             stopped = dict(proc, statename=ProcessStates.STOPPED, state=STOPPED_CODE, pid=before.get('pid'),
                            start=before.get('start'), description=REPLACED)

@@ -15,7 +15,8 @@ URL = 'unix:///run/supervisor.sock'
 
 
 def proc(name, statename, pid=0, stop=0, group=None, start=1):
-    codes = {'STOPPED': 0, 'STARTING': 10, 'RUNNING': 20, 'BACKOFF': 30, 'EXITED': 100}
+    codes = {'STOPPED': 0, 'STARTING': 10, 'RUNNING': 20, 'BACKOFF': 30, 'EXITED': 100, 'FATAL': 200,
+             'UNKNOWN': 1000}
     return {'group': group or name, 'name': name, 'statename': statename, 'state': codes[statename], 'pid': pid,
             'stop': stop, 'start': start}
 
@@ -64,6 +65,61 @@ def test_an_exit_in_the_same_second_as_the_last_one_is_still_an_exit():
     # stop is whole seconds: an equal stop with another pid is the same object after another exit.
     events = changes([proc('a', 'RUNNING', 5, stop=10)], [proc('a', 'RUNNING', 6, stop=10)])[0]
     assert kinds(events) == [('a', 'EXITED', 'RUNNING', True), ('a', 'RUNNING', 'EXITED', False)]
+
+
+def test_a_failed_kill_is_neither_a_replacement_nor_an_exit():
+    # 3.1.4 to 4.2.1: a kill or signal that fails sets pid 0 and UNKNOWN without finish; the child may still run.
+    for stop in (0, 10):
+        events = changes([proc('a', 'RUNNING', 5, stop=stop)], [proc('a', 'UNKNOWN', 0, stop=stop)])[0]
+        assert kinds(events) == [('a', 'UNKNOWN', 'RUNNING', False)]
+    # A new object that could not spawn (pid 0, not UNKNOWN) is still a replacement.
+    events = changes([proc('a', 'RUNNING', 5)], [proc('a', 'BACKOFF', 0)])[0]
+    assert kinds(events) == [('a', 'STOPPED', 'RUNNING', True), ('a', 'BACKOFF', 'STOPPED', False)]
+
+
+LOG = """2026-12-05 05:00:00,100 INFO spawned: 'a' with pid 5
+2026-12-05 05:00:00,110 WARN exited: a (exit status 3; not expected)
+2026-12-05 05:00:01,000 INFO spawned: 'a' with pid 6
+2026-12-05 05:00:03,010 WARN stopped: a (terminated by SIGTERM)
+2026-12-05 05:00:03,020 INFO spawned: 'a' with pid 7
+2026-12-05 05:00:04,000 WARN exited: a (exit status 9; not expected)
+2026-12-05 05:00:04,100 INFO spawned: 'a' with pid 8"""
+
+
+def explained(old, new, text, statename='RUNNING'):
+    events = changes([proc('a', 'RUNNING', old, stop=10)], [proc('a', statename, new, stop=20)])[0]
+    E.explain_exit(events[0], events[1], text)
+    return events
+
+
+def test_a_restart_between_two_polls_is_a_stop_by_the_main_log_not_an_older_crash():
+    events = explained(6, 7, LOG)
+    assert kinds(events) == [('a', 'STOPPED', 'RUNNING', True), ('a', 'RUNNING', 'STOPPED', False)]
+    data = events[0]['supervisord']['data']
+    assert data['state'] == 0 and data['pid'] == 6 and 'exitstatus' not in data and 'exit_message' not in data
+    assert data['description'] == 'stopped between two polls, then started again (main log: terminated by SIGTERM)'
+    assert events[1]['supervisord']['previous'] == {'statename': 'STOPPED', 'state': 0}
+
+
+def test_an_exit_takes_the_status_of_the_line_that_ended_its_run():
+    events = explained(5, 6, LOG)
+    assert kinds(events) == [('a', 'EXITED', 'RUNNING', True), ('a', 'RUNNING', 'EXITED', False)]
+    assert events[0]['supervisord']['data']['exitstatus'] == 3
+    assert events[0]['supervisord']['data']['exit_message'] == 'exit status 3; not expected'
+    assert events[0]['supervisord']['data']['description'] == 'exit inferred between two polls'
+    # A restart, then the new run's crash before the next poll: the crash that ended the last run.
+    events = explained(6, 8, LOG)
+    assert kinds(events) == [('a', 'EXITED', 'RUNNING', True), ('a', 'RUNNING', 'EXITED', False)]
+    assert events[0]['supervisord']['data']['exitstatus'] == 9
+
+
+def test_an_exit_whose_run_the_log_does_not_show_takes_no_other_status():
+    for text in (LOG, LOG.split('\n', 4)[4], ''):   # the new run's spawn is not in the tail; or no log at all
+        events = explained(6, 9, text)
+        assert kinds(events) == [('a', 'EXITED', 'RUNNING', True), ('a', 'RUNNING', 'EXITED', False)]
+        data = events[0]['supervisord']['data']
+        assert 'exitstatus' not in data and 'exit_message' not in data
+        assert data['description'] == E.UNEXPLAINED
 
 
 def test_added_and_removed_processes_and_plain_changes():

@@ -189,6 +189,54 @@ def test_a_stop_between_polls_is_not_an_inferred_exit(supervisord):
     run(test())
 
 
+def test_a_restart_between_polls_after_an_older_crash_is_a_stop_not_that_crash(tmp_path):
+    """A process restarted (stopProcess and startProcess, as ``state=restarted`` does) between two polls, after
+    a crash earlier in the main log: the new pid with a nonzero ``stop`` looks like an exit that autorestart
+    hid, but the log says the old run was stopped; the old crash's status must not be attached to it."""
+    flag = tmp_path / 'exit-3'
+    flag.write_text('')
+    daemon = Supervisord(str(tmp_path / 'svd'), programs={'crasher': dict(
+        command="sh -c 'if [ -e %s ]; then rm -f %s; exit 3; fi; exec %s'" % (flag, flag, SLEEPER),
+        startsecs=0, autorestart=True)})
+    os.makedirs(daemon.directory)
+
+    async def test():
+        # The first run exits 3 (an unexpected exit: autorestart), the second one runs.
+        deadline = time.monotonic() + 20
+        while flag.exists() or daemon.info('crasher')['statename'] != 'RUNNING' or \
+                'exited: crasher (exit status 3; not expected)' not in daemon.rpc('supervisor.readLog', -4096, 0):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        source, queue = make({'server_url': daemon.server_url, 'interval': 3600})
+        await source.poll_all()
+        assert queue.take() == []
+        before = daemon.info('crasher')
+        daemon.rpc('supervisor.stopProcess', 'crasher', True)
+        daemon.rpc('supervisor.startProcess', 'crasher', True)
+        after = daemon.info('crasher')
+        assert after['statename'] == 'RUNNING' and after['pid'] not in (0, before['pid'])
+        await source.poll_all()
+        stopped, running = queue.take()
+        assert stopped['supervisord']['inferred'] is True
+        assert stopped['supervisord']['data']['statename'] == 'STOPPED'
+        assert stopped['supervisord']['data']['state'] == 0
+        assert stopped['supervisord']['data']['pid'] == before['pid']
+        assert stopped['supervisord']['data']['description'] == (
+            'stopped between two polls, then started again (main log: terminated by SIGTERM)')
+        assert 'exit_message' not in stopped['supervisord']['data']
+        assert stopped['supervisord']['data']['exitstatus'] != 3
+        assert stopped['supervisord']['previous'] == {'statename': 'RUNNING', 'state': 20}
+        assert 'inferred' not in running['supervisord']
+        assert running['supervisord']['data']['pid'] == after['pid']
+        assert running['supervisord']['previous'] == {'statename': 'STOPPED', 'state': 0}
+
+    try:
+        daemon.start()
+        run(test())
+    finally:
+        daemon.cleanup()
+
+
 def restart_between_polls(supervisord, how):
     if how == 'reload':                 # supervisorctl reload: the same process, the same pid
         supervisord.rpc('supervisor.restart')

@@ -27,6 +27,15 @@ description:
     A respawn clears the exit status that supervisord reports, so the source reads it from
     supervisord's main log (C(supervisor.readLog)) into C(exitstatus), with the whole reason in
     C(exit_message) (for example V(terminated by SIGKILL; not expected)).
+  - >-
+    The main log's order (never its clock) says which line ended that run: the last C(exited:) or C(stopped:)
+    line of the process before C(spawned: 'NAME' with pid NEW) (and after the old pid's C(spawned:) line when
+    the tail holds it). A process stopped and started between two polls (C(supervisorctl restart),
+    C(supervisor.control.process) with O(supervisor.control.process#module:state=restarted)) was stopped, not
+    exited: it is emitted as C(statename=STOPPED) (C(state=0)), the old C(pid), C(inferred=true) and a
+    C(description) that says so, then the current state with C(previous.statename=STOPPED). When the tail read
+    does not show that run's end (a C(loglevel) above C(info) leaves out the C(spawned:) lines), the exit stays
+    EXITED with no C(exit_message), its C(description) says so, and no status of another run is attached.
   - A process that supervisord replaced between two polls (it restarted, by C(supervisorctl reload) or a stop
     and start, or the process's group was removed and added again, as C(supervisorctl update) does with a
     changed program) was stopped by supervisord, not exited. It is emitted as C(statename=STOPPED) (C(state=0)),
@@ -248,7 +257,6 @@ except ImportError:  # loaded by file path (ansible-rulebook): the collection's 
 from ansible_collections.supervisor.control.plugins.module_utils.client import raise_first_fault
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
     SupervisorConnectionError, SupervisorError)
-from ansible_collections.supervisor.control.plugins.module_utils.main_log import last_exit
 from ansible_collections.supervisor.control.plugins.plugin_utils import push_endpoint
 from ansible_collections.supervisor.control.plugins.plugin_utils import supervisord_events as events
 from ansible_collections.supervisor.control.plugins.plugin_utils.event_source import (
@@ -375,32 +383,30 @@ class SupervisordSource(object):
             daemon.host, daemon.url, daemon.processes, infos,
             inferable=was_reachable is True, initial=self.initial and daemon.processes is None)
         found.extend(changes)
-        inferred = [e for e in found
-                    if e['supervisord'].get('inferred') and e['supervisord']['data']['state'] == events.EXITED_CODE]
+        # An inferred exit is followed by its process's current state (process_changes emits them so).
+        inferred = [(event, found[index + 1]) for index, event in enumerate(found)
+                    if event['supervisord'].get('inferred')
+                    and event['supervisord']['data']['state'] == events.EXITED_CODE]
         if inferred:
             await self.explain_exits(daemon, inferred)
         return found
 
     async def explain_exits(self, daemon, inferred):
-        """Add what supervisord's main log says of inferred exits (``exit_message``).
+        """Set each inferred exit (and the event after it) to what supervisord's main log says ended that run.
 
         A respawn clears the exit status that getProcessInfo reports, so the log line
-        ``exited: NAME (exit status 3; not expected)`` is the only record of it.
+        ``exited: NAME (exit status 3; not expected)`` is the only record of it; and a restart between two
+        polls (``stopped: NAME (...)``) looks like an exit to the poll.
         """
         try:
             text = await asyncio.get_running_loop().run_in_executor(
                 None, daemon.client.call, 'supervisor.readLog', -LOG_TAIL, 0)
         except SupervisorError as exc:
             self.logger.debug('%s: cannot read the main log of %s: %s', WHO, daemon.url, exc)
-            return
+            text = ''
         text = text if isinstance(text, str) else ''
-        for event in inferred:
-            data = event['supervisord']['data']
-            message, status = last_exit(text, data['name'])
-            if message is not None:
-                data['exit_message'] = message
-                if status is not None:
-                    data['exitstatus'] = status
+        for exited, following in inferred:
+            events.explain_exit(exited, following, text)
 
     async def poll_all(self):
         """Poll every daemon concurrently; put their events on the queue, daemon by daemon."""
