@@ -363,8 +363,9 @@ class SupervisorClient(object):
         back as they are.
 
         A supervisord before 3.2.0 gets more than FEW_CALLS calls FEW_CALLS at
-        a time, in order: it would take a second per call in one. A failure
-        after the first of those requests is raised with ``sent`` set.
+        a time, in order: it would take a second per call in one. Any error
+        after the first of those requests (no answer, HTTP 500, a fault) is
+        raised with ``sent`` set: the requests before it acted.
         Unsupported, before anything is sent, when it lacks a method.
         """
         calls = [(method, list(params)) for method, params in calls]
@@ -377,7 +378,7 @@ class SupervisorClient(object):
         for start in range(0, len(calls), FEW_CALLS):
             try:
                 results += self.send_multicall(calls[start:start + FEW_CALLS], lenient)
-            except SupervisorConnectionError as exc:
+            except SupervisorError as exc:
                 exc.sent = exc.sent or bool(results)
                 raise
         return results

@@ -11,7 +11,6 @@ import contextlib
 import time
 
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (
-    SupervisorConnectionError,
     SupervisorError,
     TaskFailed,
 )
@@ -51,17 +50,20 @@ class Controller(object):
     def send_acting(self, calls, what):
         """``client.multicall(calls)`` for calls that change something (``what``, such as ``start web:a``).
 
-        A request sent without an answer (none in time, a connection cut) may
-        have been carried out: ``acted`` is then set, and the error says so.
+        An error once a request was sent (``sent``: no answer in time, a
+        connection cut, or a refusal of a later request of a split multicall)
+        may follow calls that were carried out: ``acted`` is then set, and the
+        error, of the same kind, says so.
         """
         try:
             return self.client.multicall(calls)
-        except SupervisorConnectionError as exc:
+        except SupervisorError as exc:
             if not exc.sent:
                 raise
             self.acted = True
-            raise SupervisorConnectionError('%s; the request to %s was sent, so supervisord may have carried it out' % (
-                exc, what), sent=True)
+            exc.message = '%s; the request to %s was sent, so supervisord may have carried it out' % (exc, what)
+            exc.args = (exc.message,)
+            raise
 
     @contextlib.contextmanager
     def reporting_changes(self):

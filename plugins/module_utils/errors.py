@@ -48,7 +48,14 @@ FAULT_CODES = dict((name, code) for code, name in FAULT_NAMES.items())
 
 
 class SupervisorError(Exception):
-    """Base class: ``str(error)`` is the one-line message for the user."""
+    """Base class: ``str(error)`` is the one-line message for the user.
+
+    ``sent`` is True when a request of the call that failed had reached the daemon before the failure: the
+    daemon may have carried out some of it (``client.multicall`` sets it on any error after its first
+    request; ``controller.send_acting`` reads it).
+    """
+
+    sent = False
 
     def __init__(self, message):
         super(SupervisorError, self).__init__(message)

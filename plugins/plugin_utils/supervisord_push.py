@@ -99,7 +99,11 @@ class Deduplicator(object):
     ``update`` of the pool) starts its poolserial again at 0, and the events the old
     pool still held are lost with it; supervisord's ``serial`` goes on across that,
     so the jump in ``serial`` is what is missing there (at most: events that only
-    other pools took in between are in it too).
+    other pools took in between are in it too). A new pool that discarded its first
+    events (its buffer overflowed before the listener was ready) can start above the
+    old pool's poolserial: nothing in the records tells that jump from one of the
+    same pool, and the listener counts it (the jump in serial, at the first event
+    after its own start), so its ``missing`` is what stands.
     """
 
     def __init__(self, rows=()):

@@ -15,7 +15,7 @@ from ansible_collections.supervisor.control.plugins.module_utils import transpor
 from ansible_collections.supervisor.control.plugins.module_utils.client import SupervisorClient, last_exception  # noqa: E402,E501
 from ansible_collections.supervisor.control.plugins.module_utils.connection import parse_server_url  # noqa: E402
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
-    SupervisorConnectionError, SupervisorFault, UnparseableAnswer, Unsupported)
+    RequestError, SupervisorConnectionError, SupervisorFault, UnparseableAnswer, Unsupported)
 
 BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
         b'<methodResponse><params><param><value><string>&lol2;</string></value></param></params>'
@@ -341,6 +341,57 @@ def test_a_failure_after_a_first_request_of_a_split_multicall_says_that_some_was
         client.multicall([('supervisor.startProcess', ['p%d' % i, False]) for i in range(4)])
     assert err.value.sent is True and str(err.value) == 'socket gone'
     assert sent == [ASKED, 'system.multicall', 'system.multicall']
+
+
+class RefusesItsSecondMulticall(Canned):
+    """A supervisord 3.1.4 that carries out the first pair of a split multicall, then answers HTTP 500 (a method
+    that raised: the traceback is in its main log) or a fault for the whole request."""
+
+    refusal = 500
+
+    def do_POST(self):
+        request = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        params, method = xmlrpc.client.loads(request)
+        self.server.requests.append((params, method))
+        multicalls = sum(1 for dummy, m in self.server.requests if m == 'system.multicall')
+        status, body = 200, None
+        if method == 'supervisor.getSupervisorVersion':
+            body = response('3.1.4')
+        elif method == 'supervisor.readLog':
+            body = response('')
+        elif multicalls == 1:
+            body = response([True] * len(params[0]))
+        elif self.refusal == 500:
+            status, body = 500, b''
+        else:
+            body = xmlrpc.client.dumps(xmlrpc.client.Fault(self.refusal, 'refused'), methodresponse=True).encode()
+        self.send_response(status)
+        self.send_header('Content-Type', 'text/xml')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.parametrize('refusal, error', [(500, RequestError), (2, SupervisorFault)])
+def test_any_error_after_a_first_request_of_a_split_multicall_says_that_some_was_sent(refusal, error):
+    # The first pair of starts acted: the task must not end with changed=false.
+    httpd = HTTPServer(('127.0.0.1', 0), type('H', (RefusesItsSecondMulticall,), {'refusal': refusal}))
+    httpd.requests = []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = SupervisorClient(parse_server_url('http://127.0.0.1:%d' % httpd.server_port, timeout=5))
+        starts = [('supervisor.startProcess', ['p%d' % i, False]) for i in range(4)]
+        with pytest.raises(error) as err:
+            client.multicall(starts)
+        assert err.value.sent is True
+        # Refused at its first request (the server refuses every multicall after its first): nothing was done.
+        with pytest.raises(error) as err:
+            client.multicall(starts[:2])
+        assert err.value.sent is False
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 # supervisord 3.1.4's main log after supervisor.startProcess(123), then supervisor.readLog('x', 0): before 3.2.3 a

@@ -19,6 +19,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.process_control
     ProcessController,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.errors import (  # noqa: E402
+    RequestError,
     SupervisorConnectionError,
     SupervisorFault,
     TaskFailed,
@@ -136,6 +137,46 @@ def test_a_batch_sent_without_an_answer_fails_the_task_as_changed_and_says_so(me
     with pytest.raises(SupervisorConnectionError) as raised:
         bring_to_state(Task({'wait': True}), ctl, list(daemon.table.values()), state)
     assert str(raised.value) == 'no answer from unix:///scripted.sock within 5 seconds' and ctl.acted is False
+
+
+class RefusedAfterAFirstPair(ScriptedDaemon):
+    """A supervisord before 3.2.0 that carries out the first pair of a split multicall of ``method``, then
+    refuses the next request with ``error`` (what client.multicall raises then: ``sent`` set)."""
+
+    def __init__(self, clock, table, method, error):
+        super(RefusedAfterAFirstPair, self).__init__(clock, table)
+        self.method, self.error = method, error
+
+    def multicall(self, calls, lenient=False):
+        if any(method == self.method for method, dummy in calls):
+            super(RefusedAfterAFirstPair, self).multicall(calls[:2])
+            self.error.sent = True
+            raise self.error
+        return super(RefusedAfterAFirstPair, self).multicall(calls, lenient)
+
+
+REFUSED_500 = ('supervisord at unix:///scripted.sock failed to run system.multicall (HTTP 500 Internal Server Error): '
+               'check the number and the types of its parameters')
+
+
+@pytest.mark.parametrize('make, message', [
+    (lambda: RequestError(REFUSED_500), REFUSED_500),
+    (lambda: SupervisorFault(2, 'INCORRECT_PARAMETERS', 'system.multicall'),
+     'system.multicall failed with INCORRECT_PARAMETERS'),
+], ids=['http-500', 'fault'])
+def test_a_refusal_after_a_first_pair_that_acted_fails_the_task_as_changed(make, message):
+    from ansible_collections.supervisor.control.plugins.module_utils.process_task import bring_to_state
+    from ansible_collections.supervisor.control.plugins.module_utils.task import Task
+    clock = Clock()
+    table = dict(('g:%s' % n, info(n, 'STOPPED', group='g')) for n in 'abcd')
+    daemon = RefusedAfterAFirstPair(clock, table, 'supervisor.startProcess', make())
+    ctl = controller(daemon, clock)
+    with pytest.raises(TaskFailed) as raised:
+        bring_to_state(Task({'wait': True}), ctl, list(daemon.table.values()), 'started')
+    assert str(raised.value) == ('%s; the request to start g:a, g:b, g:c, g:d was sent, so supervisord may have '
+                                 'carried it out' % message)
+    assert raised.value.changed is True and ctl.acted is True
+    assert [i['statename'] for i in daemon.table.values()] == ['STARTING', 'STARTING', 'STOPPED', 'STOPPED']
 
 
 def test_a_process_removed_during_the_wait_fails_at_the_next_poll():

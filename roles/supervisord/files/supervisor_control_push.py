@@ -291,7 +291,7 @@ class Spool(object):
     let them go (the spool was full, the receiver refused them, they were
     unreadable); ``missing``: supervisord never handed them to the listener (its
     buffer overflowed while the listener could not take them), seen as a jump in
-    ``poolserial``. Each lost event is counted once, in the entry that follows it,
+    ``poolserial``, or in ``serial`` where the pool may be new (``_gap``). Each lost event is counted once, in the entry that follows it,
     and its count never changes once that entry is being posted: a resent event
     says the same as the first time.
 
@@ -321,6 +321,7 @@ class Spool(object):
         self.carry = [0, 0]          # losses after the last pending entry
         self.seen = None             # the last event handed to the listener
         self.fresh = True            # no event seen before: the first one's poolserial is what never came
+        self.handed = False          # an event was handed to this process (not replayed): see _gap
         self.inflight = None         # the entry the receiver may have: never pushed out
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
@@ -358,6 +359,7 @@ class Spool(object):
             self.pending.append([record, self.carry[0], self.carry[1] + gap])
             self.carry = [0, 0]
             self._saw(record)
+            self.handed = True
             if self._lines >= 2 * self.max_events:
                 self._compact()
             self.changed.notify_all()
@@ -376,6 +378,7 @@ class Spool(object):
             self.carry = [self.carry[0] + 1, self.carry[1] + gap]
             if position:
                 self._saw(position)
+                self.handed = True
 
     def _gap(self, record):
         """How many events of the pool supervisord never handed before ``record``; None: seen already."""
@@ -383,9 +386,19 @@ class Spool(object):
         if seen is None:
             return poolserial if self.fresh else 0
         if seen.get('boot') == record['boot'] and serial <= seen.get('serial', -1):
+            # Sent again, so by the pool seen: a pool made anew gets only events with serials above the old one's.
+            self.handed = True
             return None
         if (seen.get('boot'), seen.get('pool')) == (record['boot'], record.get('pool')) \
                 and poolserial > seen.get('poolserial', -1):
+            if not self.handed:
+                # This process's first event: its pool may have been made anew while it was down, and have
+                # discarded its first events (its buffer overflowed before this process was READY), so that the
+                # poolserial went up from the old pool's and its jump says too little. The jump in serial holds
+                # every event of the pool since the one seen (supervisord numbers each event it gives any pool, in
+                # order), whichever pool it was: exact with one listener pool (as the role deploys), an upper bound
+                # with pools that take events this one does not, as after a reload below.
+                return max(poolserial - seen['poolserial'], serial - seen['serial']) - 1
             return poolserial - seen['poolserial'] - 1
         if seen.get('boot') == record['boot']:
             # The pool made anew in the same run (supervisorctl reload, or an update of this pool): its poolserial
