@@ -61,9 +61,7 @@ class Controller(object):
             if not exc.sent:
                 raise
             self.acted = True
-            exc.message = '%s; the request to %s was sent, so supervisord may have carried it out' % (exc, what)
-            exc.args = (exc.message,)
-            raise
+            raise exc.say_sent(what)
 
     @contextlib.contextmanager
     def reporting_changes(self):

@@ -52,7 +52,7 @@ class SupervisorError(Exception):
 
     ``sent`` is True when a request of the call that failed had reached the daemon before the failure: the
     daemon may have carried out some of it (``client.multicall`` sets it on any error after its first
-    request; ``controller.send_acting`` reads it).
+    request; ``controller.send_acting`` and the modules that act without a controller read it).
     """
 
     sent = False
@@ -63,6 +63,13 @@ class SupervisorError(Exception):
 
     def __str__(self):
         return self.message
+
+    def say_sent(self, what):
+        """Add to the message that the request to ``what`` (such as ``start web:a``) reached the daemon, which
+        may have carried it out (``sent``); return the error."""
+        self.message = '%s; the request to %s was sent, so supervisord may have carried it out' % (self.message, what)
+        self.args = (self.message,)
+        return self
 
 
 class SupervisorConnectionError(SupervisorError):

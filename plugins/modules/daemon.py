@@ -214,7 +214,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.daemon_controll
     DaemonController,
 )
 from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
-from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorFault, TaskFailed
+from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError, SupervisorFault, TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.group_controller import (
     apply_group_plan,
     planned_changes,
@@ -332,7 +332,14 @@ def clear_logs(task, client, which):
     if (main_cleared or non_empty) and not task.check_mode:
         todo = [('supervisor.clearLog', [])] if main_cleared else []
         todo += [('supervisor.clearProcessLogs', [process_names.namespec(info)]) for info in non_empty]
-        for answer in client.multicall(todo):
+        try:
+            answers = client.multicall(todo)
+        except SupervisorError as exc:
+            if not exc.sent:
+                raise
+            # No answer, but the request reached supervisord: the logs may have been cleared.
+            raise TaskFailed(str(exc.say_sent('clear the logs')), changed=True)
+        for answer in answers:
             if isinstance(answer, SupervisorFault) and not answer.is_('NO_FILE'):
                 raise answer
     return main_cleared, [process_names.fullname(info) for info in non_empty]
@@ -382,7 +389,12 @@ def run(task):
     else:
         result = {'changed': False}
     if task.params['clear_logs']:
-        main_cleared, cleared = clear_logs(task, client, task.params['clear_logs'])
+        try:
+            main_cleared, cleared = clear_logs(task, client, task.params['clear_logs'])
+        except SupervisorError as exc:
+            if not result['changed']:
+                raise
+            raise TaskFailed(str(exc), changed=True)  # the daemon was restarted or reloaded before
         result['main_log_cleared'] = main_cleared
         result['logs_cleared'] = cleared
         result['changed'] = result['changed'] or main_cleared or bool(cleared)

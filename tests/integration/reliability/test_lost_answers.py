@@ -60,6 +60,16 @@ class AnswerDropper(Listener):
         client.close()
 
 
+def assert_failed_as_sent(run, proxy_path, what):
+    """The task ``act`` failed with changed=true, saying that its request to ``what`` was sent."""
+    result = run.task('act')
+    assert result['status'] == 'failed', run
+    assert result['result']['changed'] is True, result
+    assert result['result']['msg'] == (
+        'no answer from unix://%s within 3 seconds: the daemon is busy or hung, or the address is wrong; the request '
+        'to %s was sent, so supervisord may have carried it out' % (proxy_path, what))
+
+
 @pytest.fixture
 def daemon(tmp_path):
     programs = {'idle': dict(command=SLEEPER, autostart=False, startsecs=0),
@@ -81,13 +91,32 @@ def test_a_start_or_stop_whose_answer_is_lost_fails_as_changed_and_says_it_may_h
     with AnswerDropper(proxy_path, daemon.socket, trigger):
         run = run_playbook([sv_task('process', 'act', name=['idle', 'idle2'], state=state, timeout=3,
                                     server_url='unix://%s' % proxy_path)], tmp_path)
-    result = run.task('act')
-    assert result['status'] == 'failed', run
-    assert result['result']['changed'] is True, result
-    assert result['result']['msg'] == (
-        'no answer from unix://%s within 3 seconds: the daemon is busy or hung, or the address is wrong; the request '
-        'to %s idle, idle2 was sent, so supervisord may have carried it out' % (proxy_path, verb))
+    assert_failed_as_sent(run, proxy_path, '%s idle, idle2' % verb)
     # It did: what the task could not confirm happened.
     wanted = 'RUNNING' if state == 'started' else 'STOPPED'
     daemon.wait_state('idle:idle', wanted)
     daemon.wait_state('idle2:idle2', wanted)
+
+
+@pytest.fixture
+def talker(tmp_path):
+    programs = {'talker': dict(command="sh -c 'echo hello; exec %s'" % SLEEPER, startsecs=0),
+                'talker2': dict(command="sh -c 'echo hello; exec %s'" % SLEEPER, startsecs=0)}
+    with Supervisord(str(tmp_path / 'd'), programs=programs) as instance:
+        instance.wait_state('talker:talker', 'RUNNING')
+        instance.wait_state('talker2:talker2', 'RUNNING')
+        yield instance
+
+
+@pytest.mark.parametrize('trigger, module, args, what', [
+    (b'supervisor.sendProcessStdin', 'stdin', dict(name=['talker', 'talker2'], chars='x'),
+     'write to the standard input of talker, talker2'),
+    (b'supervisor.clearProcessLogs', 'daemon', dict(state='running', clear_logs=['processes']), 'clear the logs'),
+])
+def test_a_write_or_clear_whose_answer_is_lost_fails_as_changed_and_says_it_may_have_been_done(
+        talker, tmp_path, trigger, module, args, what):
+    """The modules that act without a controller (stdin, daemon's clear_logs) say it too, with changed=true."""
+    proxy_path = os.path.join(str(tmp_path), 'proxy.sock')
+    with AnswerDropper(proxy_path, talker.socket, trigger):
+        run = run_playbook([sv_task(module, 'act', server_url='unix://%s' % proxy_path, timeout=3, **args)], tmp_path)
+    assert_failed_as_sent(run, proxy_path, what)
