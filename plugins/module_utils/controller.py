@@ -16,6 +16,21 @@ from ansible_collections.supervisor.control.plugins.module_utils.errors import (
 )
 
 
+def send_acting_alone(client, calls, what):
+    """``client.multicall(calls)`` for a module that changes something (``what``) without a controller.
+
+    As ``Controller.send_acting``: an error once a request was sent may follow
+    calls that were carried out; with nothing else to report, it fails the task
+    at once, with changed=true, and says so.
+    """
+    try:
+        return client.multicall(calls)
+    except SupervisorError as exc:
+        if not exc.sent:
+            raise
+        raise TaskFailed(str(exc.say_sent(what)), changed=True)
+
+
 class Controller(object):
     """Carries out plans: ``apply(actions, ...)`` returns the list of Failure, empty on success.
 

@@ -213,6 +213,7 @@ from ansible_collections.supervisor.control.plugins.module_utils.daemon_controll
     SHUTTING_DOWN,
     DaemonController,
 )
+from ansible_collections.supervisor.control.plugins.module_utils.controller import send_acting_alone
 from ansible_collections.supervisor.control.plugins.module_utils.daemon_facts import read_daemon_facts
 from ansible_collections.supervisor.control.plugins.module_utils.errors import SupervisorError, SupervisorFault, TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.group_controller import (
@@ -332,14 +333,7 @@ def clear_logs(task, client, which):
     if (main_cleared or non_empty) and not task.check_mode:
         todo = [('supervisor.clearLog', [])] if main_cleared else []
         todo += [('supervisor.clearProcessLogs', [process_names.namespec(info)]) for info in non_empty]
-        try:
-            answers = client.multicall(todo)
-        except SupervisorError as exc:
-            if not exc.sent:
-                raise
-            # No answer, but the request reached supervisord: the logs may have been cleared.
-            raise TaskFailed(str(exc.say_sent('clear the logs')), changed=True)
-        for answer in answers:
+        for answer in send_acting_alone(client, todo, 'clear the logs'):
             if isinstance(answer, SupervisorFault) and not answer.is_('NO_FILE'):
                 raise answer
     return main_cleared, [process_names.fullname(info) for info in non_empty]

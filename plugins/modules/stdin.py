@@ -79,8 +79,8 @@ server_url:
 from ansible_collections.supervisor.control.plugins.module_utils.module_adapter import SupervisorModule
 from ansible_collections.supervisor.control.plugins.module_utils import process_names
 from ansible_collections.supervisor.control.plugins.module_utils.client import find_unsendable
-from ansible_collections.supervisor.control.plugins.module_utils.errors import (
-    Failure, SupervisorError, SupervisorFault, TaskFailed)
+from ansible_collections.supervisor.control.plugins.module_utils.controller import send_acting_alone
+from ansible_collections.supervisor.control.plugins.module_utils.errors import Failure, SupervisorFault, TaskFailed
 from ansible_collections.supervisor.control.plugins.module_utils.states import SIGNALLABLE_STATES
 
 REASONS = {
@@ -106,13 +106,8 @@ def run(task):
     names = [process_names.fullname(i) for i in targets]
     if task.check_mode:
         return {'changed': True, 'sent_to': names}
-    try:
-        answers = client.multicall([('supervisor.sendProcessStdin', [process_names.namespec(i), chars]) for i in targets])
-    except SupervisorError as exc:
-        if not exc.sent:
-            raise
-        # No answer, but the request reached supervisord: the text may have been written.
-        raise TaskFailed(str(exc.say_sent('write to the standard input of %s' % ', '.join(names))), changed=True)
+    answers = send_acting_alone(client, [('supervisor.sendProcessStdin', [process_names.namespec(i), chars])
+                                         for i in targets], 'write to the standard input of %s' % ', '.join(names))
     failures = [Failure(name, REASONS.get(a.name, 'failed: %s' % a), summary='%s %s' % (
                 name, REASONS.get(a.name, 'failed: %s' % a))) for name, a in zip(names, answers)
                 if isinstance(a, SupervisorFault)]
