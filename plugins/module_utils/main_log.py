@@ -18,6 +18,8 @@ __metaclass__ = type
 import re
 
 _EXIT_STATUS = re.compile(r'exit status (\d+)')
+_SPAWNED = re.compile(r'spawned: u?([\'"])(?P<name>.*)\1 with pid (?P<pid>\d+)\s*$')
+_ENDED = re.compile(r'(?P<kind>exited|stopped): (?P<rest>.*)\)\s*$')
 
 
 def lines_about(text, name):
@@ -26,18 +28,26 @@ def lines_about(text, name):
             if (': %s ' % name) in line or line.endswith(': %s' % name)]
 
 
+def _ended(line, name):
+    """``(kind, reason, exitstatus)`` of an ``exited: NAME (...)`` or ``stopped: NAME (...)`` line about ``name``
+    (``Subprocess.finish``), such as ``('exited', 'exit status 3; not expected', 3)``; None for another line."""
+    found = _ENDED.search(line)
+    prefix = name + ' ('
+    if not found or not found.group('rest').startswith(prefix):
+        return None
+    reason = found.group('rest')[len(prefix):]
+    status = _EXIT_STATUS.match(reason)
+    return found.group('kind'), reason, int(status.group(1)) if status else None
+
+
 def last_exit(text, name):
     """``(reason, exitstatus)`` of the last ``exited: NAME (...)`` line, such as
     ``('exit status 3; not expected', 3)`` or ``('terminated by SIGKILL; not expected', None)``;
     ``(None, None)`` when the log has none."""
-    prefix = 'exited: %s (' % name
     for line in reversed((text or '').splitlines()):
-        line = line.rstrip()
-        start = line.find(prefix)
-        if start >= 0 and line.endswith(')'):
-            reason = line[start + len(prefix):-1]
-            found = _EXIT_STATUS.match(reason)
-            return reason, int(found.group(1)) if found else None
+        end = _ended(line, name)
+        if end and end[0] == 'exited':
+            return end[1], end[2]
     return None, None
 
 
@@ -49,10 +59,6 @@ def _spawned_pid(line, name):
     if found and found.group('name') == name:
         return int(found.group('pid'))
     return None
-
-
-_SPAWNED = re.compile(r'spawned: u?([\'"])(?P<name>.*)\1 with pid (?P<pid>\d+)\s*$')
-_ENDED = re.compile(r'(?P<kind>exited|stopped): (?P<rest>.*)\)\s*$')
 
 
 def run_end(text, name, old_pid, new_pid):
@@ -80,11 +86,8 @@ def run_end(text, name, old_pid, new_pid):
         if not new_pid:
             return None
         first = 0
-    prefix = name + ' ('
     for line in reversed(lines[first:last]):
-        found = _ENDED.search(line)
-        if found and found.group('rest').startswith(prefix):
-            reason = found.group('rest')[len(prefix):]
-            status = _EXIT_STATUS.match(reason)
-            return found.group('kind'), reason, int(status.group(1)) if status else None
+        end = _ended(line, name)
+        if end:
+            return end
     return None
